@@ -1,0 +1,5 @@
+"""`python -m headcat` is the `headcat` command."""
+
+from headcat.cli import main
+
+raise SystemExit(main())

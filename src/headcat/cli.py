@@ -1,0 +1,97 @@
+"""The `headcat` command: parses arguments, runs a pipeline, prints, and picks the exit code.
+
+The only module that prints or exits. Exit status: 0 success, 1 problems in the content, 2 usage errors.
+Problems go to stderr as `PATH:LINE:COLUMN: error: MESSAGE`, sorted, then one summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from headcat import __version__
+from headcat.pipeline import load_input
+from headcat.problems import ProblemsFound, summarize_problems
+from headcat.loading import load_taxonomy
+from headcat.schema import paper_json_schema
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A command line that cannot run (exit status 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _make_parser()
+    arguments = parser.parse_args(argv)  # exits with 2 on a usage error
+    try:
+        return arguments.run(arguments)
+    except UsageError as error:
+        print(f"headcat: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProblemsFound as found:
+        _print_problems(found, arguments.format, tail=getattr(arguments, "failure_tail", ""))
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # an unexpected failure is a bug in headcat: say so, never swallow it
+        if arguments.debug:
+            traceback.print_exc()
+        else:
+            print(f"headcat: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+            print("headcat: run again with --debug to see the traceback, and please report it", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def run_check(arguments: argparse.Namespace) -> int:
+    loaded = load_input(_catalog_root(arguments.root), date.today())
+    count = len(loaded.papers_by_id)
+    print(f"{count} paper{'s' if count != 1 else ''} checked: no problems")
+    return EXIT_OK
+
+
+def run_schema(arguments: argparse.Namespace) -> int:
+    taxonomy = load_taxonomy(_catalog_root(arguments.root))
+    print(json.dumps(paper_json_schema(taxonomy), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _catalog_root(text: str) -> Path:
+    root = Path(text)
+    if not root.is_dir():
+        raise UsageError(f"{text}: not a directory (ROOT is a catalog folder holding papers/ and taxonomy.yaml)")
+    return root
+
+
+def _print_problems(found: ProblemsFound, output_format: str, tail: str) -> None:
+    for problem in found.problems:
+        print(problem.format_github() if output_format == "github" else problem.format_text(), file=sys.stderr)
+    print(summarize_problems(found.problems) + tail, file=sys.stderr)
+
+
+def _make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="headcat", description="Build and check a curated paper catalog.")
+    parser.add_argument("--version", action="version", version=f"headcat {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def add(name: str, run: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(run=run)
+        command.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+        return command
+
+    check = add("check", run_check, "Validate every paper, the taxonomy and the config; write nothing.")
+    check.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    check.add_argument("--format", choices=("text", "github"), default="text",
+                       help="problem lines as text (default) or as GitHub Actions annotations")
+
+    schema = add("schema", run_schema, "Print the JSON Schema of a paper file.")
+    schema.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    schema.set_defaults(format="text")
+    return parser

@@ -1,0 +1,261 @@
+"""The load stage: config, taxonomy and paper files in, validated models out (or every problem, located).
+
+This is the only module that sees raw YAML data. It turns each file into a model, translates every validation
+error into a `Problem` at the line and column a person must edit, and applies the rules that span files
+(one paper, one file). It raises `ProblemsFound` with everything it found, never just the first problem.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import TypeVar, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from headcat.config import Config
+from headcat.paper import PAPER_ID, Paper, PaperContext
+from headcat.problems import Problem, ProblemsFound, did_you_mean
+from headcat.taxonomy import Taxonomy, find_taxonomy_conflicts
+from headcat.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_config(root: Path) -> Config:
+    """`[tool.headcat]` of ROOT/pyproject.toml, or the defaults when there is none."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return Config()
+    text = path.read_text(encoding="utf-8")
+    try:
+        settings = tomllib.loads(text).get("tool", {}).get("headcat", {})
+    except tomllib.TOMLDecodeError as error:
+        line, column = _toml_position(str(error))
+        raise ProblemsFound([Problem(str(path), line, column, f"invalid TOML: {error}")]) from None
+    try:
+        return Config.model_validate(settings)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            key = str(item["loc"][0]) if item["loc"] else ""
+            line = _toml_key_line(text, key)
+            message = _describe_error(Config, item, None)
+            problems.append(Problem(str(path), line, 1 if line else 0, f"[tool.headcat] {message}"))
+        raise ProblemsFound(problems) from None
+
+
+def load_taxonomy(root: Path) -> Taxonomy:
+    """ROOT/taxonomy.yaml as a checked Taxonomy."""
+    path = root / "taxonomy.yaml"
+    if not path.is_file():
+        raise ProblemsFound([Problem(str(path), 0, 0, "not found; a catalog needs its taxonomy.yaml")])
+    taxonomy, problems = _load_model(path, Taxonomy)
+    if taxonomy is not None:
+        conflicts = find_taxonomy_conflicts(taxonomy)
+        if conflicts:
+            node = compose_yaml(path.read_text(encoding="utf-8-sig"))
+            problems += [Problem(str(path), *locate(node, where), message) for where, message in conflicts]
+    if problems or taxonomy is None:
+        raise ProblemsFound(problems)
+    return taxonomy
+
+
+def load_papers(root: Path, taxonomy: Taxonomy, today: date) -> dict[str, Paper]:
+    """Every ROOT/papers/*.yaml as a Paper, by paper id (the file stem), sorted by id."""
+    folder = root / "papers"
+    if not folder.is_dir():
+        raise ProblemsFound([Problem(str(folder), 0, 0, "not found; paper files go in a papers/ folder")])
+    context = PaperContext(taxonomy=taxonomy, today=today)
+    papers: dict[str, Paper] = {}
+    problems: list[Problem] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".yml":
+            problems.append(Problem(str(path), 0, 0, f"paper files end in .yaml; rename it to {path.stem}.yaml"))
+        if path.suffix != ".yaml" or not path.is_file():
+            continue
+        if not PAPER_ID.fullmatch(path.stem):
+            suggestion = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "a-short-title"
+            problems.append(Problem(str(path), 0, 0, f"the file name is the paper id and must be lowercase words "
+                                    f"joined by hyphens; rename it to {suggestion}.yaml"))
+            continue
+        paper, file_problems = _load_model(path, Paper, context)
+        problems += file_problems
+        if paper is not None:
+            papers[path.stem] = paper
+    problems += _find_duplicate_papers(folder, papers)
+    if problems:
+        raise ProblemsFound(problems)
+    return papers
+
+
+def _load_model(path: Path, model: type[ModelT], context: object = None) -> tuple[ModelT | None, list[Problem]]:
+    """Parse and validate one file; problems come back located, never raised one at a time."""
+    display = str(path)
+    try:
+        text = read_yaml_text(path)
+        data = parse_yaml(text)
+    except SourceError as error:
+        return None, [Problem(display, error.line, error.column, error.message)]
+    except OSError as error:
+        return None, [Problem(display, 0, 0, f"cannot read the file: {error.strerror or error}")]
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"the value {data!r}"
+        return None, [Problem(display, 1, 1, f"expected a mapping of keys and values at the top, found {found}")]
+    try:
+        return model.model_validate(data, context=context), []
+    except ValidationError as error:
+        node = compose_yaml(text)
+        return None, [_locate_error(display, node, model, item) for item in error.errors(include_url=False)]
+
+
+def _locate_error(display: str, node: object, model: type[BaseModel], item: dict) -> Problem:
+    location: Location = tuple(item["loc"])
+    if item["type"] == "extra_forbidden":
+        line, column = locate(node, location, at_key=True)
+    elif item["type"] == "missing":
+        line, column = locate(node, location[:-1], at_key=True) if len(location) > 1 else (1, 1)
+    else:
+        line, column = locate(node, location)
+    return Problem(display, line, column, _describe_error(model, item, node))
+
+
+def _describe_error(model: type[BaseModel], item: dict, node: object) -> str:
+    """A person's message for one pydantic error: the field, what is wrong with the value, and the fix."""
+    location: Location = tuple(item["loc"])
+    field = _field_path(location)
+    kind, value, context = item["type"], item.get("input"), item.get("ctx") or {}
+    if kind == "extra_forbidden":
+        parent = _field_path(location[:-1])
+        hint = did_you_mean(str(location[-1]), _keys_at(model, location[:-1]))
+        return f"{parent + ': ' if parent else ''}unknown key '{location[-1]}'{hint}"
+    if kind == "missing":
+        parent = _field_path(location[:-1])
+        return f"{parent + ': ' if parent else ''}missing required key '{location[-1]}'"
+    if kind == "arxiv_number" and node is not None:
+        written = source_text_at(node, location) or str(value)
+        message = f"{written} was read as a number; write the arXiv id in quotes: arxiv: \"{written}\""
+    elif kind == "string_type":
+        message = f"expected text, got {_describe_value(value)}"
+    elif kind in ("tuple_type", "list_type"):
+        example = f"; write it as a list: {location[-1]}: [{value}]" if isinstance(value, str) else ""
+        message = f"expected a list, got {_describe_value(value)}{example}"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        message = f"expected a mapping of keys and values, got {_describe_value(value)}"
+    elif kind == "string_too_short":
+        message = "is empty; write a value or remove the key"
+    elif kind == "string_too_long":
+        message = f"is {len(str(value))} characters long; at most {context.get('max_length')} are allowed"
+    elif kind == "too_short":
+        message = "is empty; list at least one"
+    else:
+        message = item["msg"][0].lower() + item["msg"][1:] if item["msg"] else kind
+        if kind.startswith(("literal_", "string_pattern")):
+            message += f", got {_describe_value(value)}"
+    return f"{field}: {message}" if field else message
+
+
+def _describe_value(value: object) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"the yes/no value {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'"
+
+
+def _field_path(location: Iterable[str | int]) -> str:
+    path = ""
+    for step in location:
+        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else str(step))
+    return path
+
+
+def _keys_at(model: type[BaseModel], location: Location) -> list[str]:
+    """The keys a mapping at `location` may hold, for did-you-mean hints."""
+    current: object = model
+    for step in location:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or step not in current.model_fields:
+            return []
+        current = current.model_fields[step].annotation
+        current = _innermost_model(current)
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _innermost_model(annotation: object) -> object:
+    """`Links | None` and `tuple[Stage, ...]` both lead to the model inside."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _innermost_model(argument)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+def _find_duplicate_papers(folder: Path, papers: dict[str, Paper]) -> list[Problem]:
+    """Two files for one paper (same arXiv id, DOI or title): a problem in the later file naming the first."""
+    first_by_key: dict[tuple[str, str], tuple[str, Location]] = {}
+    clashes: list[tuple[str, Location, str, Location, str]] = []
+    for paper_id, paper in papers.items():
+        for key, location, label in _identity_keys(paper):
+            first = first_by_key.setdefault(key, (paper_id, location))
+            if first[0] != paper_id:
+                clashes.append((paper_id, location, first[0], first[1], label))
+    problems = []
+    nodes: dict[str, object] = {}
+    for paper_id, location, first_id, first_location, label in clashes:
+        for some_id in (paper_id, first_id):
+            nodes.setdefault(some_id, compose_yaml((folder / f"{some_id}.yaml").read_text(encoding="utf-8-sig")))
+        first_line, first_column = locate(nodes[first_id], first_location)
+        first_place = f"{folder / first_id}.yaml:{first_line}:{first_column}"
+        message = f"{_field_path(location)}: {label} as {first_place}; both files describe one paper: keep one"
+        problems.append(Problem(str(folder / f"{paper_id}.yaml"), *locate(nodes[paper_id], location), message))
+    return problems
+
+
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^/?#]+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+
+
+def _identity_keys(paper: Paper) -> list[tuple[tuple[str, str], Location, str]]:
+    keys = []
+    arxiv_from_link = _ARXIV_URL.search(paper.links.paper or "")
+    if paper.arxiv:
+        keys.append((("arxiv", paper.arxiv), ("arxiv",), f"the same arXiv id '{paper.arxiv}'"))
+    elif arxiv_from_link:
+        arxiv = arxiv_from_link.group(1)
+        keys.append((("arxiv", arxiv), ("links", "paper"), f"the same arXiv id '{arxiv}'"))
+    if paper.doi:
+        keys.append((("doi", paper.doi.casefold()), ("doi",), f"the same DOI '{paper.doi}'"))
+    normalized = re.sub(r"[\W_]+", "", paper.title.casefold())
+    keys.append((("title", normalized), ("title",), "the same title"))
+    return keys
+
+
+def _toml_position(message: str) -> tuple[int, int]:
+    found = re.search(r"line (\d+), column (\d+)", message)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def _toml_key_line(text: str, key: str) -> int:
+    """The line of `key = ...` inside [tool.headcat] (tomllib keeps no positions)."""
+    in_section = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped == "[tool.headcat]"
+            if in_section and not key:
+                return number
+        elif in_section and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return 0

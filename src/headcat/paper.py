@@ -1,0 +1,170 @@
+"""The paper model: what one file under `papers/` holds, checked field by field (load stage).
+
+Validation needs a `PaperContext` (the taxonomy, to resolve head names and stages, and today's date, which no
+paper date may pass). Values that are computed from a paper (its stages, slugs, rendered summary) live in the
+catalog stage, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
+
+from headcat.fields import FileModel, IsoDate, Text, WebUrl
+from headcat.summary_markup import find_markup_problem
+from headcat.taxonomy import Taxonomy
+
+SUMMARY_PART_MAX_CHARS = 400
+"""About 60 words: a summary part is read on a paper card, not instead of the paper."""
+
+ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})")
+DOI = re.compile(r"10\.\d{4,9}/\S+")
+PAPER_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class PaperContext:
+    """What validating a paper depends on besides the file itself."""
+
+    taxonomy: Taxonomy
+    today: date
+
+
+def _context(info: ValidationInfo) -> PaperContext:
+    if not isinstance(info.context, PaperContext):
+        raise TypeError("validate papers with Paper.model_validate(data, context=PaperContext(...))")
+    return info.context
+
+
+def _check_arxiv_id(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "arxiv_number", "{value} was read as a number; write the arXiv id in quotes: arxiv: \"{value}\"",
+            {"value": str(value)},
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        versioned = re.fullmatch(r"(.+)v\d+", text)
+        if versioned and ARXIV_ID.fullmatch(versioned.group(1)):
+            raise PydanticCustomError(
+                "arxiv_id", "'{value}' has a version suffix; write the id without it: \"{bare}\"",
+                {"value": text, "bare": versioned.group(1)},
+            )
+        if not ARXIV_ID.fullmatch(text):
+            raise PydanticCustomError(
+                "arxiv_id", "'{value}' is not an arXiv id like \"2404.15574\" or \"cs/0112017\"", {"value": text}
+            )
+        return text
+    return value
+
+
+def _check_doi(value: str) -> str:
+    if not DOI.fullmatch(value):
+        raise PydanticCustomError("doi", "'{value}' is not a DOI like \"10.18653/v1/P19-1580\"", {"value": value})
+    return value
+
+
+def _resolve_head_name(value: str, info: ValidationInfo) -> str:
+    taxonomy = _context(info).taxonomy
+    head = taxonomy.resolve_head_type(value)
+    if head is None:
+        from headcat.problems import did_you_mean
+
+        hint = did_you_mean(value, taxonomy.head_spellings) or "; add it to taxonomy.yaml if it is a new head type"
+        raise PydanticCustomError("unknown_head", "unknown head type '{value}'{hint}", {"value": value, "hint": hint})
+    return head.name
+
+
+def _resolve_stage_id(value: str, info: ValidationInfo) -> str:
+    taxonomy = _context(info).taxonomy
+    stage = taxonomy.resolve_stage(value)
+    if stage is None:
+        known = ", ".join(f"{stage.id} ({stage.name})" for stage in taxonomy.stages)
+        raise PydanticCustomError("unknown_stage", "unknown stage '{value}'; use one of {known}",
+                                  {"value": value, "known": known})
+    return stage.id
+
+
+def _check_summary_part(value: str) -> str:
+    problem = find_markup_problem(value)
+    if problem:
+        raise PydanticCustomError("summary_markup", problem)
+    return value
+
+
+def _check_not_future(value: date, info: ValidationInfo) -> date:
+    today = _context(info).today
+    if value > today:
+        raise PydanticCustomError(
+            "future_date", "{value} is in the future (today is {today})", {"value": value.isoformat(),
+                                                                           "today": today.isoformat()})
+    return value
+
+
+PastDate = Annotated[IsoDate, AfterValidator(_check_not_future)]
+HeadName = Annotated[Text, AfterValidator(_resolve_head_name)]
+StageName = Annotated[Text, AfterValidator(_resolve_stage_id)]
+SummaryPart = Annotated[Text, Field(max_length=SUMMARY_PART_MAX_CHARS), AfterValidator(_check_summary_part)]
+ArxivId = Annotated[str, BeforeValidator(_check_arxiv_id), Field(pattern=ARXIV_ID.pattern)]
+Doi = Annotated[Text, AfterValidator(_check_doi)]
+
+
+class Summary(FileModel):
+    """Three short parts, each inline Markdown: what is new, what was studied, what was found."""
+
+    innovation: SummaryPart = Field(description="What is new: the head type found or the method proposed.")
+    tasks: SummaryPart = Field(description="What was done: models, methods, tasks and data sets.")
+    result: SummaryPart = Field(description="What was found, with its figures.")
+
+
+class Links(FileModel):
+    """Typed links; `paper` is the paper itself (abstract page or PDF)."""
+
+    paper: WebUrl | None = None
+    code: WebUrl | None = None
+    project: WebUrl | None = None
+    data: WebUrl | None = None
+    demo: WebUrl | None = None
+    poster: WebUrl | None = None
+    video: WebUrl | None = None
+    slides: WebUrl | None = None
+    blog: WebUrl | None = None
+    openreview: WebUrl | None = None
+
+
+class Paper(FileModel):
+    """One paper file. Head names come out canonical; stage ids come out as ids."""
+
+    title: Text = Field(description="The paper's title, as published.")
+    date: PastDate = Field(description="First public version, YYYY-MM-DD.")
+    added: PastDate = Field(description="When the paper entered the catalog, YYYY-MM-DD; the feeds use it.")
+    authors: tuple[Text, ...] | None = Field(None, min_length=1, description="Authors in order, 'First Last'.")
+    venue: Text | None = Field(None, description="Where it appeared, e.g. 'ICLR 2024' or 'arXiv 2024'.")
+    arxiv: ArxivId | None = Field(None, description="arXiv id as a quoted string, e.g. \"2404.15574\".")
+    doi: Doi | None = Field(None, description="DOI, e.g. 10.18653/v1/P19-1580.")
+    heads: tuple[HeadName, ...] = Field(min_length=1, description="Head types from taxonomy.yaml (names or aliases).")
+    stages: tuple[StageName, ...] | None = Field(
+        None, description="Stage ids overriding the stages derived from the head types (rarely needed)."
+    )
+    models: tuple[Text, ...] | None = Field(None, min_length=1, description="Models studied, e.g. GPT-2 small.")
+    links: Links = Field(default_factory=Links, description="Typed links: paper, code, project, ...")
+    summary: Summary
+
+    @model_validator(mode="after")
+    def _has_way_to_reach_paper(self) -> Paper:
+        if not (self.links.paper or self.arxiv or self.doi):
+            raise PydanticCustomError("unreachable", "no way to reach the paper: add links.paper, arxiv or doi")
+        return self
+
+    @model_validator(mode="after")
+    def _no_repeated_head(self) -> Paper:
+        repeated = sorted({head for head in self.heads if self.heads.count(head) > 1})
+        if repeated:
+            raise PydanticCustomError("repeated_head", "heads: '{head}' is listed twice (names and aliases count "
+                                      "as the same head type); keep one", {"head": repeated[0]})
+        return self

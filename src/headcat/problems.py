@@ -1,0 +1,65 @@
+"""Problems: what is wrong with the input, where, and how to fix it.
+
+Every stage reports bad input as `Problem` values and raises `ProblemsFound` carrying all of them; only the CLI
+formats them for people (`PATH:LINE:COLUMN: error: MESSAGE`) and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing to fix. `line` and `column` are 1-based; 0 means the problem concerns the whole file."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def format_text(self) -> str:
+        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+        return f"{where}: error: {self.message}"
+
+    def format_github(self) -> str:
+        """A GitHub Actions workflow command, which shows the problem as an annotation on the pull request's diff."""
+        place = f"file={_escape_property(self.path)}"
+        if self.line:
+            place += f",line={self.line},col={self.column}"
+        return f"::error {place}::{_escape_data(self.message)}"
+
+
+class ProblemsFound(Exception):
+    """Raised by a stage that found bad input; carries every problem it found, sorted."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+
+def summarize_problems(problems: tuple[Problem, ...]) -> str:
+    """The closing line of a failed run, e.g. '3 problems in 2 files'."""
+    file_count = len({problem.path for problem in problems})
+    return f"{_plural(len(problems), 'problem')} in {_plural(file_count, 'file')}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean 'X'?)' hint for a near miss, or '' when nothing is close. Case is ignored when matching."""
+    by_folded = {choice.casefold(): choice for choice in choices}
+    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.75)
+    return f" (did you mean '{by_folded[close[0]]}'?)" if close else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,58 @@
+"""Summary Markdown: the one definition of what a summary part may contain and how it becomes HTML.
+
+A summary part is inline Markdown (emphasis, code, links). Raw HTML, images and links that are not http(s),
+mailto or relative are refused when a paper is loaded, and can never be produced when it is rendered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+
+_ALLOWED_SCHEMES = ("http", "https", "mailto", "")
+
+
+def is_safe_link(url: str) -> bool:
+    """http(s), mailto or relative; never javascript:, data: or other schemes that can run or embed content."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in _ALLOWED_SCHEMES and not any(ord(character) < 32 for character in url)
+
+
+def _renderer() -> MarkdownIt:
+    markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    markdown.disable("image")
+    markdown.validateLink = is_safe_link  # type: ignore[method-assign]
+    return markdown
+
+
+def _inspector() -> MarkdownIt:
+    """Sees raw HTML, images and every link as what they are, so that they can be reported."""
+    markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    markdown.validateLink = lambda url: True  # type: ignore[method-assign]
+    return markdown
+
+
+_RENDERER = _renderer()
+_INSPECTOR = _inspector()
+
+
+def find_markup_problem(text: str) -> str | None:
+    """Why this summary part cannot be accepted, or None."""
+    for block in _INSPECTOR.parseInline(text):
+        for token in block.children or ():
+            if token.type == "html_inline":
+                return f"raw HTML {token.content!r} is not allowed; use Markdown (*emphasis*, `code`, [text](url))"
+            if token.type == "image":
+                return "images are not allowed in a summary; link to the figure instead"
+            if token.type == "link_open" and not is_safe_link(str(token.attrs.get("href", ""))):
+                return f"the link {token.attrs.get('href')!r} is not allowed; use an http(s) or relative address"
+    return None
+
+
+def render_inline(text: str) -> str:
+    """HTML for a summary part: escaped text, emphasis, code and safe links only."""
+    return _RENDERER.renderInline(text)

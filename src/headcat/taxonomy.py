@@ -1,0 +1,111 @@
+"""The taxonomy model: the survey's stages and sub-categories, and the head types placed in them.
+
+Loaded from `taxonomy.yaml` by the load stage; papers name head types through it (an alias resolves to its
+canonical head type). `find_taxonomy_conflicts` holds the rules that span several entries of the file.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field
+
+from headcat.fields import FileModel, Text
+
+Placement = Literal["survey", "catalog", "unplaced"]
+
+
+class SubCategory(FileModel):
+    name: Text
+    description: Text
+
+
+class Stage(FileModel):
+    id: str = Field(pattern=r"^[A-Z]{2,5}$")
+    name: Text
+    description: Text
+    subcategories: tuple[SubCategory, ...] = Field(min_length=1)
+
+
+class HeadType(FileModel):
+    name: Text
+    stage: str | None = None
+    subcategory: Text | None = None
+    placement: Placement
+    placement_note: Text | None = None
+    aliases: tuple[Text, ...] = ()
+    description: Text
+
+    @property
+    def is_placed(self) -> bool:
+        return self.stage is not None
+
+
+class Taxonomy(FileModel):
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    heads: tuple[HeadType, ...] = Field(min_length=1)
+
+    @cached_property
+    def head_type_by_spelling(self) -> dict[str, HeadType]:
+        """Every accepted spelling (name or alias, case and spacing ignored) to its head type."""
+        return {
+            spelling_key(spelling): head for head in self.heads for spelling in (head.name, *head.aliases)
+        }
+
+    @cached_property
+    def stage_by_id(self) -> dict[str, Stage]:
+        return {stage.id: stage for stage in self.stages}
+
+    def resolve_head_type(self, spelling: str) -> HeadType | None:
+        return self.head_type_by_spelling.get(spelling_key(spelling))
+
+    def resolve_stage(self, spelling: str) -> Stage | None:
+        """A stage by id ('LR') or name ('Latent Reasoning'), case ignored."""
+        key = spelling_key(spelling)
+        return next((stage for stage in self.stages if key in (spelling_key(stage.id), spelling_key(stage.name))), None)
+
+    @property
+    def head_spellings(self) -> list[str]:
+        """Every name and alias as written in the file, for hints and for the editor schema."""
+        return [spelling for head in self.heads for spelling in (head.name, *head.aliases)]
+
+
+def spelling_key(name: str) -> str:
+    """How names are compared: case and runs of spaces do not matter."""
+    return " ".join(name.split()).casefold()
+
+
+def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules across entries: unique ids and spellings, placements that name a real stage and sub-category."""
+    conflicts: list[tuple[tuple[str | int, ...], str]] = []
+    seen_ids: set[str] = set()
+    for index, stage in enumerate(taxonomy.stages):
+        if stage.id in seen_ids:
+            conflicts.append((("stages", index, "id"), f"stage id '{stage.id}' is used twice; ids must be unique"))
+        seen_ids.add(stage.id)
+    first_use: dict[str, str] = {}
+    for index, head in enumerate(taxonomy.heads):
+        for alias_index, spelling in enumerate((head.name, *head.aliases)):
+            where = ("heads", index, "name") if alias_index == 0 else ("heads", index, "aliases", alias_index - 1)
+            other = first_use.setdefault(spelling_key(spelling), head.name)
+            if other != head.name:
+                conflicts.append((where, f"'{spelling}' already names head type '{other}'; each spelling names one"))
+        conflicts.extend(_placement_conflicts(taxonomy, index, head))
+    return conflicts
+
+
+def _placement_conflicts(taxonomy: Taxonomy, index: int, head: HeadType) -> list[tuple[tuple[str | int, ...], str]]:
+    if head.placement == "unplaced":
+        if head.stage or head.subcategory:
+            return [(("heads", index, "stage"), f"'{head.name}' is unplaced, so it takes no stage or subcategory")]
+        return []
+    stage = taxonomy.stage_by_id.get(head.stage or "")
+    if stage is None:
+        known = ", ".join(taxonomy.stage_by_id)
+        return [(("heads", index, "stage"), f"'{head.name}' needs a stage, one of {known} (or placement: unplaced)")]
+    names = [subcategory.name for subcategory in stage.subcategories]
+    if head.subcategory not in names:
+        choices = "; ".join(names)
+        return [(("heads", index, "subcategory"), f"'{head.name}' needs a subcategory of {stage.id}: {choices}")]
+    return []

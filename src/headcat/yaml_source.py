@@ -1,0 +1,254 @@
+"""Reading YAML files safely and finding where a value was written (part of the load stage).
+
+Only plain data comes out: text, numbers, booleans, lists and mappings. Tags that construct objects, aliases
+(which is how "billion laughs" bombs are built), duplicate keys and non-UTF-8 bytes are errors with a position.
+Parsing takes the fast libyaml path when present; the pure-Python parser, which keeps every position, runs only
+for files that failed, so error messages and positions are the same on every machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.error import Mark, MarkedYAMLError
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+MAX_FILE_BYTES = 1_000_000
+"""Far above any real paper file; keeps a hostile file from costing memory or time."""
+
+Location = tuple[str | int, ...]
+"""A path to a value inside a document: mapping keys and list indexes, e.g. ('links', 'paper') or ('heads', 1)."""
+
+
+@dataclass(frozen=True)
+class SourceError(Exception):
+    """A file that cannot be read as YAML data. `line` and `column` are 1-based (0: the whole file)."""
+
+    line: int
+    column: int
+    message: str
+
+
+def read_yaml_text(path: Path) -> str:
+    """The file's text, refusing what is not a small UTF-8 text file."""
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(0, 0, f"the file is {len(data):,} bytes; a YAML file here is at most {MAX_FILE_BYTES:,}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        byte = data[error.start]
+        raise SourceError(line, column, f"byte 0x{byte:02x} is not valid UTF-8; save the file as UTF-8") from None
+    if not text.strip() or all(_is_comment_or_blank(line) for line in text.splitlines()):
+        raise SourceError(0, 0, "the file is empty; it should hold a YAML mapping of keys and values")
+    return text
+
+
+def parse_yaml(text: str) -> object:
+    """The document as plain Python data; raises SourceError with the position a person must edit."""
+    if _FastLoader is not None:
+        try:
+            return _load(_FastLoader, text)
+        except SourceError:
+            pass  # run the locating parser below for the exact message and position
+    return _load(_LocatingLoader, text)
+
+
+def compose_yaml(text: str) -> Node:
+    """The document's node tree with positions; only called for text that parse_yaml accepted."""
+    loader = _LocatingLoader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is None:
+        raise SourceError(0, 0, "the file is empty")
+    return node
+
+
+def locate(root: Node, location: Location, *, at_key: bool = False) -> tuple[int, int]:
+    """The 1-based (line, column) of the value at `location`, or of its key when `at_key` is set.
+
+    When the location does not exist (a missing key), the position of the nearest enclosing value is given.
+    """
+    node, key_node = root, None
+    for step in location:
+        child = _child(node, step)
+        if child is None:
+            break
+        key_node, node = child
+    mark = key_node.start_mark if (at_key and key_node is not None) else node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def source_text_at(root: Node, location: Location) -> str | None:
+    """The scalar exactly as written in the file (e.g. '2410.10' before YAML read it as the number 2410.1)."""
+    node = root
+    for step in location:
+        child = _child(node, step)
+        if child is None:
+            return None
+        node = child[1]
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+def _child(node: Node, step: str | int) -> tuple[Node | None, Node] | None:
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == step:
+                return key, value
+    elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+        return None, node.value[step]
+    return None
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#") or stripped in ("---", "...")
+
+
+def _load(loader_class: type, text: str) -> object:
+    loader = None
+    try:
+        loader = loader_class(text)
+        return loader.get_single_data()
+    except MarkedYAMLError as error:
+        raise _source_error(error) from None
+    except ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        message = f"the control character U+{error.character:04X} is not allowed in YAML text; delete it"
+        raise SourceError(line, column, message) from None
+    except (yaml.YAMLError, ValueError) as error:  # libyaml's own errors; the locating parser explains them
+        raise SourceError(0, 0, f"invalid YAML: {error}") from None
+    except RecursionError:
+        raise SourceError(0, 0, "the YAML is nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+# Which mark names the line to edit: for a quote or bracket left open, the place where it opens.
+_CONTEXT_MARK_WINS = ("while scanning a quoted scalar", "while parsing a flow", "while scanning a simple key")
+
+_HINTS = {
+    "while scanning a quoted scalar": "a quote opened here is never closed; add the closing quote",
+    "while parsing a flow sequence": "a '[' opened here is not closed properly; check the ']' and the commas",
+    "while parsing a flow mapping": "a '{' opened here is not closed properly; check the '}' and the commas",
+    "while scanning a simple key": "this line is neither 'key: value' nor a list item; add the ':' after the key",
+    "mapping values are not allowed here": (
+        "YAML does not expect a 'key: value' here; check this line's indentation, "
+        "or put a value that contains ': ' in double quotes"
+    ),
+    "found character '\\t' that cannot start any token": "a tab character; indent YAML with spaces only",
+    "found unexpected end of stream": "the file ends in the middle of a value",
+    "while parsing a block": "this line's indentation does not fit the lines above it; line up keys and list items",
+    "expected a single document": "the file holds more than one YAML document ('---'); keep only one",
+}
+
+
+def _source_error(error: MarkedYAMLError) -> SourceError:
+    context = error.context or ""
+    use_context = error.context_mark is not None and context.startswith(_CONTEXT_MARK_WINS)
+    mark: Mark | None = error.context_mark if use_context else (error.problem_mark or error.context_mark)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    if getattr(error, "headcat_message", None):
+        return SourceError(line, column, error.headcat_message)
+    problem = error.problem or ""
+    hint = next((text for key, text in _HINTS.items() if context.startswith(key) or problem.startswith(key)), None)
+    detail = hint or " ".join(part for part in (problem, context) if part)
+    return SourceError(line, column, f"invalid YAML: {detail}")
+
+
+def _located_error(message: str, mark: Mark) -> ConstructorError:
+    error = ConstructorError(None, None, message, mark)
+    error.headcat_message = message  # type: ignore[attr-defined]
+    return error
+
+
+class _PlainResolver(Resolver):
+    """YAML 1.1 implicit types minus timestamps and merge keys: dates stay text and are checked by the models."""
+
+
+_PlainResolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":timestamp", ":merge"))]
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+}
+
+
+class _PlainConstructor(SafeConstructor):
+    """Builds only plain data; refuses aliases, non-text keys and duplicate keys."""
+
+    yaml_constructors: dict = {}
+
+    def construct_object(self, node: Node, deep: bool = False) -> object:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _located_error("YAML aliases (*name) are not allowed; write the value out", node.start_mark)
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        seen: dict[str, Mark] = {}
+        for key_node, _value in node.value:
+            if not (isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
+                raise _located_error("a key must be plain text", key_node.start_mark)
+            if key_node.value in seen:
+                first = seen[key_node.value].line + 1
+                message = f"duplicate key '{key_node.value}' (first written on line {first}); keep only one"
+                raise _located_error(message, key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_undefined(self, node: Node) -> object:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _located_error(f"the YAML tag '{tag}' is not allowed; write plain text, lists and mappings", node.start_mark)
+
+
+for _name in ("null", "bool", "int", "float", "str", "seq", "map"):
+    _tag = f"tag:yaml.org,2002:{_name}"
+    _PlainConstructor.add_constructor(_tag, SafeConstructor.yaml_constructors[_tag])
+_PlainConstructor.add_constructor(None, _PlainConstructor.construct_undefined)
+
+
+class _NoAliasComposer(Composer):
+    """Stops at the first alias, before any expansion can cost time or memory."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise _located_error("YAML aliases (*name) are not allowed; write the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _LocatingLoader(Reader, Scanner, Parser, _NoAliasComposer, _PlainConstructor, _PlainResolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _NoAliasComposer.__init__(self)
+        _PlainConstructor.__init__(self)
+        _PlainResolver.__init__(self)
+
+
+_FastLoader: type | None
+try:
+    from yaml import CParser
+
+    class _FastLoader(CParser, _PlainConstructor, _PlainResolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _PlainConstructor.__init__(self)
+            _PlainResolver.__init__(self)
+
+except ImportError:  # PyYAML built without libyaml: the pure-Python parser does everything
+    _FastLoader = None
