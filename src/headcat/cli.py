@@ -15,9 +15,9 @@ from datetime import date
 from pathlib import Path
 
 from headcat import __version__
-from headcat.pipeline import load_input
-from headcat.problems import ProblemsFound, summarize_problems
 from headcat.loading import load_taxonomy
+from headcat.pipeline import build, check
+from headcat.problems import ProblemsFound, summarize_problems
 from headcat.schema import paper_json_schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -50,9 +50,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_check(arguments: argparse.Namespace) -> int:
-    loaded = load_input(_catalog_root(arguments.root), date.today())
-    count = len(loaded.papers_by_id)
+    catalog = check(_catalog_root(arguments.root), date.today())
+    count = len(catalog.papers)
     print(f"{count} paper{'s' if count != 1 else ''} checked: no problems")
+    return EXIT_OK
+
+
+def run_build(arguments: argparse.Namespace) -> int:
+    root = _catalog_root(arguments.root)
+    out_dir = Path(arguments.out) if arguments.out else root / "site"
+    arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
+    result = build(root, out_dir, date.today())
+    print(f"built {len(result.catalog.papers)} papers into {out_dir} ({result.file_count} files)")
     return EXIT_OK
 
 
@@ -90,6 +99,12 @@ def _make_parser() -> argparse.ArgumentParser:
     check.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="problem lines as text (default) or as GitHub Actions annotations")
+
+    build_command = add("build", run_build, "Validate, then write the site, feeds and exports, and the README table.")
+    build_command.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    build_command.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
+    build_command.add_argument("--format", choices=("text", "github"), default="text",
+                               help="problem lines as text (default) or as GitHub Actions annotations")
 
     schema = add("schema", run_schema, "Print the JSON Schema of a paper file.")
     schema.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")

@@ -1,0 +1,218 @@
+"""The catalog stage: validated papers in, the catalog out, with every grouping and derived value.
+
+Computes what no file states: each paper's stages (from its head types unless it overrides them), year, slug
+paths and related papers; groups by head type, stage and sub-category, year and venue. Every ordering has an
+explicit tie-break, so the same input always gives the same catalog. Reads no files and renders nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from headcat.config import Config
+from headcat.paper import Paper
+from headcat.taxonomy import HeadType, Stage, SubCategory, Taxonomy
+
+RELATED_PAPERS_MAX = 6
+
+
+@dataclass(frozen=True)
+class CatalogPaper:
+    """A paper with what the catalog derives from it."""
+
+    id: str
+    paper: Paper
+    head_types: tuple[HeadType, ...]
+    stage_ids: tuple[str, ...]
+    related_ids: tuple[str, ...]
+
+    @property
+    def year(self) -> int:
+        return self.paper.date.year
+
+    @property
+    def has_code(self) -> bool:
+        return self.paper.links.code is not None
+
+
+@dataclass(frozen=True)
+class HeadGroup:
+    head_type: HeadType
+    slug: str
+    paper_ids: tuple[str, ...]
+    related_slugs: tuple[str, ...]
+    """Head types that appear together with this one in papers, most often first."""
+
+
+@dataclass(frozen=True)
+class SubCategoryGroup:
+    subcategory: SubCategory
+    slug: str
+    head_slugs: tuple[str, ...]
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StageGroup:
+    stage: Stage
+    slug: str
+    subcategories: tuple[SubCategoryGroup, ...]
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class YearGroup:
+    year: int
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VenueGroup:
+    venue: str
+    slug: str
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    config: Config
+    taxonomy: Taxonomy
+    papers: tuple[CatalogPaper, ...]
+    """Newest first: by date, then paper id."""
+    heads: tuple[HeadGroup, ...]
+    """In taxonomy order (by stage and sub-category), unplaced head types last."""
+    stages: tuple[StageGroup, ...]
+    years: tuple[YearGroup, ...]
+    """Newest year first."""
+    venues: tuple[VenueGroup, ...]
+    """Most papers first, then by name."""
+
+    def paper(self, paper_id: str) -> CatalogPaper:
+        return self._paper_by_id[paper_id]
+
+    def head(self, name: str) -> HeadGroup:
+        return self._head_by_name[name]
+
+    def stage(self, stage_id: str) -> StageGroup:
+        return self._stage_by_id[stage_id]
+
+    @cached_property
+    def _paper_by_id(self) -> dict[str, CatalogPaper]:
+        return {entry.id: entry for entry in self.papers}
+
+    @cached_property
+    def _head_by_name(self) -> dict[str, HeadGroup]:
+        return {group.head_type.name: group for group in self.heads}
+
+    @cached_property
+    def _stage_by_id(self) -> dict[str, StageGroup]:
+        return {group.stage.id: group for group in self.stages}
+
+    @property
+    def latest_added(self) -> date | None:
+        return max((entry.paper.added for entry in self.papers), default=None)
+
+
+def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Paper]) -> Catalog:
+    """Derive and group; the papers were validated by the load stage, so nothing here can fail on input."""
+    ordered = sorted(papers_by_id.items(), key=lambda item: (item[1].date, item[0]), reverse=True)
+    ordered_ids = [paper_id for paper_id, _ in ordered]
+    head_ids = {name: [paper_id for paper_id, paper in ordered if name in paper.heads] for name in _names(taxonomy)}
+    papers = tuple(
+        CatalogPaper(
+            id=paper_id,
+            paper=paper,
+            head_types=tuple(taxonomy.resolve_head_type(name) for name in paper.heads),  # type: ignore[misc]
+            stage_ids=_stage_ids(paper, taxonomy),
+            related_ids=_related_ids(paper_id, paper, ordered),
+        )
+        for paper_id, paper in ordered
+    )
+    stage_ids_by_paper = {entry.id: entry.stage_ids for entry in papers}
+    return Catalog(
+        config=config,
+        taxonomy=taxonomy,
+        papers=papers,
+        heads=tuple(_head_group(head, head_ids, ordered) for head in taxonomy.heads),
+        stages=tuple(_stage_group(stage, taxonomy, head_ids, stage_ids_by_paper, ordered_ids) for stage in
+                     taxonomy.stages),
+        years=_year_groups(papers),
+        venues=_venue_groups(papers),
+    )
+
+
+def slugify(text: str) -> str:
+    """URL-safe lowercase words joined by hyphens: 'S-Inhibition Head' -> 's-inhibition-head'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.casefold())) or "untitled"
+
+
+def _names(taxonomy: Taxonomy) -> list[str]:
+    return [head.name for head in taxonomy.heads]
+
+
+def _stage_ids(paper: Paper, taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The paper's override if given, else the stages of its placed head types, in framework order."""
+    if paper.stages is not None:
+        chosen = set(paper.stages)
+    else:
+        chosen = {head.stage for name in paper.heads if (head := taxonomy.resolve_head_type(name)) and head.stage}
+    return tuple(stage.id for stage in taxonomy.stages if stage.id in chosen)
+
+
+def _related_ids(paper_id: str, paper: Paper, ordered: list[tuple[str, Paper]]) -> tuple[str, ...]:
+    """Papers sharing head types: most shared first, then newest, then by id."""
+    heads = set(paper.heads)
+    scored = [(len(heads & set(other.heads)), other.date, other_id)
+              for other_id, other in ordered if other_id != paper_id and heads & set(other.heads)]
+    scored.sort(key=lambda item: (-item[0], -item[1].toordinal(), item[2]))
+    return tuple(other_id for _, _, other_id in scored[:RELATED_PAPERS_MAX])
+
+
+def _head_group(head: HeadType, head_ids: dict[str, list[str]], ordered: list[tuple[str, Paper]]) -> HeadGroup:
+    together: Counter[str] = Counter()
+    for _, paper in ordered:
+        if head.name in paper.heads:
+            together.update(name for name in paper.heads if name != head.name)
+    related = sorted(together.items(), key=lambda item: (-item[1], item[0]))
+    return HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=tuple(head_ids[head.name]),
+                     related_slugs=tuple(slugify(name) for name, _ in related))
+
+
+def _stage_group(stage: Stage, taxonomy: Taxonomy, head_ids: dict[str, list[str]],
+                 stage_ids_by_paper: dict[str, tuple[str, ...]], ordered_ids: list[str]) -> StageGroup:
+    subcategories = []
+    for subcategory in stage.subcategories:
+        heads = [head for head in taxonomy.heads if head.stage == stage.id and head.subcategory == subcategory.name]
+        in_subcategory = {paper_id for head in heads for paper_id in head_ids[head.name]}
+        subcategories.append(SubCategoryGroup(
+            subcategory=subcategory,
+            slug=slugify(subcategory.name),
+            head_slugs=tuple(slugify(head.name) for head in heads),
+            paper_ids=_in_order(ordered_ids, in_subcategory),
+        ))
+    in_stage = {paper_id for paper_id, stage_ids in stage_ids_by_paper.items() if stage.id in stage_ids}
+    return StageGroup(stage=stage, slug=stage.id.lower(), subcategories=tuple(subcategories),
+                      paper_ids=_in_order(ordered_ids, in_stage))
+
+
+def _year_groups(papers: tuple[CatalogPaper, ...]) -> tuple[YearGroup, ...]:
+    years = sorted({entry.year for entry in papers}, reverse=True)
+    return tuple(YearGroup(year, tuple(entry.id for entry in papers if entry.year == year)) for year in years)
+
+
+def _venue_groups(papers: tuple[CatalogPaper, ...]) -> tuple[VenueGroup, ...]:
+    counts = Counter(entry.paper.venue for entry in papers if entry.paper.venue)
+    venues = sorted(counts, key=lambda venue: (-counts[venue], venue.casefold(), venue))
+    return tuple(VenueGroup(venue, slugify(venue), tuple(entry.id for entry in papers if entry.paper.venue == venue))
+                 for venue in venues)
+
+
+def _in_order(ordered_ids: list[str], chosen: Iterable[str]) -> tuple[str, ...]:
+    wanted = set(chosen)
+    return tuple(paper_id for paper_id in ordered_ids if paper_id in wanted)
+
