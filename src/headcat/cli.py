@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -16,9 +17,11 @@ from pathlib import Path
 
 from headcat import __version__
 from headcat.loading import load_taxonomy
+from headcat.new_paper import ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError, create_paper_file
 from headcat.pipeline import build, check
 from headcat.problems import ProblemsFound, summarize_problems
 from headcat.schema import paper_json_schema
+from headcat.serve import start_server, watch_sources
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -65,9 +68,51 @@ def run_build(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_serve(arguments: argparse.Namespace) -> int:
+    root = _catalog_root(arguments.root)
+    out_dir = Path(arguments.out) if arguments.out else root / "site"
+
+    def rebuild() -> None:
+        try:
+            result = build(root, out_dir, date.today())
+            print(f"rebuilt {len(result.catalog.papers)} papers ({result.file_count} files)", flush=True)
+        except ProblemsFound as found:
+            _print_problems(found, "text", tail=f"; still serving the last good site from {out_dir}")
+            sys.stderr.flush()
+
+    rebuild()
+    server = start_server(out_dir, arguments.port)
+    host, port = server.server_address[:2]
+    print(f"serving {out_dir} at http://{host}:{port}/ (rebuilds on change; Ctrl-C stops)", flush=True)
+    stop = threading.Event()
+    try:
+        watch_sources(root, out_dir, rebuild, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return EXIT_OK
+
+
 def run_schema(arguments: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(_catalog_root(arguments.root))
     print(json.dumps(paper_json_schema(taxonomy), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def run_new(arguments: argparse.Namespace) -> int:
+    request = NewPaperRequest(arxiv=arguments.arxiv, title=arguments.title, heads=tuple(arguments.head),
+                              date=arguments.date, paper_id=arguments.id)
+    try:
+        created = create_paper_file(_catalog_root(arguments.root), request, date.today(), ArxivApi.from_environment())
+    except NewPaperUsageError as error:
+        raise UsageError(str(error)) from None
+    except NewPaperError as error:
+        print(f"headcat: error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(created.path)
+    for step in (*created.next_steps, f"run: headcat check {arguments.root}"):
+        print(f"next: {step}")
     return EXIT_OK
 
 
@@ -106,7 +151,24 @@ def _make_parser() -> argparse.ArgumentParser:
     build_command.add_argument("--format", choices=("text", "github"), default="text",
                                help="problem lines as text (default) or as GitHub Actions annotations")
 
+    serve = add("serve", run_serve, "Build, serve the site on localhost and rebuild when a source file changes.")
+    serve.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    serve.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks one)")
+    serve.set_defaults(format="text")
+
     schema = add("schema", run_schema, "Print the JSON Schema of a paper file.")
     schema.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     schema.set_defaults(format="text")
+
+    new = add("new", run_new, "Write a new paper file from an arXiv id or a title, with TODO marks to fill in.")
+    new.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    source = new.add_mutually_exclusive_group(required=True)
+    source.add_argument("--arxiv", metavar="ID", help="take title, authors and date from arXiv (e.g. 2404.15574)")
+    source.add_argument("--title", help="the paper's title, without asking arXiv")
+    new.add_argument("--head", action="append", default=[], metavar="NAME",
+                     help="a head type from taxonomy.yaml (repeat for several)")
+    new.add_argument("--date", metavar="YYYY-MM-DD", help="first public version (default with --arxiv: arXiv's)")
+    new.add_argument("--id", metavar="PAPER-ID", help="the paper id, i.e. the file name (default: from the title)")
+    new.set_defaults(format="text")
     return parser

@@ -22,6 +22,9 @@ from headcat.taxonomy import Taxonomy
 SUMMARY_PART_MAX_CHARS = 400
 """About 60 words: a summary part is read on a paper card, not instead of the paper."""
 
+PLACEHOLDER_MARKER = "TODO"
+"""How `headcat new` marks a place the contributor must still write; a summary part starting with it is refused."""
+
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})")
 DOI = re.compile(r"10\.\d{4,9}/\S+")
 PAPER_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -91,6 +94,11 @@ def _resolve_stage_id(value: str, info: ValidationInfo) -> str:
 
 
 def _check_summary_part(value: str) -> str:
+    if value.startswith(PLACEHOLDER_MARKER):
+        raise PydanticCustomError(
+            "summary_placeholder", "still the {marker} placeholder; write this part in your own words "
+            "(inline Markdown, at most {limit} characters)", {"marker": PLACEHOLDER_MARKER,
+                                                               "limit": SUMMARY_PART_MAX_CHARS})
     problem = find_markup_problem(value)
     if problem:
         raise PydanticCustomError("summary_markup", problem)

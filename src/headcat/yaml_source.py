@@ -124,7 +124,7 @@ def _load(loader_class: type, text: str) -> object:
         loader = loader_class(text)
         return loader.get_single_data()
     except MarkedYAMLError as error:
-        raise _source_error(error) from None
+        raise _source_error(error, getattr(loader, "marks", [])) from None
     except ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -146,6 +146,7 @@ _HINTS = {
     "while scanning a quoted scalar": "a quote opened here is never closed; add the closing quote",
     "while parsing a flow sequence": "a '[' opened here is not closed properly; check the ']' and the commas",
     "while parsing a flow mapping": "a '{' opened here is not closed properly; check the '}' and the commas",
+    "while parsing a flow node": "a '[' or '{' opened here is never closed",
     "while scanning a simple key": "this line is neither 'key: value' nor a list item; add the ':' after the key",
     "mapping values are not allowed here": (
         "YAML does not expect a 'key: value' here; check this line's indentation, "
@@ -158,10 +159,13 @@ _HINTS = {
 }
 
 
-def _source_error(error: MarkedYAMLError) -> SourceError:
+def _source_error(error: MarkedYAMLError, open_marks: list[Mark]) -> SourceError:
+    """`open_marks`: where the collections still open at the error begin (the pure-Python parser tracks them)."""
     context = error.context or ""
     use_context = error.context_mark is not None and context.startswith(_CONTEXT_MARK_WINS)
     mark: Mark | None = error.context_mark if use_context else (error.problem_mark or error.context_mark)
+    if context.startswith("while parsing a flow node") and open_marks:
+        mark = open_marks[-1]  # the file ended inside a '[' or '{': point at the bracket left open
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     if getattr(error, "headcat_message", None):
         return SourceError(line, column, error.headcat_message)

@@ -1,0 +1,429 @@
+"""`headcat new`: one new paper file, from an arXiv id or from a title, with marked places for what a person writes.
+
+Not a build stage: it reads the taxonomy (to resolve head names) and the existing paper files (to refuse a paper
+the catalog holds), asks the arXiv API for title, authors and date, and writes one file under papers/, never over
+an existing one. Failures are typed errors (`NewPaperUsageError`, `NewPaperError`); the CLI formats them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlsplit
+from urllib.request import Request, urlopen
+from xml.etree import ElementTree
+
+import yaml
+
+from headcat import __version__
+from headcat.loading import load_taxonomy
+from headcat.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
+from headcat.problems import did_you_mean
+from headcat.taxonomy import Taxonomy
+from headcat.yaml_source import SourceError, parse_yaml, read_yaml_text
+
+DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
+DEFAULT_ARXIV_TIMEOUT = 15.0
+MAX_RESPONSE_BYTES = 1_000_000
+"""An answer about one paper is a few kilobytes; more is not an answer about one paper."""
+
+PAPER_ID_MAX_WORDS = 6
+PAPER_ID_MAX_CHARS = 50
+_STOP_WORDS = frozenset(
+    "a an and are as at be by can do does for from how in into is it its of on or our the their this to toward "
+    "towards via we what when where which why with".split()
+)
+_SCHEMA_LINE = "# yaml-language-server: $schema=../schema/paper.schema.json"
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+_NO_WRAP = 1_000_000
+
+
+class NewPaperUsageError(Exception):
+    """The options cannot make a paper file (an unknown head type, a malformed id or date): exit status 2."""
+
+
+class NewPaperError(Exception):
+    """The paper file was not written (the catalog holds the paper, the file exists, arXiv failed): exit status 1."""
+
+
+class ArxivLookupError(NewPaperError):
+    """The arXiv API could not be reached, failed, or knows no such paper."""
+
+
+@dataclass(frozen=True)
+class NewPaperRequest:
+    """What the contributor asked for: an arXiv id or a title, and optionally head names, a date and a paper id."""
+
+    arxiv: str | None = None
+    title: str | None = None
+    heads: tuple[str, ...] = ()
+    date: str | None = None
+    paper_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ArxivApi:
+    """Where the arXiv API is and how long to wait for it (HEADCAT_ARXIV_API, HEADCAT_ARXIV_TIMEOUT)."""
+
+    url: str = DEFAULT_ARXIV_API
+    timeout: float = DEFAULT_ARXIV_TIMEOUT
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> ArxivApi:
+        url = environ.get("HEADCAT_ARXIV_API") or DEFAULT_ARXIV_API
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise NewPaperUsageError(f"HEADCAT_ARXIV_API: '{url}' is not an http(s) address of the arXiv API")
+        timeout_text = environ.get("HEADCAT_ARXIV_TIMEOUT") or str(DEFAULT_ARXIV_TIMEOUT)
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            timeout = 0.0
+        if not 0 < timeout < float("inf"):
+            raise NewPaperUsageError(f"HEADCAT_ARXIV_TIMEOUT: '{timeout_text}' is not a number of seconds above 0")
+        return cls(url, timeout)
+
+
+@dataclass(frozen=True)
+class ArxivPaper:
+    """What the arXiv API says about one paper."""
+
+    arxiv: str
+    title: str
+    authors: tuple[str, ...]
+    published: date
+
+
+@dataclass(frozen=True)
+class PaperDraft:
+    """The values of a new paper file; None marks a place the contributor must fill in."""
+
+    title: str
+    date: date | None
+    added: date
+    authors: tuple[str, ...]
+    venue: str | None
+    arxiv: str | None
+    heads: tuple[str, ...]
+    paper_link: str | None
+
+
+@dataclass(frozen=True)
+class NewPaperFile:
+    """The file written, and what the contributor must still do to it, in order."""
+
+    path: Path
+    next_steps: tuple[str, ...]
+
+
+def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: ArxivApi) -> NewPaperFile:
+    """Check the request, ask arXiv when it names an arXiv id, and write ROOT/papers/<paper-id>.yaml."""
+    taxonomy = load_taxonomy(root)
+    heads = resolve_heads(taxonomy, request.heads)
+    first_date = _parse_date_option(request.date, today)
+    if request.paper_id is not None and not PAPER_ID.fullmatch(request.paper_id):
+        raise NewPaperUsageError(f"--id: '{request.paper_id}' is not a paper id; write lowercase words and digits "
+                                 f"joined by hyphens, e.g. retrieval-head-long-context")
+    folder = root / "papers"
+    if not folder.is_dir():
+        raise NewPaperError(f"{folder}: not found; ROOT must be a catalog folder holding papers/ and taxonomy.yaml")
+    catalog = read_catalog_identities(folder)
+    if request.paper_id is not None:
+        _refuse_existing_file(folder / f"{request.paper_id}.yaml")
+    if request.arxiv is not None:
+        arxiv_id = normalize_arxiv_id(request.arxiv)
+        if arxiv_id in catalog.path_by_arxiv:
+            raise NewPaperError(f"{catalog.path_by_arxiv[arxiv_id]} already holds arXiv {arxiv_id}; "
+                                f"edit that file instead")
+        found = fetch_arxiv_paper(arxiv_id, api)
+        draft = PaperDraft(found.title, first_date or found.published, today, found.authors,
+                           f"arXiv {found.published.year}", found.arxiv, heads, f"https://arxiv.org/abs/{found.arxiv}")
+    else:
+        title = " ".join((request.title or "").split())
+        if not title:
+            raise NewPaperUsageError("--title: the title is empty")
+        draft = PaperDraft(title, first_date, today, (), None, None, heads, None)
+    same_title = catalog.path_by_title.get(_title_key(draft.title))
+    if same_title is not None:
+        raise NewPaperError(f"{same_title} already holds a paper titled '{draft.title}'; edit that file instead")
+    path = folder / f"{request.paper_id or derive_paper_id(draft.title)}.yaml"
+    text = render_paper_file(draft)
+    _check_round_trip(text, draft)
+    _write_new_file(path, text)
+    return NewPaperFile(path, _next_steps(draft))
+
+
+def resolve_heads(taxonomy: Taxonomy, names: Sequence[str]) -> tuple[str, ...]:
+    """Canonical head type names, in the order given, each once; every unknown name is reported together."""
+    canonical: list[str] = []
+    unknown: list[str] = []
+    for name in names:
+        head = taxonomy.resolve_head_type(name)
+        if head is None:
+            hint = did_you_mean(name, taxonomy.head_spellings) or " (taxonomy.yaml lists the head types)"
+            unknown.append(f"unknown head type '{name}'{hint}")
+        elif head.name not in canonical:
+            canonical.append(head.name)
+    if unknown:
+        raise NewPaperUsageError("--head: " + "; ".join(unknown))
+    return tuple(canonical)
+
+
+def normalize_arxiv_id(text: str) -> str:
+    """'2404.15574', 'arXiv:2404.15574v2' or an arxiv.org abs/pdf address, as the bare id without a version."""
+    candidate = text.strip()
+    from_link = _ARXIV_LINK.search(candidate)
+    if from_link:
+        candidate = from_link.group(1)
+    candidate = re.sub(r"^arxiv:", "", candidate, flags=re.IGNORECASE)
+    candidate = re.sub(r"v\d+$", "", candidate)
+    if not ARXIV_ID.fullmatch(candidate):
+        raise NewPaperUsageError(f"--arxiv: '{text}' is not an arXiv id like 2404.15574 or cs/0112017")
+    return candidate
+
+
+def derive_paper_id(title: str) -> str:
+    """A short readable id: the title's first words without stop words, at most 6 words and 50 characters."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]", "", folded))
+    content_words = [word for word in words if word not in _STOP_WORDS] or words
+    if not content_words:
+        raise NewPaperUsageError("cannot make a paper id from this title; give one with --id, e.g. --id my-paper")
+    chosen = [content_words[0][:PAPER_ID_MAX_CHARS]]
+    for word in content_words[1:PAPER_ID_MAX_WORDS]:
+        if len("-".join([*chosen, word])) > PAPER_ID_MAX_CHARS:
+            break
+        chosen.append(word)
+    return "-".join(chosen)
+
+
+@dataclass(frozen=True)
+class CatalogIdentities:
+    """Who the catalog's papers are, by arXiv id and by normalized title, to refuse a paper twice."""
+
+    path_by_arxiv: dict[str, Path]
+    path_by_title: dict[str, Path]
+
+
+def read_catalog_identities(folder: Path) -> CatalogIdentities:
+    """The arXiv ids (from `arxiv:` or an arxiv.org link) and titles of the paper files that can be read.
+
+    Lenient on purpose: a broken file elsewhere in the catalog is `headcat check`'s business, not a reason to
+    refuse writing a new one.
+    """
+    path_by_arxiv: dict[str, Path] = {}
+    path_by_title: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = parse_yaml(read_yaml_text(path))
+        except (SourceError, OSError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        links = data.get("links") if isinstance(data.get("links"), dict) else {}
+        from_link = _ARXIV_LINK.search(str(links.get("paper") or "").strip())
+        for arxiv_id in (data.get("arxiv"), from_link.group(1) if from_link else None):
+            if isinstance(arxiv_id, (str, int, float)) and not isinstance(arxiv_id, bool):
+                path_by_arxiv.setdefault(str(arxiv_id).strip(), path)
+        if isinstance(data.get("title"), str):
+            path_by_title.setdefault(_title_key(data["title"]), path)
+    return CatalogIdentities(path_by_arxiv, path_by_title)
+
+
+def fetch_arxiv_paper(arxiv_id: str, api: ArxivApi) -> ArxivPaper:
+    """Ask the arXiv API about one id; every failure becomes one ArxivLookupError sentence."""
+    url = f"{api.url}?{urlencode({'id_list': arxiv_id}, safe='/')}"
+    request = Request(url, headers={"User-Agent": f"headcat/{__version__}"})
+    waited = f"{api.timeout:g} second{'' if api.timeout == 1 else 's'}"
+    try:
+        with urlopen(request, timeout=api.timeout) as response:
+            body = response.read(MAX_RESPONSE_BYTES + 1)
+    except HTTPError as error:
+        refusal = _api_error_message(_parse_xml(_read_error_body(error)))
+        if refusal:
+            raise ArxivLookupError(f"arXiv refused the id '{arxiv_id}': {refusal}") from None
+        raise ArxivLookupError(f"the arXiv API at {api.url} answered HTTP {error.code} {error.reason}; "
+                               f"try again later") from None
+    except (TimeoutError, URLError, OSError, http.client.HTTPException) as error:
+        reason = error.reason if isinstance(error, URLError) else error
+        if isinstance(reason, TimeoutError):
+            raise ArxivLookupError(f"the arXiv API at {api.url} did not answer within {waited}; "
+                                   f"try again later") from None
+        detail = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
+        raise ArxivLookupError(f"cannot reach the arXiv API at {api.url}: {detail or type(reason).__name__}; "
+                               f"check the network connection (or HEADCAT_ARXIV_API)") from None
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise ArxivLookupError(f"the arXiv API at {api.url} answered with more than {MAX_RESPONSE_BYTES:,} bytes; "
+                               f"that is not an answer about one paper")
+    return parse_arxiv_feed(body, arxiv_id)
+
+
+def parse_arxiv_feed(body: bytes, arxiv_id: str) -> ArxivPaper:
+    """The paper in an arXiv API Atom feed; an empty feed or an error entry means arXiv knows no such id."""
+    feed = _parse_xml(body)
+    if feed is None or feed.tag != f"{_ATOM}feed":
+        raise ArxivLookupError("the arXiv API's answer is not an Atom feed; try again later")
+    refusal = _api_error_message(feed)
+    if refusal:
+        raise ArxivLookupError(f"arXiv refused the id '{arxiv_id}': {refusal}")
+    entry = next((entry for entry in feed.iter(f"{_ATOM}entry") if _entry_arxiv_id(entry) == arxiv_id), None)
+    title = " ".join(_child_text(entry, "title").split()) if entry is not None else ""
+    if entry is None or not title:
+        raise ArxivLookupError(f"arXiv has no paper with the id '{arxiv_id}'; check the id (e.g. 2404.15574)")
+    published = _child_text(entry, "published").strip()
+    try:
+        first_version = date.fromisoformat(published[:10])
+    except ValueError:
+        raise ArxivLookupError(f"arXiv's answer for '{arxiv_id}' has no publication date "
+                               f"(published: '{published}')") from None
+    authors = tuple(" ".join(_child_text(author, "name").split()) for author in entry.findall(f"{_ATOM}author"))
+    return ArxivPaper(arxiv_id, title, tuple(author for author in authors if author), first_version)
+
+
+def render_paper_file(draft: PaperDraft) -> str:
+    """The text of the new file, in the catalog's layout; TODO marks every place a person must still write."""
+    todo = PLACEHOLDER_MARKER
+    lines = [_SCHEMA_LINE, f"title: {_yaml_value(draft.title)}"]
+    if draft.date is not None:
+        lines.append(f"date: {draft.date.isoformat()}")
+    else:
+        lines.append(f"date: {_yaml_value(f'{todo}: YYYY-MM-DD, the day of the first public version')}")
+    lines.append(f"added: {draft.added.isoformat()}")
+    if draft.authors:
+        lines.append(f"authors: {_yaml_value(draft.authors)}")
+    else:
+        lines.append("# authors: [First Author, Second Author]   (optional)")
+    lines.append(f"venue: {_yaml_value(draft.venue)}" if draft.venue else "# venue: ICLR 2024   (optional)")
+    if draft.arxiv:
+        lines.append(f'arxiv: "{draft.arxiv}"')
+    if draft.heads:
+        lines.append(f"heads: {_yaml_value(draft.heads)}")
+    else:
+        lines += [f"# {todo}: list one or more head types from taxonomy.yaml, e.g. heads: [Induction Head]",
+                  "heads: []"]
+    if draft.paper_link:
+        lines += ["links:", f"  paper: {_yaml_value(draft.paper_link)}"]
+    else:
+        lines += [f"# {todo}: the paper's address; if it is on arXiv, also add arxiv: \"YYMM.NNNNN\" (or doi: ...)",
+                  "links:", f"  paper: {_yaml_value(f'{todo}: https://...')}"]
+    lines.append("summary:   # in your own words; inline Markdown; at most 400 characters each")
+    for part, field in Summary.model_fields.items():
+        lines.append(f"  {part}: {_yaml_value(f'{todo}: {field.description}')}")
+    return "\n".join(lines) + "\n"
+
+
+def _next_steps(draft: PaperDraft) -> tuple[str, ...]:
+    steps = []
+    if draft.date is None:
+        steps.append("write the date of the paper's first public version")
+    if not draft.paper_link:
+        steps.append("add the paper's address under links (and its arxiv or doi if it has one)")
+    if not draft.heads:
+        steps.append("list the paper's head types under heads")
+    steps.append("write the summary (innovation, tasks, result) where the file says TODO")
+    return tuple(steps)
+
+
+def _parse_date_option(text: str | None, today: date) -> date | None:
+    if text is None:
+        return None
+    try:
+        value = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise NewPaperUsageError(f"--date: '{text}' is not a date written YYYY-MM-DD")
+    if value > today:
+        raise NewPaperUsageError(f"--date: {text} is in the future (today is {today.isoformat()})")
+    return value
+
+
+def _refuse_existing_file(path: Path) -> None:
+    if path.exists():
+        raise NewPaperError(f"{path} already exists; it was left as it is (choose another paper id with --id)")
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    """Create the file; exclusive creation means an existing file is never overwritten, even in a race."""
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+    except FileExistsError:
+        _refuse_existing_file(path)
+        raise
+    except OSError as error:
+        raise NewPaperError(f"{path}: cannot write the file: {error.strerror or error}") from None
+
+
+def _check_round_trip(text: str, draft: PaperDraft) -> None:
+    """Read the text back as the loader will: every value from outside must come out exactly as it went in."""
+    data = parse_yaml(text)
+    written = {"title": draft.title, "authors": list(draft.authors) or None, "venue": draft.venue,
+               "arxiv": draft.arxiv, "heads": list(draft.heads)}
+    read = {key: data.get(key) for key in written} if isinstance(data, dict) else {}
+    link = data.get("links", {}).get("paper") if isinstance(data, dict) else None
+    if read != written or (draft.paper_link and link != draft.paper_link):
+        raise RuntimeError(f"the new paper file would not read back as written: {read!r} != {written!r}")
+
+
+def _yaml_value(value: str | Sequence[str]) -> str:
+    """A YAML scalar or one-line list; PyYAML decides what needs quoting, so any text reads back unchanged."""
+    if isinstance(value, str):
+        return _yaml_scalar(value, in_list=False)
+    return "[" + ", ".join(_yaml_scalar(item, in_list=True) for item in value) + "]"
+
+
+def _yaml_scalar(text: str, *, in_list: bool) -> str:
+    def dump(style: str | None) -> str:
+        dumped = yaml.safe_dump([text] if in_list else text, allow_unicode=True, default_flow_style=True,
+                                default_style=style, width=_NO_WRAP)
+        dumped = dumped.removesuffix("\n...\n").strip()
+        return dumped[1:-1] if in_list else dumped
+
+    written = dump(None)
+    return dump('"') if written.startswith("'") else written  # the catalog writes double quotes
+
+
+def _title_key(title: str) -> str:
+    """Titles compare without case, spacing and punctuation, as the load stage compares them."""
+    return re.sub(r"[\W_]+", "", title.casefold())
+
+
+def _entry_arxiv_id(entry: ElementTree.Element) -> str:
+    found = _ARXIV_LINK.search(_child_text(entry, "id").strip())
+    return found.group(1) if found else ""
+
+
+def _child_text(element: ElementTree.Element | None, name: str) -> str:
+    child = element.find(f"{_ATOM}{name}") if element is not None else None
+    return child.text or "" if child is not None else ""
+
+
+def _parse_xml(body: bytes) -> ElementTree.Element | None:
+    try:
+        return ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return None
+
+
+def _api_error_message(feed: ElementTree.Element | None) -> str | None:
+    """The arXiv API reports a bad request as a feed whose one entry has an .../api/errors#... id."""
+    for entry in feed.iter(f"{_ATOM}entry") if feed is not None else ():
+        if "/api/errors" in _child_text(entry, "id"):
+            return " ".join(_child_text(entry, "summary").split()) or "an error without a message"
+    return None
+
+
+def _read_error_body(error: HTTPError) -> bytes:
+    try:
+        return error.read(MAX_RESPONSE_BYTES)
+    except (OSError, http.client.HTTPException):
+        return b""
