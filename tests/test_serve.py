@@ -38,7 +38,9 @@ def server(catalog_root: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             if "serving" in line:
                 address = line.split(" at ")[1].split(" ")[0]
                 break
-        assert address.startswith("http://127.0.0.1:"), f"no address announced; stderr: {process.stderr}"
+        if not address.startswith("http://127.0.0.1:"):
+            process.kill()
+            pytest.fail(f"headcat serve announced no address; stderr:\n{process.communicate(timeout=10)[1]}")
         yield process, address
     finally:
         process.terminate()

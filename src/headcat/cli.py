@@ -111,7 +111,7 @@ def run_new(arguments: argparse.Namespace) -> int:
         print(f"headcat: error: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(created.path)
-    for step in (*created.next_steps, f"run: headcat check {arguments.root}"):
+    for step in (*created.next_steps, f"run headcat check {arguments.root} until it reports no problems"):
         print(f"next: {step}")
     return EXIT_OK
 

@@ -37,8 +37,8 @@ MAX_RESPONSE_BYTES = 1_000_000
 PAPER_ID_MAX_WORDS = 6
 PAPER_ID_MAX_CHARS = 50
 _STOP_WORDS = frozenset(
-    "a an and are as at be by can do does for from how in into is it its of on or our the their this to toward "
-    "towards via we what when where which why with".split()
+    "a an and are as at be by can do does for from how in into is it its of on or our that the their these this "
+    "those to toward towards via we what when where which why with".split()
 )
 _SCHEMA_LINE = "# yaml-language-server: $schema=../schema/paper.schema.json"
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -126,31 +126,16 @@ class NewPaperFile:
 
 def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: ArxivApi) -> NewPaperFile:
     """Check the request, ask arXiv when it names an arXiv id, and write ROOT/papers/<paper-id>.yaml."""
-    taxonomy = load_taxonomy(root)
-    heads = resolve_heads(taxonomy, request.heads)
+    heads = resolve_heads(load_taxonomy(root), request.heads)
     first_date = _parse_date_option(request.date, today)
-    if request.paper_id is not None and not PAPER_ID.fullmatch(request.paper_id):
-        raise NewPaperUsageError(f"--id: '{request.paper_id}' is not a paper id; write lowercase words and digits "
-                                 f"joined by hyphens, e.g. retrieval-head-long-context")
-    folder = root / "papers"
-    if not folder.is_dir():
-        raise NewPaperError(f"{folder}: not found; ROOT must be a catalog folder holding papers/ and taxonomy.yaml")
+    folder = _papers_folder(root)
     catalog = read_catalog_identities(folder)
     if request.paper_id is not None:
-        _refuse_existing_file(folder / f"{request.paper_id}.yaml")
+        _refuse_existing_file(folder / f"{_check_paper_id(request.paper_id)}.yaml")
     if request.arxiv is not None:
-        arxiv_id = normalize_arxiv_id(request.arxiv)
-        if arxiv_id in catalog.path_by_arxiv:
-            raise NewPaperError(f"{catalog.path_by_arxiv[arxiv_id]} already holds arXiv {arxiv_id}; "
-                                f"edit that file instead")
-        found = fetch_arxiv_paper(arxiv_id, api)
-        draft = PaperDraft(found.title, first_date or found.published, today, found.authors,
-                           f"arXiv {found.published.year}", found.arxiv, heads, f"https://arxiv.org/abs/{found.arxiv}")
+        draft = _draft_from_arxiv(request.arxiv, catalog, api, heads, first_date, today)
     else:
-        title = " ".join((request.title or "").split())
-        if not title:
-            raise NewPaperUsageError("--title: the title is empty")
-        draft = PaperDraft(title, first_date, today, (), None, None, heads, None)
+        draft = _draft_from_title(request.title or "", heads, first_date, today)
     same_title = catalog.path_by_title.get(_title_key(draft.title))
     if same_title is not None:
         raise NewPaperError(f"{same_title} already holds a paper titled '{draft.title}'; edit that file instead")
@@ -159,6 +144,23 @@ def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: Ar
     _check_round_trip(text, draft)
     _write_new_file(path, text)
     return NewPaperFile(path, _next_steps(draft))
+
+
+def _draft_from_arxiv(written_id: str, catalog: CatalogIdentities, api: ArxivApi, heads: tuple[str, ...],
+                      first_date: date | None, today: date) -> PaperDraft:
+    arxiv_id = normalize_arxiv_id(written_id)
+    if arxiv_id in catalog.path_by_arxiv:
+        raise NewPaperError(f"{catalog.path_by_arxiv[arxiv_id]} already holds arXiv {arxiv_id}; edit that file instead")
+    found = fetch_arxiv_paper(arxiv_id, api)
+    return PaperDraft(found.title, first_date or found.published, today, found.authors,
+                      f"arXiv {found.published.year}", found.arxiv, heads, f"https://arxiv.org/abs/{found.arxiv}")
+
+
+def _draft_from_title(written_title: str, heads: tuple[str, ...], first_date: date | None, today: date) -> PaperDraft:
+    title = " ".join(written_title.split())
+    if not title:
+        raise NewPaperUsageError("--title: the title is empty")
+    return PaperDraft(title, first_date, today, (), None, None, heads, None)
 
 
 def resolve_heads(taxonomy: Taxonomy, names: Sequence[str]) -> tuple[str, ...]:
@@ -252,7 +254,7 @@ def fetch_arxiv_paper(arxiv_id: str, api: ArxivApi) -> ArxivPaper:
             raise ArxivLookupError(f"arXiv refused the id '{arxiv_id}': {refusal}") from None
         raise ArxivLookupError(f"the arXiv API at {api.url} answered HTTP {error.code} {error.reason}; "
                                f"try again later") from None
-    except (TimeoutError, URLError, OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException) as error:  # URLError and TimeoutError are OSErrors
         reason = error.reason if isinstance(error, URLError) else error
         if isinstance(reason, TimeoutError):
             raise ArxivLookupError(f"the arXiv API at {api.url} did not answer within {waited}; "
@@ -344,6 +346,20 @@ def _parse_date_option(text: str | None, today: date) -> date | None:
     if value > today:
         raise NewPaperUsageError(f"--date: {text} is in the future (today is {today.isoformat()})")
     return value
+
+
+def _check_paper_id(paper_id: str) -> str:
+    if not PAPER_ID.fullmatch(paper_id):
+        raise NewPaperUsageError(f"--id: '{paper_id}' is not a paper id; write lowercase words and digits "
+                                 f"joined by hyphens, e.g. retrieval-head-long-context")
+    return paper_id
+
+
+def _papers_folder(root: Path) -> Path:
+    folder = root / "papers"
+    if not folder.is_dir():
+        raise NewPaperError(f"{folder}: not found; ROOT must be a catalog folder holding papers/ and taxonomy.yaml")
+    return folder
 
 
 def _refuse_existing_file(path: Path) -> None:
