@@ -343,10 +343,10 @@ def test_unknown_arxiv_id_is_one_line_on_stderr(root, arxiv, capsys):
 
 
 def test_an_id_the_api_refuses_is_reported_with_the_api_message(root, arxiv, capsys):
-    status, out, err = run(capsys, "new", "--arxiv", "2413.00001")
+    status, out, err = run(capsys, "new", "--arxiv", "2412.00001")
 
     assert (status, out) == (1, [])
-    assert err == ["headcat: error: arXiv refused the id '2413.00001': incorrect id format for 2413.00001"]
+    assert err == ["headcat: error: arXiv refused the id '2412.00001': incorrect id format for 2412.00001"]
 
 
 def test_a_server_error_is_one_line_on_stderr(root, arxiv, capsys, monkeypatch):

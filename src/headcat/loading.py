@@ -109,11 +109,33 @@ def _load_model(path: Path, model: type[ModelT], context: object = None) -> tupl
         return model.model_validate(data, context=context), []
     except ValidationError as error:
         node = compose_yaml(text)
-        return None, [_locate_error(display, node, model, item) for item in error.errors(include_url=False)]
+        items = _relevant_errors(error.errors(include_url=False), model)
+        return None, [_locate_error(display, node, model, item) for item in items]
+
+
+def _relevant_errors(items: list, model: type[BaseModel]) -> list:
+    """Drop errors that only echo another: a list 'too short' because its one item failed, and a missing key
+    that an unknown key right beside it misspells (the unknown key's did-you-mean says it all)."""
+    failed_items = {tuple(item["loc"][:-1]) for item in items if item["loc"] and isinstance(item["loc"][-1], int)}
+    misspelled = {
+        (tuple(item["loc"][:-1]), suggestion)
+        for item in items if item["type"] == "extra_forbidden"
+        for suggestion in [did_you_mean(str(item["loc"][-1]), _keys_at(model, tuple(item["loc"][:-1])))]
+        if suggestion
+    }
+    kept = []
+    for item in items:
+        location = tuple(item["loc"])
+        if item["type"] == "too_short" and location in failed_items:
+            continue
+        if item["type"] == "missing" and (location[:-1], f" (did you mean '{location[-1]}'?)") in misspelled:
+            continue
+        kept.append(item)
+    return kept
 
 
 def _locate_error(display: str, node: object, model: type[BaseModel], item: dict) -> Problem:
-    location: Location = tuple(item["loc"])
+    location: Location = tuple(item["loc"]) + _item_index(item)
     if item["type"] == "extra_forbidden":
         line, column = locate(node, location, at_key=True)
     elif item["type"] == "missing":
@@ -125,7 +147,7 @@ def _locate_error(display: str, node: object, model: type[BaseModel], item: dict
 
 def _describe_error(model: type[BaseModel], item: dict, node: object) -> str:
     """A person's message for one pydantic error: the field, what is wrong with the value, and the fix."""
-    location: Location = tuple(item["loc"])
+    location: Location = tuple(item["loc"]) + _item_index(item)
     field = _field_path(location)
     kind, value, context = item["type"], item.get("input"), item.get("ctx") or {}
     if kind == "extra_forbidden":
@@ -156,6 +178,12 @@ def _describe_error(model: type[BaseModel], item: dict, node: object) -> str:
         if kind.startswith(("literal_", "string_pattern")):
             message += f", got {_describe_value(value)}"
     return f"{field}: {message}" if field else message
+
+
+def _item_index(item: dict) -> Location:
+    """A rule about one list item that is checked on the whole list says which item in its context."""
+    index = (item.get("ctx") or {}).get("item_index")
+    return (index,) if isinstance(index, int) else ()
 
 
 def _describe_value(value: object) -> str:
@@ -238,7 +266,7 @@ def _identity_keys(paper: Paper) -> list[tuple[tuple[str, str], Location, str]]:
     if paper.doi:
         keys.append((("doi", paper.doi.casefold()), ("doi",), f"the same DOI '{paper.doi}'"))
     normalized = re.sub(r"[\W_]+", "", paper.title.casefold())
-    keys.append((("title", normalized), ("title",), "the same title"))
+    keys.append((("title", normalized), ("title",), "the same title (ignoring case, spaces and punctuation)"))
     return keys
 
 

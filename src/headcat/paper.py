@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from headcat.fields import FileModel, IsoDate, Text, WebUrl
@@ -25,7 +25,11 @@ SUMMARY_PART_MAX_CHARS = 400
 PLACEHOLDER_MARKER = "TODO"
 """How `headcat new` marks a place the contributor must still write; a summary part starting with it is refused."""
 
-ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})")
+ARXIV_ID = re.compile(
+    r"((0[7-9]|1[0-4])(0[1-9]|1[0-2])\.\d{4}"  # April 2007 to 2014: YYMM.NNNN
+    r"|(1[5-9]|[2-9]\d)(0[1-9]|1[0-2])\.\d{5}"  # since 2015: YYMM.NNNNN
+    r"|[a-z-]+(\.[A-Z]{2})?/\d{7})"  # before April 2007: archive/YYMMNNN
+)
 DOI = re.compile(r"10\.\d{4,9}/\S+")
 PAPER_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -169,10 +173,12 @@ class Paper(FileModel):
             raise PydanticCustomError("unreachable", "no way to reach the paper: add links.paper, arxiv or doi")
         return self
 
-    @model_validator(mode="after")
-    def _no_repeated_head(self) -> Paper:
-        repeated = sorted({head for head in self.heads if self.heads.count(head) > 1})
-        if repeated:
-            raise PydanticCustomError("repeated_head", "heads: '{head}' is listed twice (names and aliases count "
-                                      "as the same head type); keep one", {"head": repeated[0]})
-        return self
+    @field_validator("heads")
+    @classmethod
+    def _no_repeated_head(cls, heads: tuple[str, ...]) -> tuple[str, ...]:
+        for index, head in enumerate(heads):
+            if head in heads[:index]:
+                raise PydanticCustomError(
+                    "repeated_head", "'{head}' is listed twice (names and aliases count as the same head type); "
+                    "keep one", {"head": head, "item_index": index})
+        return heads

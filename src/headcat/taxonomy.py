@@ -82,7 +82,8 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
     seen_ids: set[str] = set()
     for index, stage in enumerate(taxonomy.stages):
         if stage.id in seen_ids:
-            conflicts.append((("stages", index, "id"), f"stage id '{stage.id}' is used twice; ids must be unique"))
+            conflicts.append((("stages", index, "id"), f"stages[{index}].id: '{stage.id}' is used twice; "
+                                                       "ids must be unique"))
         seen_ids.add(stage.id)
     first_use: dict[str, str] = {}
     for index, head in enumerate(taxonomy.heads):
@@ -90,7 +91,9 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
             where = ("heads", index, "name") if alias_index == 0 else ("heads", index, "aliases", alias_index - 1)
             other = first_use.setdefault(spelling_key(spelling), head.name)
             if other != head.name:
-                conflicts.append((where, f"'{spelling}' already names head type '{other}'; each spelling names one"))
+                field = f"heads[{index}].name" if alias_index == 0 else f"heads[{index}].aliases[{alias_index - 1}]"
+                conflicts.append((where, f"{field}: '{spelling}' already names head type '{other}'; "
+                                         "each spelling names one head type"))
         conflicts.extend(_placement_conflicts(taxonomy, index, head))
     return conflicts
 
@@ -98,14 +101,20 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
 def _placement_conflicts(taxonomy: Taxonomy, index: int, head: HeadType) -> list[tuple[tuple[str | int, ...], str]]:
     if head.placement == "unplaced":
         if head.stage or head.subcategory:
-            return [(("heads", index, "stage"), f"'{head.name}' is unplaced, so it takes no stage or subcategory")]
+            return [(("heads", index, "stage"), f"heads[{index}]: '{head.name}' is unplaced, so it takes no stage "
+                                                "or subcategory")]
         return []
     stage = taxonomy.stage_by_id.get(head.stage or "")
+    known = ", ".join(taxonomy.stage_by_id)
+    if head.stage is None:
+        return [(("heads", index), f"heads[{index}]: '{head.name}' needs a stage, one of {known} "
+                                   "(or placement: unplaced)")]
     if stage is None:
-        known = ", ".join(taxonomy.stage_by_id)
-        return [(("heads", index, "stage"), f"'{head.name}' needs a stage, one of {known} (or placement: unplaced)")]
+        return [(("heads", index, "stage"), f"heads[{index}].stage: unknown stage '{head.stage}'; use one of "
+                                            f"{known} (or placement: unplaced)")]
     names = [subcategory.name for subcategory in stage.subcategories]
     if head.subcategory not in names:
         choices = "; ".join(names)
-        return [(("heads", index, "subcategory"), f"'{head.name}' needs a subcategory of {stage.id}: {choices}")]
+        found = f"unknown subcategory '{head.subcategory}'" if head.subcategory else "a subcategory is needed"
+        return [(("heads", index, "subcategory"), f"heads[{index}].subcategory: {found}; {stage.id} has {choices}")]
     return []

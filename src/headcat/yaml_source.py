@@ -50,8 +50,10 @@ def read_yaml_text(path: Path) -> str:
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         byte = data[error.start]
         raise SourceError(line, column, f"byte 0x{byte:02x} is not valid UTF-8; save the file as UTF-8") from None
-    if not text.strip() or all(_is_comment_or_blank(line) for line in text.splitlines()):
+    if not text.strip():
         raise SourceError(0, 0, "the file is empty; it should hold a YAML mapping of keys and values")
+    if all(_is_comment_or_blank(line) for line in text.splitlines()):
+        raise SourceError(0, 0, "the file holds only comments; it should hold a YAML mapping of keys and values")
     return text
 
 
@@ -124,7 +126,7 @@ def _load(loader_class: type, text: str) -> object:
         loader = loader_class(text)
         return loader.get_single_data()
     except MarkedYAMLError as error:
-        raise _source_error(error, getattr(loader, "marks", [])) from None
+        raise _source_error(error, getattr(loader, "marks", []), text) from None
     except ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -146,7 +148,6 @@ _HINTS = {
     "while scanning a quoted scalar": "a quote opened here is never closed; add the closing quote",
     "while parsing a flow sequence": "a '[' opened here is not closed properly; check the ']' and the commas",
     "while parsing a flow mapping": "a '{' opened here is not closed properly; check the '}' and the commas",
-    "while parsing a flow node": "a '[' or '{' opened here is never closed",
     "while scanning a simple key": "this line is neither 'key: value' nor a list item; add the ':' after the key",
     "mapping values are not allowed here": (
         "YAML does not expect a 'key: value' here; check this line's indentation, "
@@ -159,20 +160,52 @@ _HINTS = {
 }
 
 
-def _source_error(error: MarkedYAMLError, open_marks: list[Mark]) -> SourceError:
+def _source_error(error: MarkedYAMLError, open_marks: list[Mark], text: str) -> SourceError:
     """`open_marks`: where the collections still open at the error begin (the pure-Python parser tracks them)."""
     context = error.context or ""
+    problem = error.problem or ""
     use_context = error.context_mark is not None and context.startswith(_CONTEXT_MARK_WINS)
     mark: Mark | None = error.context_mark if use_context else (error.problem_mark or error.context_mark)
-    if context.startswith("while parsing a flow node") and open_marks:
-        mark = open_marks[-1]  # the file ended inside a '[' or '{': point at the bracket left open
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     if getattr(error, "headcat_message", None):
         return SourceError(line, column, error.headcat_message)
-    problem = error.problem or ""
-    hint = next((text for key, text in _HINTS.items() if context.startswith(key) or problem.startswith(key)), None)
+    if context.startswith("while parsing a flow node") and open_marks:
+        # the file ended inside a '[' or '{': point at the bracket left open
+        opened = open_marks[-1]
+        bracket = text[opened.index] if opened.index < len(text) else "["
+        closing = {"[": "]", "{": "}"}.get(bracket, "]")
+        message = f"invalid YAML: a '{bracket}' opened here is never closed; add the '{closing}'"
+        return SourceError(opened.line + 1, opened.column + 1, message)
+    if problem.startswith("mapping values are not allowed here") and mark is not None:
+        key_line = _line_missing_colon(text, mark.line)
+        if key_line is not None:
+            lines = text.splitlines()
+            indent = len(lines[key_line]) - len(lines[key_line].lstrip())
+            return SourceError(key_line + 1, indent + 1, f"invalid YAML: {_HINTS['while scanning a simple key']}")
+    hint = next((hint for key, hint in _HINTS.items() if context.startswith(key) or problem.startswith(key)), None)
     detail = hint or " ".join(part for part in (problem, context) if part)
     return SourceError(line, column, f"invalid YAML: {detail}")
+
+
+def _line_missing_colon(text: str, error_line: int) -> int | None:
+    """The 0-based line before `error_line` that reads as a key without its ':' (YAML joined it to the next line).
+
+    `paper https://x` followed by `code: https://y` at the same indentation is one plain value to YAML, and the
+    ':' after 'code' is where it notices; the line to edit is the one before.
+    """
+    lines = text.splitlines()
+    if error_line >= len(lines):
+        return None
+    indent = len(lines[error_line]) - len(lines[error_line].lstrip())
+    for number in range(error_line - 1, -1, -1):
+        stripped = lines[number].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        same_indent = len(lines[number]) - len(lines[number].lstrip()) == indent
+        has_colon = ": " in stripped or stripped.endswith(":")
+        looks_like_key = not has_colon and not stripped.startswith(("-", "[", "{", "'", '"'))
+        return number if same_indent and looks_like_key else None
+    return None
 
 
 def _located_error(message: str, mark: Mark) -> ConstructorError:

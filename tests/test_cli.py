@@ -1,0 +1,264 @@
+"""The `headcat` command's contract: exact output lines and exit codes (0 success, 1 problems, 2 usage errors).
+
+Runs the real pipeline on copies of the fixture catalog; mocks nothing headcat owns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from headcat.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CATALOG = FIXTURES / "catalog"
+CHECK_PASSED = "5 papers checked: no problems\n"
+
+
+@pytest.fixture
+def catalog_copy(tmp_path: Path) -> Path:
+    """A writable copy of the fixture catalog, to break one file of it."""
+    root = tmp_path / "catalog"
+    shutil.copytree(CATALOG, root)
+    return root
+
+
+def replace_line(path: Path, number: int, old: str, new: str) -> None:
+    """Edit line `number` (1-based) of a file, checking that it holds what the test expects it to."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert old in lines[number - 1], f"{path.name}:{number} no longer holds {old!r}; update this test"
+    lines[number - 1] = lines[number - 1].replace(old, new)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    exit_code = main(argv)
+    captured = capsys.readouterr()
+    return exit_code, captured.out, captured.err
+
+
+def run_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """argparse ends a bad command line with SystemExit; the status is the contract."""
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    captured = capsys.readouterr()
+    return raised.value.code, captured.out, captured.err
+
+
+def test_check_on_the_fixture_catalog_prints_one_line_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["check", str(CATALOG)], capsys) == (0, CHECK_PASSED, "")
+
+
+def test_check_without_root_checks_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(CATALOG)
+
+    assert run_main(["check"], capsys) == (0, CHECK_PASSED, "")
+
+
+def test_check_on_a_missing_directory_exits_2_and_says_what_root_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    exit_code, out, err = run_main(["check", "no-such-catalog"], capsys)
+
+    assert (exit_code, out) == (2, "")
+    assert err.splitlines() == [
+        "headcat: error: no-such-catalog: not a directory (ROOT is a catalog folder holding papers/ and taxonomy.yaml)"
+    ]
+
+
+def test_unknown_command_exits_2_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, out, err = run_usage_error(["frobnicate"], capsys)
+
+    lines = err.splitlines()
+    assert (exit_code, out) == (2, "")
+    assert lines[0].startswith("usage: headcat ")
+    assert lines[-1].startswith("headcat: error: argument COMMAND: invalid choice: 'frobnicate' (choose from ")
+
+
+def test_missing_command_exits_2_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, out, err = run_usage_error([], capsys)
+
+    assert (exit_code, out) == (2, "")
+    assert err.splitlines()[0].startswith("usage: headcat ")
+    assert err.splitlines()[-1] == "headcat: error: the following arguments are required: COMMAND"
+
+
+def test_unknown_option_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, out, err = run_usage_error(["check", str(CATALOG), "--frobnicate"], capsys)
+
+    assert (exit_code, out) == (2, "")
+    assert err.splitlines()[-1] == "headcat: error: unrecognized arguments: --frobnicate"
+
+
+def test_unknown_format_exits_2_and_lists_the_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, out, err = run_usage_error(["check", str(CATALOG), "--format", "xml"], capsys)
+
+    assert (exit_code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "headcat check: error: argument --format: invalid choice: 'xml' (choose from 'text', 'github')"
+    )
+
+
+def test_github_format_prints_one_annotation_per_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(CATALOG / "taxonomy.yaml", tmp_path / "taxonomy.yaml")
+    (tmp_path / "papers").mkdir()
+    for case, name in [("unknown-keys", "misspelled-keys.yaml"), ("bad-file-name", "Bad_Name.yaml")]:
+        shutil.copy(FIXTURES / "invalid" / case / "papers" / name, tmp_path / "papers" / name)
+    monkeypatch.chdir(tmp_path)
+
+    exit_code, out, err = run_main(["check", ".", "--format", "github"], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        "::error file=papers/Bad_Name.yaml::the file name is the paper id and must be lowercase words joined by "
+        "hyphens; rename it to bad-name.yaml",
+        "::error file=papers/misspelled-keys.yaml,line=4,col=1::unknown key 'autors' (did you mean 'authors'?)",
+        "::error file=papers/misspelled-keys.yaml,line=8,col=3::links: unknown key 'cod' (did you mean 'code'?)",
+        "3 problems in 2 files",
+    ]
+
+
+def test_schema_prints_json_whose_heads_enum_holds_every_name_and_alias(capsys: pytest.CaptureFixture[str]) -> None:
+    taxonomy = yaml.safe_load((CATALOG / "taxonomy.yaml").read_text(encoding="utf-8"))
+    spellings = {spelling for head in taxonomy["heads"] for spelling in (head["name"], *head.get("aliases", []))}
+
+    exit_code, out, err = run_main(["schema", str(CATALOG)], capsys)
+    schema = json.loads(out)
+
+    assert (exit_code, err) == (0, "")
+    assert "Previous Head" in spellings
+    assert set(schema["properties"]["heads"]["items"]["enum"]) == spellings
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["additionalProperties"] is False
+
+
+def test_schema_describes_a_paper_file_for_editors(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, out, _err = run_main(["schema", str(CATALOG)], capsys)
+
+    assert exit_code == 0
+    assert json.loads(out)["description"] == (
+        "One paper of the catalog: papers/<paper-id>.yaml. Generated by `headcat schema`."
+    )
+
+
+def run_module(arguments: list[str], cwd: Path, **options: object) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "headcat", *arguments], cwd=cwd, env=environment, text=True, timeout=60, **options
+    )
+
+
+def test_python_m_headcat_check_passes_on_the_fixture_catalog() -> None:
+    result = run_module(["check"], cwd=CATALOG, capture_output=True)
+
+    assert (result.returncode, result.stdout, result.stderr) == (0, CHECK_PASSED, "")
+
+
+def test_python_m_headcat_check_exits_1_with_the_problem_lines(tmp_path: Path) -> None:
+    shutil.copy(CATALOG / "taxonomy.yaml", tmp_path / "taxonomy.yaml")
+    shutil.copytree(FIXTURES / "invalid/unknown-head-type/papers", tmp_path / "papers")
+
+    result = run_module(["check", "."], cwd=tmp_path, capture_output=True)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "papers/misspelled-head.yaml:4:25: error: heads[1]: unknown head type 'Retreival Head' "
+        "(did you mean 'Retrieval Head'?)",
+        "1 problem in 1 file",
+    ]
+
+
+def test_schema_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`headcat schema | head -1` must not report an internal error when the reader stops early."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run_module(["schema", str(CATALOG)], cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+
+    assert result.stderr == ""
+
+
+def test_broken_taxonomy_is_a_located_problem_and_exits_1(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replace_line(catalog_copy / "taxonomy.yaml", 60, "description:", "descripton:")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    taxonomy = catalog_copy / "taxonomy.yaml"
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [  # the misspelled key is one problem, not also a "missing 'description'"
+        f"{taxonomy}:60:5: error: heads[5]: unknown key 'descripton' (did you mean 'description'?)",
+        "1 problem in 1 file",
+    ]
+
+
+def test_taxonomy_head_with_an_unknown_stage_names_the_stage_it_found(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replace_line(catalog_copy / "taxonomy.yaml", 52, "stage: LR", "stage: XR")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{catalog_copy / 'taxonomy.yaml'}:52:12: error: heads[4].stage: unknown stage 'XR'; "
+        "use one of KR, ICI, LR, EP (or placement: unplaced)",
+        "1 problem in 1 file",
+    ]
+
+
+def test_unknown_key_in_tool_headcat_is_reported_at_its_line_and_exits_1(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replace_line(catalog_copy / "pyproject.toml", 2, "title =", "titel =")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{catalog_copy / 'pyproject.toml'}:2:1: error: [tool.headcat] unknown key 'titel' (did you mean 'title'?)",
+        "1 problem in 1 file",
+    ]
+
+
+def test_bad_value_in_tool_headcat_is_reported_at_its_line_and_exits_1(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replace_line(catalog_copy / "pyproject.toml", 4, "https://", "ftp://")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{catalog_copy / 'pyproject.toml'}:4:1: error: [tool.headcat] base_url: 'ftp://example.org/heads/' is not "
+        "a web address; links must start with https:// or http://",
+        "1 problem in 1 file",
+    ]
+
+
+def test_config_and_taxonomy_problems_are_reported_together(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replace_line(catalog_copy / "pyproject.toml", 2, "title =", "titel =")
+    replace_line(catalog_copy / "taxonomy.yaml", 60, "description:", "descripton:")
+
+    exit_code, _out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert exit_code == 1
+    assert err.splitlines()[-1] == "2 problems in 2 files"
