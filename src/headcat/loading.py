@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar, get_args
@@ -252,12 +253,51 @@ def _find_duplicate_papers(folder: Path, papers: dict[str, Paper]) -> list[Probl
     return problems
 
 
-_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^/?#]+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+"""An arXiv abstract or PDF address; group 1 is the id without its version."""
+
+
+def title_key(title: str) -> str:
+    """How titles are compared to find one paper in two files: case, spacing and punctuation do not count."""
+    return re.sub(r"[\W_]+", "", title.casefold())
+
+
+@dataclass(frozen=True)
+class CatalogIdentities:
+    """Which file holds which paper, by arXiv id and by title key; for refusing to add a paper twice."""
+
+    path_by_arxiv: dict[str, Path]
+    path_by_title: dict[str, Path]
+
+
+def read_catalog_identities(folder: Path) -> CatalogIdentities:
+    """The arXiv ids (from `arxiv:` or an arxiv.org link) and titles of every paper file that can be read.
+
+    Lenient on purpose: a broken file elsewhere in the catalog is `headcat check`'s business, not a reason to
+    refuse adding a new one.
+    """
+    path_by_arxiv: dict[str, Path] = {}
+    path_by_title: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = parse_yaml(read_yaml_text(path))
+        except (SourceError, OSError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        links = data.get("links") if isinstance(data.get("links"), dict) else {}
+        from_link = ARXIV_URL.search(str(links.get("paper") or "").strip())
+        for arxiv_id in (data.get("arxiv"), from_link.group(1) if from_link else None):
+            if isinstance(arxiv_id, (str, int, float)) and not isinstance(arxiv_id, bool):
+                path_by_arxiv.setdefault(str(arxiv_id).strip(), path)
+        if isinstance(data.get("title"), str):
+            path_by_title.setdefault(title_key(data["title"]), path)
+    return CatalogIdentities(path_by_arxiv, path_by_title)
 
 
 def _identity_keys(paper: Paper) -> list[tuple[tuple[str, str], Location, str]]:
     keys = []
-    arxiv_from_link = _ARXIV_URL.search(paper.links.paper or "")
+    arxiv_from_link = ARXIV_URL.search(paper.links.paper or "")
     if paper.arxiv:
         keys.append((("arxiv", paper.arxiv), ("arxiv",), f"the same arXiv id '{paper.arxiv}'"))
     elif arxiv_from_link:
@@ -265,8 +305,7 @@ def _identity_keys(paper: Paper) -> list[tuple[tuple[str, str], Location, str]]:
         keys.append((("arxiv", arxiv), ("links", "paper"), f"the same arXiv id '{arxiv}'"))
     if paper.doi:
         keys.append((("doi", paper.doi.casefold()), ("doi",), f"the same DOI '{paper.doi}'"))
-    normalized = re.sub(r"[\W_]+", "", paper.title.casefold())
-    keys.append((("title", normalized), ("title",), "the same title (ignoring case, spaces and punctuation)"))
+    keys.append((("title", title_key(paper.title)), ("title",), "the same title (ignoring case, spaces and punctuation)"))
     return keys
 
 

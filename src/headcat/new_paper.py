@@ -23,11 +23,11 @@ from xml.etree import ElementTree
 import yaml
 
 from headcat import __version__
-from headcat.loading import load_taxonomy
+from headcat.loading import ARXIV_URL, CatalogIdentities, load_taxonomy, read_catalog_identities, title_key
 from headcat.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
 from headcat.problems import did_you_mean
 from headcat.taxonomy import Taxonomy
-from headcat.yaml_source import SourceError, parse_yaml, read_yaml_text
+from headcat.yaml_source import parse_yaml
 
 DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_TIMEOUT = 15.0
@@ -42,7 +42,6 @@ _STOP_WORDS = frozenset(
 )
 _SCHEMA_LINE = "# yaml-language-server: $schema=../schema/paper.schema.json"
 _ATOM = "{http://www.w3.org/2005/Atom}"
-_ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
 _NO_WRAP = 1_000_000
 
 
@@ -136,7 +135,7 @@ def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: Ar
         draft = _draft_from_arxiv(request.arxiv, catalog, api, heads, first_date, today)
     else:
         draft = _draft_from_title(request.title or "", heads, first_date, today)
-    same_title = catalog.path_by_title.get(_title_key(draft.title))
+    same_title = catalog.path_by_title.get(title_key(draft.title))
     if same_title is not None:
         raise NewPaperError(f"{same_title} already holds a paper titled '{draft.title}'; edit that file instead")
     path = folder / f"{request.paper_id or derive_paper_id(draft.title)}.yaml"
@@ -182,7 +181,7 @@ def resolve_heads(taxonomy: Taxonomy, names: Sequence[str]) -> tuple[str, ...]:
 def normalize_arxiv_id(text: str) -> str:
     """'2404.15574', 'arXiv:2404.15574v2' or an arxiv.org abs/pdf address, as the bare id without a version."""
     candidate = text.strip()
-    from_link = _ARXIV_LINK.search(candidate)
+    from_link = ARXIV_URL.search(candidate)
     if from_link:
         candidate = from_link.group(1)
     candidate = re.sub(r"^arxiv:", "", candidate, flags=re.IGNORECASE)
@@ -205,39 +204,6 @@ def derive_paper_id(title: str) -> str:
             break
         chosen.append(word)
     return "-".join(chosen)
-
-
-@dataclass(frozen=True)
-class CatalogIdentities:
-    """Who the catalog's papers are, by arXiv id and by normalized title, to refuse a paper twice."""
-
-    path_by_arxiv: dict[str, Path]
-    path_by_title: dict[str, Path]
-
-
-def read_catalog_identities(folder: Path) -> CatalogIdentities:
-    """The arXiv ids (from `arxiv:` or an arxiv.org link) and titles of the paper files that can be read.
-
-    Lenient on purpose: a broken file elsewhere in the catalog is `headcat check`'s business, not a reason to
-    refuse writing a new one.
-    """
-    path_by_arxiv: dict[str, Path] = {}
-    path_by_title: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        try:
-            data = parse_yaml(read_yaml_text(path))
-        except (SourceError, OSError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        links = data.get("links") if isinstance(data.get("links"), dict) else {}
-        from_link = _ARXIV_LINK.search(str(links.get("paper") or "").strip())
-        for arxiv_id in (data.get("arxiv"), from_link.group(1) if from_link else None):
-            if isinstance(arxiv_id, (str, int, float)) and not isinstance(arxiv_id, bool):
-                path_by_arxiv.setdefault(str(arxiv_id).strip(), path)
-        if isinstance(data.get("title"), str):
-            path_by_title.setdefault(_title_key(data["title"]), path)
-    return CatalogIdentities(path_by_arxiv, path_by_title)
 
 
 def fetch_arxiv_paper(arxiv_id: str, api: ArxivApi) -> ArxivPaper:
@@ -408,13 +374,8 @@ def _yaml_scalar(text: str, *, in_list: bool) -> str:
     return dump('"') if written.startswith("'") else written  # the catalog writes double quotes
 
 
-def _title_key(title: str) -> str:
-    """Titles compare without case, spacing and punctuation, as the load stage compares them."""
-    return re.sub(r"[\W_]+", "", title.casefold())
-
-
 def _entry_arxiv_id(entry: ElementTree.Element) -> str:
-    found = _ARXIV_LINK.search(_child_text(entry, "id").strip())
+    found = ARXIV_URL.search(_child_text(entry, "id").strip())
     return found.group(1) if found else ""
 
 
