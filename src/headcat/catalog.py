@@ -13,12 +13,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Literal
 
 from headcat.config import Config
 from headcat.paper import Paper
 from headcat.taxonomy import HeadType, Stage, SubCategory, Taxonomy
 
 RELATED_PAPERS_MAX = 6
+
+PublicationKind = Literal["preprint", "conference", "journal", "other"]
+
+_JOURNAL_VENUE = re.compile(r"\b(TACL|JMLR|TMLR|Journal|Transactions|Distill|Thread)\b", re.IGNORECASE)
+_CONFERENCE_VENUE = re.compile(
+    r"\b(ACL|EMNLP|NAACL|EACL|AACL|COLING|CoNLL|IJCNLP|LREC|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|SIGIR|KDD|WWW|AISTATS|"
+    r"UAI|COLT|CVPR|ICCV|ECCV|COLM|BlackboxNLP|Findings|Workshop|Conference|Proceedings|Symposium)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TypedLink:
+    """One link of a paper with what it leads to: 'paper', 'code', ... (the keys of `links`), 'arXiv' or 'DOI'."""
+
+    kind: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,40 @@ class CatalogPaper:
     @property
     def has_code(self) -> bool:
         return self.paper.links.code is not None
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.paper.arxiv}" if self.paper.arxiv else None
+
+    @property
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.paper.doi}" if self.paper.doi else None
+
+    @property
+    def paper_url(self) -> str:
+        """Where to read the paper: its paper link, else its arXiv page, else its DOI page (it has one of them)."""
+        return self.paper.links.paper or self.arxiv_url or self.doi_url or ""
+
+    @property
+    def typed_links(self) -> tuple[TypedLink, ...]:
+        """The file's links in the order of `links`, then the arXiv and DOI pages when no link already goes there."""
+        links = [TypedLink(kind, url) for kind, url in self.paper.links.model_dump().items() if url]
+        for kind, url in (("arXiv", self.arxiv_url), ("DOI", self.doi_url)):
+            if url and url not in {link.url for link in links}:
+                links.append(TypedLink(kind, url))
+        return tuple(links)
+
+    @property
+    def publication_kind(self) -> PublicationKind:
+        """What the venue is, for citations: an arXiv preprint, a conference or workshop, a journal, or other."""
+        venue = self.paper.venue or ""
+        if venue.casefold().startswith("arxiv") or (not venue and self.paper.arxiv):
+            return "preprint"
+        if _JOURNAL_VENUE.search(venue):
+            return "journal"
+        if _CONFERENCE_VENUE.search(venue):
+            return "conference"
+        return "other"
 
 
 @dataclass(frozen=True)
@@ -116,6 +166,18 @@ class Catalog:
     @property
     def latest_added(self) -> date | None:
         return max((entry.paper.added for entry in self.papers), default=None)
+
+    def absolute_url(self, path: str) -> str | None:
+        """The published address of a site path ('papers/x/'), or None when the config gives no base URL."""
+        base_url = self.config.base_url
+        if base_url is None:
+            return None
+        return base_url.rstrip("/") + "/" + path
+
+    def newest_added_first(self, paper_ids: Iterable[str]) -> tuple[CatalogPaper, ...]:
+        """These papers by when they entered the catalog, newest first, then by paper id (the feeds' order)."""
+        entries = [self.paper(paper_id) for paper_id in paper_ids]
+        return tuple(sorted(entries, key=lambda entry: (-entry.paper.added.toordinal(), entry.id)))
 
 
 def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Paper]) -> Catalog:

@@ -19,10 +19,11 @@ from pathlib import Path
 from headcat import __version__
 from headcat.loading import load_taxonomy
 from headcat.new_paper import ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError, create_paper_file
-from headcat.pipeline import build, check
+from headcat.pipeline import build, check, plan_documents
 from headcat.problems import ProblemsFound, summarize_problems
+from headcat.readme_file import README_NAME, stale_readme_problem, write_readme
 from headcat.schema import paper_json_schema
-from headcat.serve import start_server, watch_sources
+from headcat.serve import snapshot_sources, start_server, watch_sources
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -67,8 +68,31 @@ def run_build(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
     arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
-    result = build(root, out_dir, date.today())
+    result = build(root, out_dir, date.today(), with_search=not arguments.no_search)
     print(f"built {len(result.catalog.papers)} papers into {out_dir} ({result.file_count} files)")
+    return EXIT_OK
+
+
+def run_readme(arguments: argparse.Namespace) -> int:
+    root = _catalog_root(arguments.root)
+    if not arguments.check:
+        arguments.failure_tail = f"; nothing was written, {root / README_NAME} is as it was"
+    catalog = check(root, date.today())
+    updates = plan_documents(catalog, root)
+    count = f"{len(catalog.papers)} paper{'s' if len(catalog.papers) != 1 else ''}"
+    if arguments.check:
+        stale = [stale_readme_problem(update) for update in updates if update.is_stale]
+        if stale:
+            raise ProblemsFound(stale)
+    for update in updates:
+        what = f"{update.path}: {update.markers.content}"
+        if arguments.check:
+            print(f"{what} is up to date ({count})")
+        elif update.is_stale:
+            write_readme(update)
+            print(f"{what} was regenerated ({count})")
+        else:
+            print(f"{what} was already up to date ({count})")
     return EXIT_OK
 
 
@@ -78,19 +102,20 @@ def run_serve(arguments: argparse.Namespace) -> int:
 
     def rebuild() -> None:
         try:
-            result = build(root, out_dir, date.today())
+            result = build(root, out_dir, date.today(), with_search=not arguments.no_search)
             print(f"rebuilt {len(result.catalog.papers)} papers ({result.file_count} files)", flush=True)
         except ProblemsFound as found:
             _print_problems(found, "text", tail=f"; still serving the last good site from {out_dir}")
             sys.stderr.flush()
 
+    sources = snapshot_sources(root, out_dir)  # before the first build, so that no edit during it is missed
     rebuild()
     server = start_server(out_dir, arguments.port)
     host, port = server.server_address[:2]
     print(f"serving {out_dir} at http://{host}:{port}/ (rebuilds on change; Ctrl-C stops)", flush=True)
     stop = threading.Event()
     try:
-        watch_sources(root, out_dir, rebuild, stop)
+        watch_sources(root, out_dir, rebuild, stop, sources)
     except KeyboardInterrupt:
         pass
     finally:
@@ -152,13 +177,23 @@ def _make_parser() -> argparse.ArgumentParser:
     build_command = add("build", run_build, "Validate, then write the site, feeds and exports, and the README table.")
     build_command.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     build_command.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
+    build_command.add_argument("--no-search", action="store_true",
+                               help="skip the search index (quicker; the site's search then matches text in the page)")
     build_command.add_argument("--format", choices=("text", "github"), default="text",
                                help="problem lines as text (default) or as GitHub Actions annotations")
+
+    readme = add("readme", run_readme, "Regenerate the paper table between the headcat markers in README.md.")
+    readme.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    readme.add_argument("--check", action="store_true",
+                        help="write nothing; exit with 1 when the table is out of date (for CI)")
+    readme.add_argument("--format", choices=("text", "github"), default="text",
+                        help="problem lines as text (default) or as GitHub Actions annotations")
 
     serve = add("serve", run_serve, "Build, serve the site on localhost and rebuild when a source file changes.")
     serve.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     serve.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks one)")
+    serve.add_argument("--no-search", action="store_true", help="skip the search index for quicker rebuilds")
     serve.set_defaults(format="text")
 
     schema = add("schema", run_schema, "Print the JSON Schema of a paper file.")

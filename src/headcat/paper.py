@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from headcat.fields import FileModel, IsoDate, Text, WebUrl
@@ -122,7 +123,7 @@ PastDate = Annotated[IsoDate, AfterValidator(_check_not_future)]
 HeadName = Annotated[Text, AfterValidator(_resolve_head_name)]
 StageName = Annotated[Text, AfterValidator(_resolve_stage_id)]
 SummaryPart = Annotated[Text, Field(max_length=SUMMARY_PART_MAX_CHARS), AfterValidator(_check_summary_part)]
-ArxivId = Annotated[str, BeforeValidator(_check_arxiv_id), Field(pattern=ARXIV_ID.pattern)]
+ArxivId = Annotated[str, StringConstraints(pattern=f"^{ARXIV_ID.pattern}$"), BeforeValidator(_check_arxiv_id)]
 Doi = Annotated[Text, AfterValidator(_check_doi)]
 
 
@@ -135,18 +136,18 @@ class Summary(FileModel):
 
 
 class Links(FileModel):
-    """Typed links; `paper` is the paper itself (abstract page or PDF)."""
+    """Typed links, each an http(s) address; at least `paper` unless `arxiv` or `doi` is given."""
 
-    paper: WebUrl | None = None
-    code: WebUrl | None = None
-    project: WebUrl | None = None
-    data: WebUrl | None = None
-    demo: WebUrl | None = None
-    poster: WebUrl | None = None
-    video: WebUrl | None = None
-    slides: WebUrl | None = None
-    blog: WebUrl | None = None
-    openreview: WebUrl | None = None
+    paper: WebUrl | None = Field(None, description="The paper itself: its abstract page, PDF or publisher page.")
+    code: WebUrl | None = Field(None, description="The source code repository.")
+    project: WebUrl | None = Field(None, description="A project page.")
+    data: WebUrl | None = Field(None, description="A data set released with the paper.")
+    demo: WebUrl | None = Field(None, description="An interactive demo.")
+    poster: WebUrl | None = Field(None, description="The conference poster.")
+    video: WebUrl | None = Field(None, description="A recorded talk or video.")
+    slides: WebUrl | None = Field(None, description="Presentation slides.")
+    blog: WebUrl | None = Field(None, description="A blog post about the paper.")
+    openreview: WebUrl | None = Field(None, description="The OpenReview page (reviews, earlier versions).")
 
 
 class Paper(FileModel):

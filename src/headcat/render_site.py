@@ -1,26 +1,321 @@
-"""Rendering the website (render stage): every page of the site as an output file in memory.
+"""Rendering the website (render stage): every page of the site, and its static assets, as output files in memory.
 
-Each page is one template rendered with the values it needs, passed explicitly; `root` is the relative path
-from the page back to the site's top ('../../'), so every link works under any base path and from disk.
+Each page is one template under templates/site/ rendered with the values it needs, passed explicitly. Links are
+relative: `root` is the path from a page back to the site's top ('../../'), and every link names a file
+('papers/x/index.html'), so the site works under any base path and when opened from disk. Lookups every page
+needs (a paper's head types, stages, venue) are computed once per paper, so no page costs more than its content.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from jinja2 import Environment
 
-from headcat.catalog import Catalog
+from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
 from headcat.output import OutputFile
+from headcat.render_charts import bar_chart, stacked_bar_chart
+from headcat.templating import markdown_filter
+
+ASSET_FILES = {"assets/style.css": "assets/style.css", "assets/site.js": "assets/site.js",
+               "assets/favicon.svg": "favicon.svg"}
+"""Files under templates/ published as they are (template path: output path); every page links them."""
+AUTHORS_ON_CARD = 6
 
 
-def render_site(catalog: Catalog, environment: Environment) -> list[OutputFile]:
-    files = [_page(environment, "site/index.html", "index.html", catalog=catalog)]
+@dataclass(frozen=True)
+class PaperView:
+    """A paper with the groups its labels link to, looked up once for every page that shows it."""
+
+    entry: CatalogPaper
+    heads: tuple[HeadGroup, ...]
+    stages: tuple[StageGroup, ...]
+    subcategory_slugs: tuple[str, ...]
+    venue: VenueGroup | None
+    search_id: str
+    """Pagefind's result id for this paper ('' in a build without search)."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    rss_path: str
+    atom_path: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the frame of every page needs: where it is, what it is called, and its feeds."""
+
+    path: str
+    title: str
+    description: str
+    section: str
+    """The navigation entry that is current: papers, heads, stages, years, stats or about ('' for none)."""
+    canonical_url: str | None
+    feeds: tuple[Feed, ...]
+
+    @property
+    def root(self) -> str:
+        return "../" * self.path.count("/")
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    path: str
+    """The static page that lists the same papers, for browsing without JavaScript."""
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    """The query-string name (and checkbox name) of this facet: ?stage=LR&head=induction-head."""
+    legend: str
+    options: tuple[FacetOption, ...]
+    is_open: bool
+
+
+def render_site(catalog: Catalog, environment: Environment, search_ids: Mapping[str, str]) -> list[OutputFile]:
+    """Every page and asset of the site; `search_ids` maps paper ids to Pagefind result ids (empty: no search)."""
+    views = _paper_views(catalog, search_ids)
+    render = _PageRenderer(catalog, environment)
+    pages = [
+        render.home(views),
+        *render.paper_pages(views),
+        *render.head_pages(views),
+        *render.stage_pages(views),
+        *render.year_pages(views),
+        *render.venue_pages(views),
+        render.code_page(views),
+        render.stats_page(),
+        render.about_page(),
+        render.not_found_page(),
+    ]
+    sitemap = [render.text("site/sitemap.xml", "sitemap.xml", page_paths=render.page_paths)] \
+        if catalog.config.base_url else []
+    assets = [_asset(environment, source, path) for source, path in ASSET_FILES.items()]
+    return [*pages, render.text("site/robots.txt", "robots.txt"), *sitemap, *assets]
+
+
+class _PageRenderer:
+    """Renders pages of one catalog; remembers the paths of the pages it rendered, for the sitemap."""
+
+    def __init__(self, catalog: Catalog, environment: Environment) -> None:
+        self.catalog = catalog
+        self.environment = environment
+        self.site_feed = Feed(f"{catalog.config.title}: new papers", "feed.xml", "atom.xml")
+        self.page_paths: list[str] = []
+        """Every page rendered so far, except 404.html: the sitemap's content."""
+        self.heads_by_slug = {group.slug: group for group in catalog.heads}
+
+    def home(self, views: dict[str, PaperView]) -> OutputFile:
+        catalog = self.catalog
+        years = [(group, [views[paper_id] for paper_id in group.paper_ids]) for group in catalog.years]
+        return self._render("site/index.html", self._page("index.html", catalog.config.title, "papers",
+                                                           catalog.config.description),
+                            years=years, facets=_facets(catalog), paper_count=len(catalog.papers),
+                            head_count=sum(1 for group in catalog.heads if group.paper_ids))
+
+    def paper_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+        return [self.paper(views[entry.id], [views[other] for other in entry.related_ids])
+                for entry in self.catalog.papers]
+
+    def head_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+        """heads/: every head type by stage, then one page per head type."""
+        index = self.listing("site/heads.html", "heads/index.html", "Head types", "heads",
+                             f"All {len(self.catalog.heads)} head types of the catalog, by stage of the survey's "
+                             "framework.", heads_by_slug=self.heads_by_slug)
+        return [index, *(self.head(group, views) for group in self.catalog.heads)]
+
+    def stage_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+        """stages/: the framework map, then one page per stage."""
+        index = self.listing("site/stages.html", "stages/index.html", "The four-stage framework", "stages",
+                             "The survey's framework as a map: its four stages, their sub-categories and head types, "
+                             "with the number of papers on each.", heads_by_slug=self.heads_by_slug)
+        return [index, *(self.stage(group, views) for group in self.catalog.stages)]
+
+    def year_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+        index = self.listing("site/years.html", "years/index.html", "Papers by year", "years",
+                             "The papers of the catalog by the year they first appeared.")
+        return [index, *(self.papers(f"years/{group.year}/index.html", f"Papers from {group.year}", "years",
+                                     [views[paper_id] for paper_id in group.paper_ids])
+                         for group in self.catalog.years)]
+
+    def venue_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+        index = self.listing("site/venues.html", "venues/index.html", "Papers by venue", "venues",
+                             "The venues where the papers of the catalog appeared, with the number of papers at each.")
+        return [index, *(self.papers(f"venues/{group.slug}/index.html", f"Papers from {group.venue}", "venues",
+                                     [views[paper_id] for paper_id in group.paper_ids])
+                         for group in self.catalog.venues)]
+
+    def code_page(self, views: dict[str, PaperView]) -> OutputFile:
+        """The static page behind the home page's "has code" filter."""
+        return self.papers("code/index.html", "Papers with code", "papers",
+                           [view for view in views.values() if view.entry.has_code])
+
+    def about_page(self) -> OutputFile:
+        return self.listing("site/about.html", "about/index.html", "About and contributing", "about",
+                            f"What {self.catalog.config.title} is, the survey's four-stage framework, and how to add "
+                            "a paper.")
+
+    def paper(self, view: PaperView, related: list[PaperView]) -> OutputFile:
+        entry = view.entry
+        config = self.catalog.config
+        edit_url = f"{config.repository.rstrip('/')}/edit/{config.branch}/papers/{entry.id}.yaml" \
+            if config.repository else None
+        bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
+        page = self._page(f"papers/{entry.id}/index.html", entry.paper.title, "papers", _paper_description(view))
+        return self._render("site/paper.html", page, view=view, related=related, bibtex=bibtex, edit_url=edit_url,
+                            scholarly_article=_scholarly_article(view))
+
+    def head(self, group: HeadGroup, views: dict[str, PaperView]) -> OutputFile:
+        head = group.head_type
+        stage = self.catalog.stage(head.stage) if head.stage else None
+        subcategory = next((sub for sub in stage.subcategories if group.slug in sub.head_slugs), None) \
+            if stage else None
+        feed = Feed(f"{self.catalog.config.title}: {head.name}", f"heads/{group.slug}/feed.xml",
+                    f"heads/{group.slug}/atom.xml")
+        related = [self.heads_by_slug[slug] for slug in group.related_slugs]
+        page = self._page(f"heads/{group.slug}/index.html", head.name, "heads", head.description, feed)
+        return self._render("site/head.html", page, group=group, stage=stage, subcategory=subcategory, feed=feed,
+                            related=related,
+                            views=[views[paper_id] for paper_id in group.paper_ids])
+
+    def stage(self, group: StageGroup, views: dict[str, PaperView]) -> OutputFile:
+        feed = Feed(f"{self.catalog.config.title}: {group.stage.name}", f"stages/{group.slug}/feed.xml",
+                    f"stages/{group.slug}/atom.xml")
+        page = self._page(f"stages/{group.slug}/index.html", group.stage.name, "stages", group.stage.description,
+                          feed)
+        return self._render("site/stage.html", page, group=group, feed=feed, heads_by_slug=self.heads_by_slug,
+                            views=[views[paper_id] for paper_id in group.paper_ids])
+
+    def papers(self, path: str, title: str, section: str, views: list[PaperView]) -> OutputFile:
+        """A plain list of papers: a year, a venue, the papers with code."""
+        count = len(views)
+        description = f"{title}: {count} paper{'s' if count != 1 else ''} in {self.catalog.config.title}."
+        return self._render("site/papers.html", self._page(path, title, section, description), views=views)
+
+    def stats_page(self) -> OutputFile:
+        catalog = self.catalog
+        year_rows = [(group, [sum(1 for paper_id in group.paper_ids if stage.stage.id in
+                                  catalog.paper(paper_id).stage_ids) for stage in catalog.stages])
+                     for group in catalog.years]
+        year_columns = [(group.year, counts) for group, counts in reversed(year_rows)]
+        heads = sorted((group for group in catalog.heads if group.paper_ids),
+                       key=lambda group: (-len(group.paper_ids), group.head_type.name.casefold()))
+        page = self._page("stats/index.html", "Statistics", "stats",
+                          "Charts of the catalog: papers per year by stage, head types by frequency, and venues.")
+        return self._render("site/stats.html", page, year_rows=year_rows,
+                            year_chart=stacked_bar_chart(year_columns, [group.slug for group in catalog.stages]),
+                            heads=heads,
+                            head_chart=bar_chart([(group.head_type.name, len(group.paper_ids)) for group in heads]),
+                            venue_chart=bar_chart([(group.venue, len(group.paper_ids)) for group in
+                                                   catalog.venues]))
+
+    def listing(self, template: str, path: str, title: str, section: str, description: str,
+                **values: object) -> OutputFile:
+        return self._render(template, self._page(path, title, section, description), **values)
+
+    def not_found_page(self) -> OutputFile:
+        """Served for any missing address, so its links are absolute when the site's address is known."""
+        page = Page(path="404.html", title="Page not found", description="This page does not exist.", section="",
+                    canonical_url=None, feeds=(self.site_feed,))
+        return self._render("site/404.html", page, root=self.catalog.config.base_url or "")
+
+    def text(self, template: str, path: str, **values: object) -> OutputFile:
+        text = self.environment.get_template(template).render(catalog=self.catalog, **values)
+        return OutputFile(path, text.encode("utf-8"))
+
+    def _page(self, path: str, title: str, section: str, description: str, feed: Feed | None = None) -> Page:
+        self.page_paths.append(path)
+        canonical = self.catalog.absolute_url(path.removesuffix("index.html"))
+        feeds = (self.site_feed, feed) if feed else (self.site_feed,)
+        return Page(path=path, title=title, description=_one_line(description), section=section,
+                    canonical_url=canonical, feeds=feeds)
+
+    def _render(self, template: str, page: Page, root: str | None = None, **values: object) -> OutputFile:
+        html = self.environment.get_template(template).render(
+            page=page, root=page.root if root is None else root, config=self.catalog.config, catalog=self.catalog,
+            **values)
+        return OutputFile(page.path, html.encode("utf-8"))
+
+
+def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, PaperView]:
+    venue_by_name = {group.venue: group for group in catalog.venues}
+    subcategory_by_head = {head_slug: subcategory.slug for stage in catalog.stages
+                           for subcategory in stage.subcategories for head_slug in subcategory.head_slugs}
+    views = {}
     for entry in catalog.papers:
-        files.append(_page(environment, "site/paper.html", f"papers/{entry.id}/index.html", catalog=catalog,
-                           entry=entry))
-    return files
+        heads = tuple(catalog.head(head.name) for head in entry.head_types)
+        subcategories = dict.fromkeys(subcategory_by_head[group.slug] for group in heads
+                                      if group.slug in subcategory_by_head)
+        views[entry.id] = PaperView(
+            entry=entry, heads=heads, stages=tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
+            subcategory_slugs=tuple(subcategories), venue=venue_by_name.get(entry.paper.venue or ""),
+            search_id=search_ids.get(entry.id, ""))
+    return views
 
 
-def _page(environment: Environment, template: str, path: str, **values: object) -> OutputFile:
-    root = "../" * path.count("/")
-    html = environment.get_template(template).render(root=root, page_path=path, **values)
-    return OutputFile(path, html.encode("utf-8"))
+def _facets(catalog: Catalog) -> tuple[Facet, ...]:
+    """The home page's filters; each option names the static page that lists the same papers."""
+    stages = tuple(FacetOption(group.stage.id, group.stage.name, len(group.paper_ids),
+                               f"stages/{group.slug}/index.html") for group in catalog.stages)
+    subcategories = tuple(FacetOption(subcategory.slug, subcategory.subcategory.name, len(subcategory.paper_ids),
+                                      f"stages/{group.slug}/index.html#{subcategory.slug}")
+                          for group in catalog.stages for subcategory in group.subcategories
+                          if subcategory.paper_ids)
+    heads = tuple(FacetOption(group.slug, group.head_type.name, len(group.paper_ids), f"heads/{group.slug}/index.html")
+                  for group in sorted(catalog.heads, key=lambda group: (-len(group.paper_ids),
+                                                                       group.head_type.name.casefold()))
+                  if group.paper_ids)
+    years = tuple(FacetOption(str(group.year), str(group.year), len(group.paper_ids),
+                              f"years/{group.year}/index.html") for group in catalog.years)
+    venues = tuple(FacetOption(group.slug, group.venue, len(group.paper_ids), f"venues/{group.slug}/index.html")
+                   for group in catalog.venues)
+    with_code = sum(1 for entry in catalog.papers if entry.has_code)
+    return (
+        Facet("stage", "Stage", stages, is_open=True),
+        Facet("sub", "Sub-category", subcategories, is_open=False),
+        Facet("head", "Head type", heads, is_open=False),
+        Facet("year", "Year", years, is_open=True),
+        Facet("venue", "Venue", venues, is_open=False),
+        Facet("code", "Code", (FacetOption("yes", "Has code", with_code, "code/index.html"),), is_open=True),
+    )
+
+
+def _paper_description(view: PaperView) -> str:
+    """What the paper contributes, in words: its summary's first part without markup."""
+    return markdown_filter(view.entry.paper.summary.innovation).striptags()
+
+
+def _scholarly_article(view: PaperView) -> dict[str, object]:
+    """schema.org JSON-LD for the original paper, so that reference managers save the paper, not this page."""
+    entry = view.entry
+    paper = entry.paper
+    article: dict[str, object] = {"@context": "https://schema.org", "@type": "ScholarlyArticle",
+                                  "name": paper.title, "headline": paper.title}
+    if paper.authors:
+        article["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
+    article["datePublished"] = paper.date.isoformat()
+    article["url"] = entry.paper_url
+    same_as = [url for url in (entry.arxiv_url, entry.doi_url) if url and url != entry.paper_url]
+    if same_as:
+        article["sameAs"] = same_as
+    if paper.venue and entry.publication_kind == "journal":
+        article["isPartOf"] = {"@type": "Periodical", "name": paper.venue}
+    article["about"] = [{"@type": "DefinedTerm", "name": group.head_type.name} for group in view.heads]
+    return article
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _asset(environment: Environment, source_path: str, path: str) -> OutputFile:
+    """A static file under templates/, published as it is."""
+    source, _, _ = environment.loader.get_source(environment, source_path)  # type: ignore[union-attr]
+    return OutputFile(path, source.encode("utf-8"))

@@ -42,9 +42,8 @@ def start_server(out_dir: Path, port: int, host: str = "127.0.0.1") -> Threading
 
 
 def watch_sources(root: Path, out_dir: Path, on_change: Callable[[], None], stop: threading.Event,
-                  interval: float = 0.5) -> None:
-    """Call `on_change` after any source file is added, removed or modified, until `stop` is set."""
-    seen = snapshot_sources(root, out_dir)
+                  seen: Snapshot, interval: float = 0.5) -> None:
+    """Call `on_change` after any source file is added, removed or modified since `seen`, until `stop` is set."""
     while not stop.wait(interval):
         current = snapshot_sources(root, out_dir)
         if current != seen:

@@ -1,12 +1,16 @@
 """The template environment shared by every renderer (render stage).
 
-Autoescaping is on for HTML and XML, an undefined variable is an error rather than an empty string, and the
-only ways content becomes markup are the filters defined here.
+Autoescaping is on for HTML, XML and Markdown (the README table is HTML inside Markdown), an undefined variable is
+an error rather than an empty string, and the only ways content becomes markup are the filters defined here.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -17,16 +21,72 @@ from headcat.summary_markup import render_inline
 def make_environment(templates_dir: Path) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
-        autoescape=select_autoescape(enabled_extensions=("html", "xml", "svg", "opml"), default_for_string=True),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml", "svg", "opml", "md"), default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     environment.filters["markdown"] = markdown_filter
+    environment.filters["single_line"] = single_line_filter
+    environment.filters["bibtex"] = bibtex_filter
+    environment.filters["bibtex_url"] = bibtex_url_filter
+    environment.filters["json_ld"] = json_ld_filter
+    environment.filters["long_date"] = long_date_filter
+    environment.filters["href"] = href_filter
     return environment
 
 
+@lru_cache(maxsize=1 << 16)
 def markdown_filter(text: str) -> Markup:
-    """A summary part as HTML: Markdown rendered with raw HTML off and only safe links (see summary_markup)."""
+    """A summary part as HTML: Markdown rendered with raw HTML off and only safe links (see summary_markup).
+    Cached, as every summary appears on several pages (home, paper, head type)."""
     return Markup(render_inline(text))
+
+
+def single_line_filter(text: str) -> str:
+    """Every run of whitespace as one space: a blank line inside the README's HTML table would end the table."""
+    return " ".join(str(text).split())
+
+
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%",
+    "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
+}
+
+
+def bibtex_filter(text: str) -> str:
+    """Text for a braced BibTeX field: LaTeX specials escaped, braces kept balanced (BibTeX counts every brace)."""
+    return "".join(_BIBTEX_SPECIAL.get(character, character) for character in single_line_filter(text))
+
+
+def bibtex_url_filter(url: str) -> str:
+    """An address for a BibTeX url field, which is read verbatim: only braces and backslashes are percent-encoded."""
+    return str(url).replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+_JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                                 "\u2029": "\\u2029"})
+
+
+def json_ld_filter(value: object) -> Markup:
+    """JSON for a <script type="application/ld+json"> element: no value can close the element or open a comment."""
+    return Markup(json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
+
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+
+
+def long_date_filter(value: date) -> str:
+    """A date as people read it, whatever the machine's locale: '24 April 2024'."""
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+_URL_SAFE = "".join(chr(code) for code in range(33, 127) if chr(code) not in '"<>\\^`{|}')
+
+
+def href_filter(url: str) -> str:
+    """An address as an HTML attribute value must be written: characters a URL cannot hold (spaces, quotes,
+    angle brackets, braces, non-ASCII) percent-encoded, existing escapes kept. Autoescaping still applies."""
+    return quote(str(url), safe=_URL_SAFE)

@@ -1,0 +1,143 @@
+"""README.md's generated part (write stage): finding its markers, splicing a new table in, writing the file.
+
+Only the lines between `<!-- headcat:start -->` and `<!-- headcat:end -->` (each on a line of its own) are ever
+replaced; every byte outside them is kept. Missing, repeated or misordered markers are problems: the table is never
+appended. The write goes to a temporary file that then replaces README.md, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from headcat.problems import Problem, ProblemsFound
+
+README_NAME = "README.md"
+START_MARKER = "<!-- headcat:start -->"
+END_MARKER = "<!-- headcat:end -->"
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The pair of lines around a generated part of a Markdown file, and what that part is made from."""
+
+    start: str
+    end: str
+    content: str
+    """What goes between them, for messages: 'the paper table'."""
+    source: str
+    """What it is generated from, for the stale message: 'papers/'."""
+
+
+PAPER_TABLE = Markers(START_MARKER, END_MARKER, "the paper table", "papers/")
+
+
+@dataclass(frozen=True)
+class ReadmeUpdate:
+    """README.md as it is and as it would be with the new table; writing it is a separate step."""
+
+    path: Path
+    current: str
+    updated: str
+    markers: Markers
+    start_line: int
+    """The line of the start marker, where a stale table is reported."""
+
+    @property
+    def is_stale(self) -> bool:
+        return self.current != self.updated
+
+
+def plan_readme_update(path: Path, table: str, markers: Markers = PAPER_TABLE) -> ReadmeUpdate:
+    """Read the file and splice `table` in between its markers; raises ProblemsFound when that cannot be done."""
+    if not path.is_file():
+        raise ProblemsFound([Problem(str(path), 0, 0, f"not found; create it with the lines {markers.start} and "
+                                     f"{markers.end} where {markers.content} goes")])
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProblemsFound([Problem(str(path), 0, 0, f"is not UTF-8 text (byte {error.start}); save it as UTF-8")])
+    updated, start_line = splice_table(current, table, str(path), markers)
+    return ReadmeUpdate(path=path, current=current, updated=updated, markers=markers, start_line=start_line)
+
+
+def has_markers(path: Path, markers: Markers) -> bool:
+    """Whether an optional file (CONTRIBUTING.md) asks for this generated part."""
+    return path.is_file() and markers.start in path.read_text(encoding="utf-8", errors="replace")
+
+
+def splice_table(text: str, table: str, display_path: str, markers: Markers = PAPER_TABLE) -> tuple[str, int]:
+    """`text` with everything between the marker lines replaced by `table`, and the start marker's line."""
+    starts, ends = _marker_lines(text, markers)
+    problems = _marker_problems(text, starts, ends, display_path, markers)
+    if problems:
+        raise ProblemsFound(problems)
+    (start_line, _, after_start), (_, before_end, _) = starts[0], ends[0]
+    if not table.endswith("\n"):
+        table += "\n"
+    if text[:after_start].endswith("\r\n"):
+        table = table.replace("\n", "\r\n")  # keep the file's own line endings
+    return text[:after_start] + table + text[before_end:], start_line
+
+
+def stale_readme_problem(update: ReadmeUpdate) -> Problem:
+    markers = update.markers
+    return Problem(str(update.path), update.start_line, 1,
+                   f"{markers.content} is out of date with {markers.source}; run `headcat readme` to regenerate it")
+
+
+def write_readme(update: ReadmeUpdate) -> None:
+    """Replace README.md with the updated text in one step, keeping its permissions."""
+    mode = stat.S_IMODE(update.path.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(prefix=f".{update.path.name}.", suffix=".tmp", dir=update.path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(update.updated.encode("utf-8"))
+        os.chmod(temporary, mode)
+        os.replace(temporary, update.path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+_Marker = tuple[int, int, int]
+"""A marker line: its number (1-based), where the line starts and where the next line starts (string offsets)."""
+
+
+def _marker_lines(text: str, markers: Markers) -> tuple[list[_Marker], list[_Marker]]:
+    starts: list[_Marker] = []
+    ends: list[_Marker] = []
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        following = offset + len(line) + 1
+        if line.strip() == markers.start:
+            starts.append((number, offset, following))
+        elif line.strip() == markers.end:
+            ends.append((number, offset, following))
+        offset = following
+    return starts, ends
+
+
+def _marker_problems(text: str, starts: list[_Marker], ends: list[_Marker], path: str,
+                     markers: Markers) -> list[Problem]:
+    fix = "keep exactly one pair, each marker on a line of its own, the start above the end"
+    if not starts and not ends:
+        last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        return [Problem(path, last_line, 1, f"no {markers.start} and {markers.end} lines, so there is nowhere to put "
+                        f"{markers.content} (it is never appended); add both lines, on lines of their own, where it "
+                        f"goes")]
+    problems = []
+    for marker, found in ((markers.start, starts), (markers.end, ends)):
+        problems += [Problem(path, number, 1, f"a second {marker} (the first is on line {found[0][0]}); {fix}")
+                     for number, _, _ in found[1:]]
+    if not starts:
+        problems.append(Problem(path, ends[0][0], 1, f"{markers.end} without a {markers.start} above it; {fix}"))
+    elif not ends:
+        problems.append(Problem(path, starts[0][0], 1, f"{markers.start} without an {markers.end} below it; {fix}"))
+    elif ends[0][0] < starts[0][0]:
+        problems.append(Problem(path, ends[0][0], 1, f"{markers.end} comes before {markers.start} (line "
+                                f"{starts[0][0]}); {fix}"))
+    return problems

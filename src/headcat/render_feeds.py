@@ -1,0 +1,148 @@
+"""Rendering the feeds (render stage): RSS 2.0 and Atom for the whole catalog, each head type and each stage, and
+an OPML file listing them, as output files in memory.
+
+feedgen writes the XML; an item's HTML comes from templates/feeds/item.html. Whatever feedgen would take from the
+clock or its defaults (entry order, timestamps, generator version) is set from the data, so the same catalog always
+gives the same bytes. Item ids come from the paper id alone, so a new title or a moved site never re-announces a paper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from feedgen.feed import FeedGenerator
+from jinja2 import Environment
+
+from headcat.catalog import Catalog, CatalogPaper
+from headcat.output import OutputFile
+
+TAG_PREFIX = "tag:headcat,2024:"
+"""The start of every feed and item id (an RFC 4151 tag URI). Fixed forever: subscribers' readers know papers by it."""
+
+HEAD_TYPE_SCHEME = TAG_PREFIX + "head-type"
+STAGE_SCHEME = TAG_PREFIX + "stage"
+EMPTY_FEED_UPDATED = date(1970, 1, 1)
+"""The `updated` of a feed without papers in a catalog without papers: any fixed day, never today."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed, in both formats: where it lives in the site, what it is called and its papers, newest added first."""
+
+    folder: str
+    """'' for the whole catalog, 'heads/<slug>/' or 'stages/<slug>/': the folder of the page the feed follows."""
+    key: str
+    title: str
+    description: str
+    papers: tuple[CatalogPaper, ...]
+
+    @property
+    def rss_path(self) -> str:
+        return f"{self.folder}feed.xml"
+
+    @property
+    def atom_path(self) -> str:
+        return f"{self.folder}atom.xml"
+
+    @property
+    def id(self) -> str:
+        return f"{TAG_PREFIX}feed/{self.key}"
+
+
+def paper_item_id(paper_id: str) -> str:
+    """A paper's id in every feed: from the paper id alone, never from its title or the site's address."""
+    return f"{TAG_PREFIX}paper/{paper_id}"
+
+
+def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
+    """The whole catalog's feed, then one per head type (taxonomy order), then one per stage (framework order)."""
+    title = catalog.config.title
+    feeds = [Feed("", "catalog", title, catalog.config.description,
+                  catalog.newest_added_first(entry.id for entry in catalog.papers))]
+    feeds += [Feed(f"heads/{group.slug}/", f"heads/{group.slug}", f"{title}: {group.head_type.name}",
+                   group.head_type.description, catalog.newest_added_first(group.paper_ids))
+              for group in catalog.heads]
+    feeds += [Feed(f"stages/{group.slug}/", f"stages/{group.slug}", f"{title}: {group.stage.name} ({group.stage.id})",
+                   group.stage.description, catalog.newest_added_first(group.paper_ids))
+              for group in catalog.stages]
+    return tuple(feeds)
+
+
+def render_feeds(catalog: Catalog, environment: Environment) -> list[OutputFile]:
+    feeds = list_feeds(catalog)
+    files = []
+    for feed in feeds:
+        generator = _feed_generator(catalog, environment, feed)
+        generator.link(_links(catalog, feed, feed.rss_path, "application/rss+xml"), replace=True)
+        files.append(OutputFile(feed.rss_path, generator.rss_str(pretty=True)))
+        generator.link(_links(catalog, feed, feed.atom_path, "application/atom+xml"), replace=True)
+        files.append(OutputFile(feed.atom_path, generator.atom_str(pretty=True)))
+    files.append(_render_opml(catalog, environment, feeds))
+    return files
+
+
+def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed) -> FeedGenerator:
+    """Everything but the links, whose self link differs between the RSS and the Atom file."""
+    generator = FeedGenerator()
+    generator.id(feed.id)
+    generator.title(feed.title)
+    generator.subtitle(feed.description)
+    generator.language(catalog.config.language)
+    generator.author({"name": catalog.config.title})
+    generator.generator("headcat")  # without a version, so that upgrading feedgen or headcat changes no byte
+    newest = feed.papers[0].paper.added if feed.papers else (catalog.latest_added or EMPTY_FEED_UPDATED)
+    generator.updated(_midnight_utc(newest))  # also the RSS lastBuildDate; feedgen would stamp the clock's time
+    item_template = environment.get_template("feeds/item.html")
+    for entry in feed.papers:
+        _add_item(generator, catalog, feed, entry, item_template.render(
+            entry=entry, stages=[catalog.stage(stage_id).stage for stage_id in entry.stage_ids],
+            page_url=_address(catalog, feed.folder, _page_path(entry))))
+    return generator
+
+
+def _add_item(generator: FeedGenerator, catalog: Catalog, feed: Feed, entry: CatalogPaper, html: str) -> None:
+    item = generator.add_entry(order="append")  # feedgen prepends by default, which would reverse our order
+    item.id(paper_item_id(entry.id))  # also the RSS guid, marked as no permalink
+    item.title(entry.paper.title)
+    item.link(href=_address(catalog, feed.folder, _page_path(entry)), rel="alternate")
+    added = _midnight_utc(entry.paper.added)
+    item.published(added)
+    item.updated(added)
+    if entry.paper.authors:
+        item.author([{"name": name} for name in entry.paper.authors])
+    item.content(html, type="html")
+    categories = [{"term": head.name, "scheme": HEAD_TYPE_SCHEME} for head in entry.head_types]
+    categories += [{"term": stage_id, "label": catalog.stage(stage_id).stage.name, "scheme": STAGE_SCHEME}
+                   for stage_id in entry.stage_ids]
+    item.category(categories)
+
+
+def _links(catalog: Catalog, feed: Feed, path: str, media_type: str) -> list[dict[str, str]]:
+    """The feed file itself, then the page it follows: feedgen makes the last link the RSS channel's <link>."""
+    return [{"href": _address(catalog, feed.folder, path), "rel": "self", "type": media_type},
+            {"href": _address(catalog, feed.folder, feed.folder), "rel": "alternate", "type": "text/html"}]
+
+
+def _page_path(entry: CatalogPaper) -> str:
+    return f"papers/{entry.id}/"
+
+
+def _address(catalog: Catalog, folder: str, path: str) -> str:
+    """Absolute when the config gives a base URL; otherwise relative to `folder` (where the feed file lives), which
+    is how feed readers resolve a relative address."""
+    return catalog.absolute_url(path) or ("../" * folder.count("/") + path) or "./"
+
+
+def _midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def _render_opml(catalog: Catalog, environment: Environment, feeds: tuple[Feed, ...]) -> OutputFile:
+    """feeds.opml at the site's top: every RSS feed, for importing them all into a reader at once."""
+    rows = [(feed, _address(catalog, "", feed.rss_path), _address(catalog, "", feed.folder)) for feed in feeds]
+    text = environment.get_template("feeds/feeds.opml").render(
+        catalog=catalog, catalog_feed=rows[0],
+        head_feeds=[row for row in rows if row[0].key.startswith("heads/")],
+        stage_feeds=[row for row in rows if row[0].key.startswith("stages/")])
+    return OutputFile("feeds.opml", text.encode("utf-8"))

@@ -1,0 +1,51 @@
+"""Rendering the README's paper table (render stage): templates/readme/table.md with the catalog, as text in memory.
+
+The table is an HTML table under one Markdown heading per year, so that every title, author and summary is
+HTML-escaped by the template (Markdown syntax in them stays text) and a `|` can never split a row. Papers from
+before `FOLD_BEFORE_YEAR` share one heading. Splicing the text into README.md is readme_file's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from headcat.catalog import Catalog, CatalogPaper, slugify
+
+FOLD_BEFORE_YEAR = 2022
+"""Papers older than this share one heading: there are few of them, one heading each would be mostly empty."""
+
+
+@dataclass(frozen=True)
+class ReadmeSection:
+    """The papers under one heading of the table: one year, or every year before FOLD_BEFORE_YEAR."""
+
+    heading: str
+    anchor: str
+    """The fragment GitHub gives the heading: '2024', '2021-and-earlier'."""
+    papers: tuple[CatalogPaper, ...]
+
+
+def list_readme_sections(catalog: Catalog) -> tuple[ReadmeSection, ...]:
+    """Newest year first; papers in the catalog's order (newest date first) within each."""
+    sections = [ReadmeSection(str(group.year), str(group.year), tuple(catalog.paper(i) for i in group.paper_ids))
+                for group in catalog.years if group.year >= FOLD_BEFORE_YEAR]
+    older = tuple(entry for entry in catalog.papers if entry.year < FOLD_BEFORE_YEAR)
+    if older:
+        heading = f"{FOLD_BEFORE_YEAR - 1} and earlier"
+        sections.append(ReadmeSection(heading, slugify(heading), older))
+    return tuple(sections)
+
+
+def render_readme_table(catalog: Catalog, environment: Environment) -> str:
+    """The text that goes between README.md's markers, ending with a newline."""
+    rows = {entry.id: _title_url(catalog, entry) for entry in catalog.papers}
+    stage_names = {group.stage.id: f"{group.stage.name} ({group.stage.id})" for group in catalog.stages}
+    return environment.get_template("readme/table.md").render(
+        catalog=catalog, sections=list_readme_sections(catalog), title_url_by_id=rows, stage_name_by_id=stage_names)
+
+
+def _title_url(catalog: Catalog, entry: CatalogPaper) -> str:
+    """The paper's page on the published site when the config gives its address, else the paper itself."""
+    return catalog.absolute_url(f"papers/{entry.id}/") or entry.paper_url

@@ -1,0 +1,235 @@
+"""The site in a real browser: Debian's Chromium, driven by Playwright, against the fixture site served on localhost.
+
+Builds the fixture catalog with its Pagefind search index, serves it with Python's HTTP server on 127.0.0.1 (a
+free port), and checks what a reader does: browse without JavaScript, search, filter, share a view by its URL,
+use the filters with the keyboard. Needs /usr/bin/chromium (`apt-get install chromium`); it never downloads a
+browser, and it fails rather than skips when the browser is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import date
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from headcat.pipeline import build
+
+REPOSITORY = Path(__file__).parent.parent
+FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAPER_COUNT = 5
+TIMEOUT_MS = 10_000
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it so
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture catalog's site, built with its search index."""
+    root = tmp_path_factory.mktemp("browser") / "catalog"
+    shutil.copytree(FIXTURE, root)
+    (root / "templates").symlink_to(REPOSITORY / "templates", target_is_directory=True)
+    build(root, root / "site", date(2025, 6, 1), with_search=True)
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def site_url(site_dir: Path) -> Iterator[str]:
+    """The site served on 127.0.0.1 (a free port) for the tests of this module."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def visible_card_ids(page: Page) -> list[str]:
+    return page.locator(".paper-card:visible").evaluate_all("cards => cards.map(card => card.id.slice(6))")
+
+
+def open_home(page: Page, site_url: str, query: str = "") -> None:
+    page.goto(f"{site_url}index.html{query}")
+    page.wait_for_function("window.headcatReady === true")
+
+
+def test_home_page_lists_every_paper_with_javascript_disabled(browser: Browser, site_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site_url}index.html")
+    expect(page.locator(".paper-card")).to_have_count(PAPER_COUNT)
+    assert len(visible_card_ids(page)) == PAPER_COUNT
+    expect(page.locator("#search")).to_be_hidden()
+    expect(page.locator("#facet-stage-LR")).to_be_hidden()
+    stage_link = page.locator(".facet").get_by_role("link", name="Latent Reasoning")
+    expect(stage_link).to_be_visible()
+    stage_link.click()
+    page.wait_for_url("**/stages/lr/index.html")
+    expect(page.locator("h1")).to_have_text("Latent Reasoning")
+    context.close()
+
+
+def test_pages_log_no_console_error_with_javascript_on(page: Page, site_url: str) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # A request cut short by the next navigation (the favicon, say) is aborted, not failed.
+    page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}")
+            if request.failure != "net::ERR_ABORTED" else None)
+    for path in ("index.html", "papers/induction-heads-patterns/index.html", "heads/induction-head/index.html",
+                 "stages/index.html", "stats/index.html", "about/index.html"):
+        page.goto(site_url + path)
+        page.wait_for_load_state("load")
+    open_home(page, site_url)
+    page.locator("#search").fill("induction")
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert problems == []
+
+
+def test_typing_a_distinctive_query_narrows_the_list_to_the_matching_paper(page: Page, site_url: str) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_home(page, site_url)
+    page.locator("#search").fill("Hopper")
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["retrieval-heads-long-context"]
+    assert page.url.endswith("index.html?q=Hopper")
+    assert any(url.endswith("pagefind/pagefind.js") for url in requests), "the search did not use Pagefind"
+    expect(page.locator("#year-2022")).to_be_hidden()
+    page.locator("#search").fill("")
+    expect(page.locator("#result-count")).to_have_text(f"Showing all {PAPER_COUNT} papers")
+    assert len(visible_card_ids(page)) == PAPER_COUNT
+
+
+def test_search_matches_words_by_their_stem_through_pagefind(page: Page, site_url: str) -> None:
+    open_home(page, site_url)
+    page.locator("#search").fill("ablating")  # the summary says "Ablates heads"
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["amplifying-correct-answers"]
+
+
+def test_search_still_narrows_the_list_when_the_index_cannot_load(page: Page, site_url: str) -> None:
+    page.route("**/pagefind/**", lambda route: route.abort())
+    open_home(page, site_url)
+    page.locator("#search").fill("lovelace")
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["induction-heads-patterns"]
+
+
+def test_facets_combine_or_within_a_facet_and_and_across_facets(page: Page, site_url: str) -> None:
+    open_home(page, site_url)
+    page.locator("#facet-stage-EP").check()
+    page.locator("#facet-stage-KR").check()
+    expect(page.locator("#result-count")).to_have_text(f"Showing 2 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["memory-heads-conflicts", "amplifying-correct-answers"]
+    assert page.url.endswith("index.html?stage=KR&stage=EP")
+    page.locator("#facet-stage-EP").uncheck()
+    page.locator("#facet-stage-KR").uncheck()
+    page.locator("#facet-stage-ICI").check()
+    page.locator("#facet-year-2024").check()
+    expect(page.locator("#result-count")).to_have_text(f"Showing 2 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["retrieval-heads-long-context", "memory-heads-conflicts"]
+    page.locator("#facet-code-yes").check()
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["retrieval-heads-long-context"]
+    assert page.url.endswith("index.html?stage=ICI&year=2024&code=yes")
+    expect(page.locator("label[for=facet-year-2019] [data-count]")).to_have_text("0")
+
+
+def test_loading_a_url_with_a_query_and_filters_restores_the_view(page: Page, site_url: str) -> None:
+    open_home(page, site_url, "?q=heads&stage=KR&stage=EP&year=2024")
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["memory-heads-conflicts"]
+    expect(page.locator("#search")).to_have_value("heads")
+    expect(page.locator("#facet-stage-KR")).to_be_checked()
+    expect(page.locator("#facet-stage-EP")).to_be_checked()
+    expect(page.locator("#facet-year-2024")).to_be_checked()
+    expect(page.locator("#facet-stage-ICI")).not_to_be_checked()
+
+
+def test_filters_work_with_the_keyboard(page: Page, site_url: str) -> None:
+    open_home(page, site_url)
+    page.locator("#search").focus()
+    for _ in range(12):  # Tab from the search box to the third stage's checkbox, as a keyboard user would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "facet-stage-LR":
+            break
+    assert page.evaluate("document.activeElement.id") == "facet-stage-LR"
+    page.keyboard.press("Space")
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    assert visible_card_ids(page) == ["induction-heads-patterns"]
+    venue = page.locator("details[data-facet=venue]")
+    assert venue.get_attribute("open") is None
+    venue.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#facet-venue-transformer-circuits-thread-2022")).to_be_visible()
+    page.locator("button[type=reset]").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#result-count")).to_have_text(f"Showing all {PAPER_COUNT} papers")
+    assert page.url.endswith("index.html")
+
+
+def test_copy_button_copies_the_bibtex_entry(browser: Browser, site_url: str) -> None:
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{site_url}papers/induction-heads-patterns/index.html")
+    button = page.locator("button.copy-button")
+    expect(button).to_have_text("Copy BibTeX")
+    button.click()
+    expect(button).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()").startswith("@article{induction-heads-patterns,")
+    context.close()
+
+
+
+def test_site_opened_from_disk_searches_and_follows_links(page: Page, site_dir: Path) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto((site_dir / "index.html").as_uri())
+    page.wait_for_function("window.headcatReady === true")
+    page.locator("#search").fill("lovelace")
+    expect(page.locator("#result-count")).to_have_text(f"Showing 1 of {PAPER_COUNT} papers")
+    page.locator(".paper-card:visible .paper-title a").click()
+    expect(page.locator("h1")).to_have_text("Induction Heads Complete Patterns")
+    assert page.url == (site_dir / "papers" / "induction-heads-patterns" / "index.html").as_uri()
+    page.get_by_role("link", name="Induction Head", exact=True).first.click()
+    expect(page.locator("h1")).to_have_text("Induction Head")
+    assert problems == []
