@@ -7,6 +7,7 @@ explicit tie-break, so the same input always gives the same catalog. Reads no fi
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -184,14 +185,18 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
     """Derive and group; the papers were validated by the load stage, so nothing here can fail on input."""
     ordered = sorted(papers_by_id.items(), key=lambda item: (item[1].date, item[0]), reverse=True)
     ordered_ids = [paper_id for paper_id, _ in ordered]
-    head_ids = {name: [paper_id for paper_id, paper in ordered if name in paper.heads] for name in _names(taxonomy)}
+    head_ids: dict[str, list[str]] = {name: [] for name in _names(taxonomy)}
+    for paper_id, paper in ordered:
+        for name in paper.heads:
+            head_ids[name].append(paper_id)
+    related_ids_by_paper = _related_ids_by_paper(papers_by_id)
     papers = tuple(
         CatalogPaper(
             id=paper_id,
             paper=paper,
             head_types=tuple(taxonomy.resolve_head_type(name) for name in paper.heads),  # type: ignore[misc]
             stage_ids=_stage_ids(paper, taxonomy),
-            related_ids=_related_ids(paper_id, paper, ordered),
+            related_ids=related_ids_by_paper[paper_id],
         )
         for paper_id, paper in ordered
     )
@@ -200,7 +205,7 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
         config=config,
         taxonomy=taxonomy,
         papers=papers,
-        heads=tuple(_head_group(head, head_ids, ordered) for head in taxonomy.heads),
+        heads=tuple(_head_group(head, head_ids, papers_by_id) for head in taxonomy.heads),
         stages=tuple(_stage_group(stage, taxonomy, head_ids, stage_ids_by_paper, ordered_ids) for stage in
                      taxonomy.stages),
         years=_year_groups(papers),
@@ -226,20 +231,41 @@ def _stage_ids(paper: Paper, taxonomy: Taxonomy) -> tuple[str, ...]:
     return tuple(stage.id for stage in taxonomy.stages if stage.id in chosen)
 
 
-def _related_ids(paper_id: str, paper: Paper, ordered: list[tuple[str, Paper]]) -> tuple[str, ...]:
-    """Papers sharing head types: most shared first, then newest, then by id."""
-    heads = set(paper.heads)
-    scored = [(len(heads & set(other.heads)), other.date, other_id)
-              for other_id, other in ordered if other_id != paper_id and heads & set(other.heads)]
-    scored.sort(key=lambda item: (-item[0], -item[1].toordinal(), item[2]))
-    return tuple(other_id for _, _, other_id in scored[:RELATED_PAPERS_MAX])
+def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str, ...]]:
+    """For each paper, up to RELATED_PAPERS_MAX papers sharing its head types: most shared first, then newest,
+    then by id.
+
+    Linear rather than comparing every pair: papers are listed under every subset of their head types, in rank
+    order, and only the first few of each of a paper's subsets can make its top list (any paper further down a
+    subset's list has RELATED_PAPERS_MAX others above it that share at least as much and are newer).
+    """
+    rank_order = sorted(papers_by_id, key=lambda paper_id: (-papers_by_id[paper_id].date.toordinal(), paper_id))
+    ids_by_subset: dict[frozenset[str], list[str]] = {}
+    for paper_id in rank_order:
+        for subset in _head_subsets(papers_by_id[paper_id].heads):
+            ids_by_subset.setdefault(subset, []).append(paper_id)
+    position = {paper_id: index for index, paper_id in enumerate(rank_order)}
+    related: dict[str, tuple[str, ...]] = {}
+    for paper_id, paper in papers_by_id.items():
+        heads = set(paper.heads)
+        candidates = {other for subset in _head_subsets(paper.heads)
+                      for other in ids_by_subset[subset][:RELATED_PAPERS_MAX + 1] if other != paper_id}
+        ranked = sorted(candidates, key=lambda other: (-len(heads & set(papers_by_id[other].heads)), position[other]))
+        related[paper_id] = tuple(ranked[:RELATED_PAPERS_MAX])
+    return related
 
 
-def _head_group(head: HeadType, head_ids: dict[str, list[str]], ordered: list[tuple[str, Paper]]) -> HeadGroup:
+def _head_subsets(heads: tuple[str, ...]) -> list[frozenset[str]]:
+    """Every non-empty subset of a paper's head types (a paper names a handful at most)."""
+    unique = sorted(set(heads))
+    return [frozenset(combination) for size in range(1, len(unique) + 1)
+            for combination in itertools.combinations(unique, size)]
+
+
+def _head_group(head: HeadType, head_ids: dict[str, list[str]], papers_by_id: dict[str, Paper]) -> HeadGroup:
     together: Counter[str] = Counter()
-    for _, paper in ordered:
-        if head.name in paper.heads:
-            together.update(name for name in paper.heads if name != head.name)
+    for paper_id in head_ids[head.name]:
+        together.update(name for name in papers_by_id[paper_id].heads if name != head.name)
     related = sorted(together.items(), key=lambda item: (-item[1], item[0]))
     return HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=tuple(head_ids[head.name]),
                      related_slugs=tuple(slugify(name) for name, _ in related))

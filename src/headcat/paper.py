@@ -160,7 +160,9 @@ class Paper(FileModel):
     venue: Text | None = Field(None, description="Where it appeared, e.g. 'ICLR 2024' or 'arXiv 2024'.")
     arxiv: ArxivId | None = Field(None, description="arXiv id as a quoted string, e.g. \"2404.15574\".")
     doi: Doi | None = Field(None, description="DOI, e.g. 10.18653/v1/P19-1580.")
-    heads: tuple[HeadName, ...] = Field(min_length=1, description="Head types from taxonomy.yaml (names or aliases).")
+    heads: tuple[HeadName, ...] = Field(
+        min_length=1, max_length=12, description="Head types from taxonomy.yaml (names or aliases), at most 12."
+    )
     stages: tuple[StageName, ...] | None = Field(
         None, description="Stage ids overriding the stages derived from the head types (rarely needed)."
     )
