@@ -28,7 +28,10 @@ def make_catalog_root(root: Path, paper_files: list[Path]) -> Path:
     shutil.copy(CATALOG / "taxonomy.yaml", root / "taxonomy.yaml")
     (root / "papers").mkdir()
     for path in paper_files:
-        shutil.copy(path, root / "papers" / path.name)
+        if path.is_dir():
+            shutil.copytree(path, root / "papers" / path.name)
+        else:
+            shutil.copy(path, root / "papers" / path.name)
     return root
 
 

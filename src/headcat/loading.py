@@ -76,7 +76,11 @@ def load_papers(root: Path, taxonomy: Taxonomy, today: date) -> dict[str, Paper]
     for path in sorted(folder.iterdir()):
         if path.suffix == ".yml":
             problems.append(Problem(str(path), 0, 0, f"paper files end in .yaml; rename it to {path.stem}.yaml"))
-        if path.suffix != ".yaml" or not path.is_file():
+        if path.suffix != ".yaml":
+            continue
+        if not path.is_file():
+            problems.append(Problem(str(path), 0, 0, "is not a readable file (a folder, or a link to nothing); "
+                                    "a paper is one .yaml file"))
             continue
         if not PAPER_ID.fullmatch(path.stem):
             suggestion = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "a-short-title"

@@ -144,6 +144,8 @@ def _load(loader_class: type, text: str) -> object:
 # Which mark names the line to edit: for a quote or bracket left open, the place where it opens.
 _CONTEXT_MARK_WINS = ("while scanning a quoted scalar", "while parsing a flow", "while scanning a simple key")
 
+_ESCAPE_HINT = "a backslash inside double quotes starts an escape; write \\\\ for a backslash, or use single quotes"
+
 _HINTS = {
     "while scanning a quoted scalar": "a quote opened here is never closed; add the closing quote",
     "while parsing a flow sequence": "a '[' opened here is not closed properly; check the ']' and the commas",
@@ -155,6 +157,8 @@ _HINTS = {
     ),
     "found character '\\t' that cannot start any token": "a tab character; indent YAML with spaces only",
     "found unexpected end of stream": "the file ends in the middle of a value",
+    "found unknown escape character": _ESCAPE_HINT,
+    "expected escape sequence": _ESCAPE_HINT,
     "while parsing a block": "this line's indentation does not fit the lines above it; line up keys and list items",
     "expected a single document": "the file holds more than one YAML document ('---'); keep only one",
 }
