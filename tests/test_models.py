@@ -513,3 +513,21 @@ def test_source_text_at_gives_a_number_exactly_as_written() -> None:
     assert source_text_at(root, ("arxiv",)) == "2410.10"
     assert source_text_at(root, ("links",)) is None
     assert source_text_at(root, ("doi",)) is None
+
+
+def test_the_libyaml_fast_path_is_used_when_pyyaml_has_it() -> None:
+    import yaml
+
+    from headcat import yaml_source
+
+    assert yaml.__with_libyaml__, "this machine's PyYAML lacks libyaml; install the wheel that bundles it"
+    assert yaml_source._FastLoader is not None
+
+
+def test_the_fast_and_the_locating_parser_read_every_repository_paper_alike() -> None:
+    from headcat import yaml_source
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "papers").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        fast = yaml_source._load(yaml_source._FastLoader, text)
+        assert fast == yaml_source._load(yaml_source._LocatingLoader, text), path.name

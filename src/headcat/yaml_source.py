@@ -283,7 +283,7 @@ class _LocatingLoader(Reader, Scanner, Parser, _NoAliasComposer, _PlainConstruct
 
 _FastLoader: type | None
 try:
-    from yaml import CParser
+    from yaml.cyaml import CParser
 
     class _FastLoader(CParser, _PlainConstructor, _PlainResolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
