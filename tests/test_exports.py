@@ -137,7 +137,7 @@ def test_json_exports_have_sorted_keys_and_every_export_is_byte_identical_across
     assert first == second
     for name in ("catalog.json", "papers.csl.json"):
         text = first[name].decode("utf-8")
-        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n", name
+        assert text == json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n", name
 
 
 def test_csl_json_holds_every_paper_as_an_item_reference_managers_read(root: Path) -> None:

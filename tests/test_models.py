@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from headcat.loading import load_taxonomy
@@ -531,3 +532,21 @@ def test_the_fast_and_the_locating_parser_read_every_repository_paper_alike() ->
         text = path.read_text(encoding="utf-8")
         fast = yaml_source._load(yaml_source._FastLoader, text)
         assert fast == yaml_source._load(yaml_source._LocatingLoader, text), path.name
+
+
+def test_summary_markdown_fast_path_renders_exactly_like_markdown_it() -> None:
+    import random
+
+    from headcat import summary_markup
+
+    generator = random.Random(5)
+    alphabet = "abc XYZ 0123 .,;:'\"()-+=%$#@~^{}|/?\\`*_[]<>!&\t"
+    samples = ["".join(generator.choice(alphabet) for _ in range(generator.randint(0, 40))) for _ in range(3000)]
+    samples += [part for path in sorted((Path(__file__).resolve().parents[1] / "papers").glob("*.yaml"))
+                for part in yaml.safe_load(path.read_text(encoding="utf-8"))["summary"].values()]
+    for text in samples:
+        assert summary_markup.render_inline(text) == summary_markup._RENDERER.renderInline(text), repr(text)
+        if "<" not in text and "[" not in text:  # the check's fast path: nothing to refuse can be in such text
+            kinds = {token.type for block in summary_markup._INSPECTOR.parseInline(text)
+                     for token in block.children or ()}
+            assert not kinds & {"html_inline", "image", "link_open"}, repr(text)

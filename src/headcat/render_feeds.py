@@ -8,6 +8,7 @@ gives the same bytes. Item ids come from the paper id alone, so a new title or a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -22,6 +23,8 @@ TAG_PREFIX = "tag:headcat,2024:"
 
 HEAD_TYPE_SCHEME = TAG_PREFIX + "head-type"
 STAGE_SCHEME = TAG_PREFIX + "stage"
+FEED_ITEMS_MAX = 50
+"""Each feed carries the papers most recently added; readers keep what they have seen, so older items are not needed."""
 EMPTY_FEED_UPDATED = date(1970, 1, 1)
 """The `updated` of a feed without papers in a catalog without papers: any fixed day, never today."""
 
@@ -56,15 +59,19 @@ def paper_item_id(paper_id: str) -> str:
 
 
 def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
-    """The whole catalog's feed, then one per head type (taxonomy order), then one per stage (framework order)."""
+    """The whole catalog's feed, then one per head type (taxonomy order), then one per stage (framework order);
+    each with its FEED_ITEMS_MAX most recently added papers."""
     title = catalog.config.title
-    feeds = [Feed("", "catalog", title, catalog.config.description,
-                  catalog.newest_added_first(entry.id for entry in catalog.papers))]
+
+    def newest(paper_ids: Iterable[str]) -> tuple[CatalogPaper, ...]:
+        return catalog.newest_added_first(paper_ids)[:FEED_ITEMS_MAX]
+
+    feeds = [Feed("", "catalog", title, catalog.config.description, newest(entry.id for entry in catalog.papers))]
     feeds += [Feed(f"heads/{group.slug}/", f"heads/{group.slug}", f"{title}: {group.head_type.name}",
-                   group.head_type.description, catalog.newest_added_first(group.paper_ids))
+                   group.head_type.description, newest(group.paper_ids))
               for group in catalog.heads]
     feeds += [Feed(f"stages/{group.slug}/", f"stages/{group.slug}", f"{title}: {group.stage.name} ({group.stage.id})",
-                   group.stage.description, catalog.newest_added_first(group.paper_ids))
+                   group.stage.description, newest(group.paper_ids))
               for group in catalog.stages]
     return tuple(feeds)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
 from headcat.output import OutputFile
@@ -107,6 +108,9 @@ class _PageRenderer:
     def __init__(self, catalog: Catalog, environment: Environment) -> None:
         self.catalog = catalog
         self.environment = environment
+        self.card_template = environment.get_template("site/card.html")
+        self.card_by_key: dict[tuple[str, str, str, bool], Markup] = {}
+        """A paper's card is the same on every list at the same depth: rendered once, shown many times."""
         self.site_feed = Feed(f"{catalog.config.title}: new papers", "feed.xml", "atom.xml")
         self.page_paths: list[str] = []
         """Every page rendered so far, except 404.html: the sitemap's content."""
@@ -237,10 +241,19 @@ class _PageRenderer:
         return Page(path=path, title=title, description=_one_line(description), section=section,
                     canonical_url=canonical, feeds=feeds)
 
+    def card(self, view: PaperView, root: str, heading: str = "h3", with_summary: bool = True) -> Markup:
+        """A paper on a list (templates/site/card.html); called from the list templates."""
+        key = (view.entry.id, root, heading, with_summary)
+        card = self.card_by_key.get(key)
+        if card is None:
+            card = Markup(self.card_template.render(view=view, root=root, heading=heading, with_summary=with_summary))
+            self.card_by_key[key] = card
+        return card
+
     def _render(self, template: str, page: Page, root: str | None = None, **values: object) -> OutputFile:
         html = self.environment.get_template(template).render(
             page=page, root=page.root if root is None else root, config=self.catalog.config, catalog=self.catalog,
-            **values)
+            card=self.card, **values)
         return OutputFile(page.path, html.encode("utf-8"))
 
 

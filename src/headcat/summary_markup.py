@@ -40,8 +40,17 @@ _RENDERER = _renderer()
 _INSPECTOR = _inspector()
 
 
+# Characters that can start inline Markdown syntax; text without any of them renders as escaped text (the fast path
+# below; a test checks it against markdown-it on generated text).
+_SYNTAX_CHARACTERS = frozenset("\\`*_[]<>!&\n\r")
+# Raw HTML, images and links all need one of these; text without them cannot hold anything to refuse.
+_REFUSABLE_CHARACTERS = frozenset("<[")
+
+
 def find_markup_problem(text: str) -> str | None:
     """Why this summary part cannot be accepted, or None."""
+    if _REFUSABLE_CHARACTERS.isdisjoint(text):
+        return None
     for block in _INSPECTOR.parseInline(text):
         for token in block.children or ():
             if token.type == "html_inline":
@@ -55,4 +64,6 @@ def find_markup_problem(text: str) -> str | None:
 
 def render_inline(text: str) -> str:
     """HTML for a summary part: escaped text, emphasis, code and safe links only."""
+    if _SYNTAX_CHARACTERS.isdisjoint(text):
+        return text.replace('"', "&quot;")  # what markdown-it makes of plain text: '&', '<', '>' cannot occur here
     return _RENDERER.renderInline(text)
