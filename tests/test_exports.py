@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from headcat.cli import main
-from headcat.pipeline import check
+from headcat.pipeline import load_catalog
 from headcat.render_exports import csl_name, render_exports
 from headcat.templating import make_environment
 
@@ -44,7 +44,7 @@ def root(tmp_path: Path) -> Path:
 
 
 def render(root: Path) -> dict[str, bytes]:
-    files = render_exports(check(root, date.today()), make_environment(REPOSITORY / "templates"))
+    files = render_exports(load_catalog(root, date.today()), make_environment(REPOSITORY / "templates"))
     return {output.path: output.content for output in files}
 
 

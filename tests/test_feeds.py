@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from headcat.catalog import Catalog
-from headcat.pipeline import check
+from headcat import pipeline
 from headcat.render_feeds import paper_item_id, render_feeds
 from headcat.templating import make_environment
 
@@ -48,7 +48,7 @@ def root(tmp_path: Path) -> Path:
 
 
 def load_catalog(root: Path) -> Catalog:
-    return check(root, date.today())
+    return pipeline.load_catalog(root, date.today())
 
 
 def render(root: Path) -> dict[str, bytes]:

@@ -16,6 +16,7 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
+from headcat.build_cache import fingerprint
 from headcat.config import Config
 from headcat.paper import Paper
 from headcat.taxonomy import HeadType, Stage, SubCategory, Taxonomy
@@ -69,7 +70,7 @@ class CatalogPaper:
         """Where to read the paper: its paper link, else its arXiv page, else its DOI page (it has one of them)."""
         return self.paper.links.paper or self.arxiv_url or self.doi_url or ""
 
-    @property
+    @cached_property
     def typed_links(self) -> tuple[TypedLink, ...]:
         """The file's links in the order of `links`, then the arXiv and DOI pages when no link already goes there."""
         links = [TypedLink(kind, url) for kind, url in self.paper.links.model_dump().items() if url]
@@ -151,6 +152,19 @@ class Catalog:
 
     def stage(self, stage_id: str) -> StageGroup:
         return self._stage_by_id[stage_id]
+
+    @cached_property
+    def data_key_by_id(self) -> dict[str, str]:
+        """A digest of each paper's data and derived stages: what any output shows of it (the rest comes from the
+        taxonomy and settings). Outputs of a later build whose papers have the same keys can be reused."""
+        return {entry.id: fingerprint(entry.id, entry.paper.model_dump_json(), entry.stage_ids)
+                for entry in self.papers}
+
+    @cached_property
+    def structure_key(self) -> str:
+        """A digest of how papers group (head types, stages, years, venues, code): what lists and counts are made of."""
+        return fingerprint([(entry.id, entry.paper.heads, entry.stage_ids, entry.year, entry.paper.venue,
+                             entry.has_code) for entry in self.papers])
 
     @cached_property
     def _paper_by_id(self) -> dict[str, CatalogPaper]:
@@ -294,10 +308,12 @@ def _year_groups(papers: tuple[CatalogPaper, ...]) -> tuple[YearGroup, ...]:
 
 
 def _venue_groups(papers: tuple[CatalogPaper, ...]) -> tuple[VenueGroup, ...]:
-    counts = Counter(entry.paper.venue for entry in papers if entry.paper.venue)
-    venues = sorted(counts, key=lambda venue: (-counts[venue], venue.casefold(), venue))
-    return tuple(VenueGroup(venue, slugify(venue), tuple(entry.id for entry in papers if entry.paper.venue == venue))
-                 for venue in venues)
+    ids_by_venue: dict[str, list[str]] = {}
+    for entry in papers:
+        if entry.paper.venue:
+            ids_by_venue.setdefault(entry.paper.venue, []).append(entry.id)
+    venues = sorted(ids_by_venue, key=lambda venue: (-len(ids_by_venue[venue]), venue.casefold(), venue))
+    return tuple(VenueGroup(venue, slugify(venue), tuple(ids_by_venue[venue])) for venue in venues)
 
 
 def _in_order(ordered_ids: list[str], chosen: Iterable[str]) -> tuple[str, ...]:

@@ -19,13 +19,14 @@ from pathlib import Path
 from headcat import __version__
 from headcat.loading import load_taxonomy
 from headcat.new_paper import ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError, create_paper_file
-from headcat.pipeline import build, check, plan_documents
+from headcat.pipeline import build, check, load_catalog, plan_documents
 from headcat.problems import ProblemsFound, summarize_problems
 from headcat.readme_file import README_NAME, stale_readme_problem, write_readme
 from headcat.schema import paper_json_schema
 from headcat.serve import snapshot_sources, start_server, watch_sources
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_NO_CACHE_HELP = "ignore ROOT/.headcat-cache and read, render and write everything (the output is the same)"
 
 
 class UsageError(Exception):
@@ -58,8 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_check(arguments: argparse.Namespace) -> int:
-    catalog = check(_catalog_root(arguments.root), date.today())
-    count = len(catalog.papers)
+    count = check(_catalog_root(arguments.root), date.today(), use_cache=not arguments.no_cache)
     print(f"{count} paper{'s' if count != 1 else ''} checked: no problems")
     return EXIT_OK
 
@@ -68,8 +68,9 @@ def run_build(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
     arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
-    result = build(root, out_dir, date.today(), with_search=not arguments.no_search)
-    print(f"built {len(result.catalog.papers)} papers into {out_dir} ({result.file_count} files)")
+    result = build(root, out_dir, date.today(), with_search=not arguments.no_search, use_cache=not arguments.no_cache)
+    print(f"built {len(result.catalog.papers)} papers into {out_dir} "
+          f"({result.file_count} files, {result.written_count} written)")
     return EXIT_OK
 
 
@@ -77,7 +78,7 @@ def run_readme(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     if not arguments.check:
         arguments.failure_tail = f"; nothing was written, {root / README_NAME} is as it was"
-    catalog = check(root, date.today())
+    catalog = load_catalog(root, date.today(), use_cache=True)
     updates = plan_documents(catalog, root)
     count = f"{len(catalog.papers)} paper{'s' if len(catalog.papers) != 1 else ''}"
     if arguments.check:
@@ -173,10 +174,12 @@ def _make_parser() -> argparse.ArgumentParser:
     check.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="problem lines as text (default) or as GitHub Actions annotations")
+    check.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
 
     build_command = add("build", run_build, "Validate, then write the site, feeds and exports, and the README table.")
     build_command.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     build_command.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
+    build_command.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     build_command.add_argument("--no-search", action="store_true",
                                help="skip the search index (quicker; the site's search then matches text in the page)")
     build_command.add_argument("--format", choices=("text", "github"), default="text",

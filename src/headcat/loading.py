@@ -17,6 +17,7 @@ from typing import TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from headcat.build_cache import CachedPaperFile, PaperCache, write_paper_cache
 from headcat.config import Config
 from headcat.paper import PAPER_ID, Paper, PaperContext
 from headcat.problems import Problem, ProblemsFound, did_you_mean
@@ -65,13 +66,41 @@ def load_taxonomy(root: Path) -> Taxonomy:
     return taxonomy
 
 
-def load_papers(root: Path, taxonomy: Taxonomy, today: date) -> dict[str, Paper]:
-    """Every ROOT/papers/*.yaml as a Paper, by paper id (the file stem), sorted by id."""
-    folder = root / "papers"
+def load_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache | None = None) -> dict[str, Paper]:
+    """Every ROOT/papers/*.yaml as a Paper, by paper id (the file stem), sorted by id.
+
+    With a cache, a file unchanged since it last validated is taken from it; the cache is then brought up to date.
+    """
+    scan = _scan_papers(root / "papers", PaperContext(taxonomy=taxonomy, today=today), cache)
+    papers = {paper_id: scan.fresh[paper_id] if paper_id in scan.fresh else cache.model(f"{paper_id}.yaml")
+              for paper_id in scan.ids} if cache else scan.fresh
+    if cache is not None:
+        if any(paper is None for paper in papers.values()):  # the cached models were lost: validate everything
+            return load_papers(root, taxonomy, today, cache=None)
+        write_paper_cache(cache, scan.cache_entries, {f"{paper_id}.yaml": paper for paper_id, paper in papers.items()})
+    return papers
+
+
+def check_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache | None = None) -> int:
+    """Validate every paper file and return how many there are; files unchanged since the cache's build are not
+    read at all (the cache is only read here: builds write it)."""
+    return len(_scan_papers(root / "papers", PaperContext(taxonomy=taxonomy, today=today), cache).ids)
+
+
+@dataclass(frozen=True)
+class _PaperScan:
+    ids: tuple[str, ...]
+    fresh: dict[str, Paper]
+    """The papers that were read and validated in this scan (not taken from the cache)."""
+    cache_entries: dict[str, CachedPaperFile]
+
+
+def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) -> _PaperScan:
     if not folder.is_dir():
         raise ProblemsFound([Problem(str(folder), 0, 0, "not found; paper files go in a papers/ folder")])
-    context = PaperContext(taxonomy=taxonomy, today=today)
-    papers: dict[str, Paper] = {}
+    fresh: dict[str, Paper] = {}
+    identities: dict[str, tuple[Identity, ...]] = {}
+    entries: dict[str, CachedPaperFile] = {}
     problems: list[Problem] = []
     for path in sorted(folder.iterdir()):
         if path.suffix == ".yml":
@@ -87,14 +116,22 @@ def load_papers(root: Path, taxonomy: Taxonomy, today: date) -> dict[str, Paper]
             problems.append(Problem(str(path), 0, 0, f"the file name is the paper id and must be lowercase words "
                                     f"joined by hyphens; rename it to {suggestion}.yaml"))
             continue
+        status = path.stat()
+        cached = cache.lookup(path.name, status) if cache else None
+        if cached is not None:
+            identities[path.stem] = cached.identity
+            entries[path.name] = cached
+            continue
         paper, file_problems = _load_model(path, Paper, context)
         problems += file_problems
         if paper is not None:
-            papers[path.stem] = paper
-    problems += _find_duplicate_papers(folder, papers)
+            fresh[path.stem] = paper
+            identities[path.stem] = _identity_keys(paper)
+            entries[path.name] = CachedPaperFile(status.st_mtime_ns, status.st_size, identities[path.stem])
+    problems += _find_duplicate_papers(folder, identities)
     if problems:
         raise ProblemsFound(problems)
-    return papers
+    return _PaperScan(ids=tuple(identities), fresh=fresh, cache_entries=entries)
 
 
 def _load_model(path: Path, model: type[ModelT], context: object = None) -> tuple[ModelT | None, list[Problem]]:
@@ -236,12 +273,12 @@ def _innermost_model(annotation: object) -> object:
     return annotation
 
 
-def _find_duplicate_papers(folder: Path, papers: dict[str, Paper]) -> list[Problem]:
+def _find_duplicate_papers(folder: Path, identities: dict[str, tuple[Identity, ...]]) -> list[Problem]:
     """Two files for one paper (same arXiv id, DOI or title): a problem in the later file naming the first."""
     first_by_key: dict[tuple[str, str], tuple[str, Location]] = {}
     clashes: list[tuple[str, Location, str, Location, str]] = []
-    for paper_id, paper in papers.items():
-        for key, location, label in _identity_keys(paper):
+    for paper_id, keys in identities.items():
+        for key, location, label in keys:
             first = first_by_key.setdefault(key, (paper_id, location))
             if first[0] != paper_id:
                 clashes.append((paper_id, location, first[0], first[1], label))
@@ -299,8 +336,12 @@ def read_catalog_identities(folder: Path) -> CatalogIdentities:
     return CatalogIdentities(path_by_arxiv, path_by_title)
 
 
-def _identity_keys(paper: Paper) -> list[tuple[tuple[str, str], Location, str]]:
-    keys = []
+Identity = tuple[tuple[str, str], Location, str]
+"""One way to recognise a paper: (kind, value), where the file states it, and how to name it in a message."""
+
+
+def _identity_keys(paper: Paper) -> tuple[Identity, ...]:
+    keys: list[Identity] = []
     arxiv_from_link = ARXIV_URL.search(paper.links.paper or "")
     if paper.arxiv:
         keys.append((("arxiv", paper.arxiv), ("arxiv",), f"the same arXiv id '{paper.arxiv}'"))
@@ -310,7 +351,7 @@ def _identity_keys(paper: Paper) -> list[tuple[tuple[str, str], Location, str]]:
     if paper.doi:
         keys.append((("doi", paper.doi.casefold()), ("doi",), f"the same DOI '{paper.doi}'"))
     keys.append((("title", title_key(paper.title)), ("title",), "the same title (ignoring case, spaces and punctuation)"))
-    return keys
+    return tuple(keys)
 
 
 def _toml_position(message: str) -> tuple[int, int]:

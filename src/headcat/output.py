@@ -1,60 +1,188 @@
 """Output files and the write stage: the only code that touches the output folder.
 
-Renderers return `OutputFile` values in memory. `write_outputs` writes them all into a fresh folder beside the
-target and swaps it in at the end, so a build that fails at any point leaves the previous output as it was.
+Renderers return `OutputFile` values in memory, or a `ReusedFile` for a file the previous build rendered from the
+same inputs. `write_outputs` makes the output folder hold exactly these files. A first build (or one without the
+previous build's manifest) writes everything into a fresh folder beside the target and swaps it in. Later builds
+update the folder in place: a file whose content did not change is not rewritten, a changed one is written to a
+temporary file and renamed over the old one, and files that are no longer produced are removed. Either way the write
+stage runs only after every earlier stage succeeded, so a build with a problem leaves the previous output as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from headcat.build_cache import OutputManifest, OutputRecord, fingerprint
 
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the output: a relative POSIX path (e.g. 'papers/x/index.html') and its bytes."""
+    """One file of the output: a relative POSIX path (e.g. 'papers/x/index.html') and its bytes.
+
+    `key` digests what the file was rendered from, when the renderer knows it (then the next build can skip
+    rendering it); otherwise the content's own digest stands in."""
 
     path: str
     content: bytes
+    key: str | None = None
 
     def __post_init__(self) -> None:
-        parts = PurePosixPath(self.path).parts
-        if not parts or self.path.startswith("/") or ".." in parts or "\\" in self.path:
-            raise ValueError(f"output path must be relative and inside the output folder: {self.path!r}")
+        _check_path(self.path)
+
+    @property
+    def record_key(self) -> str:
+        return self.key or "content:" + hashlib.blake2b(self.content, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReusedFile:
+    """A file the previous build rendered from the same inputs (`key`): kept as it is, not rendered or written."""
+
+    path: str
+    key: str
+
+    def __post_init__(self) -> None:
+        _check_path(self.path)
+
+
+@dataclass
+class Reuse:
+    """What a renderer needs to skip work the previous build did: its output manifest, the fragments it rendered
+    (paper cards), and the key of everything all outputs depend on (templates, settings, taxonomy). An output's
+    own key adds the data it shows."""
+
+    previous: OutputManifest
+    inputs_key: str
+    fragments: dict[str, str] = field(default_factory=dict)
+    """Fragments of the previous build by key; `used_fragments` collects this build's, to be kept for the next."""
+    used_fragments: dict[str, str] = field(default_factory=dict)
+
+    def output(self, path: str, page_data: object, render: Callable[[], bytes]) -> OutputFile | ReusedFile:
+        """The previous build's file when it was rendered from the same inputs, else `render()`'s bytes."""
+        key = fingerprint(self.inputs_key, path, page_data)
+        if self.previous.is_current(path, key):
+            return ReusedFile(path, key)
+        return OutputFile(path, render(), key)
+
+    def group(self, name: str, data: object, render: Callable[[], list[OutputFile]]) -> list[Output]:
+        """Files made together from the same data (the exports): all kept, or all rendered again."""
+        key = fingerprint(self.inputs_key, name, data)
+        paths = [path for path, record in self.previous.records.items() if record.key == key]
+        if paths and all(self.previous.is_current(path, key) for path in paths):
+            return [ReusedFile(path, key) for path in sorted(paths)]
+        return [OutputFile(output.path, output.content, key) for output in render()]
+
+    def fragment(self, data: object, render: Callable[[], str]) -> str:
+        """A piece of a page (a paper's card) rendered from `data`: the previous build's, or `render()`."""
+        key = fingerprint(self.inputs_key, data)
+        text = self.fragments.get(key)
+        if text is None:
+            text = render()
+        self.used_fragments[key] = text
+        return text
+
+
+Output = OutputFile | ReusedFile
+"""What a renderer returns for each file: new bytes, or the previous build's file kept as it is."""
 
 
 class DuplicateOutputError(ValueError):
     """Two renderers produced the same output path: a bug, never silently resolved by overwriting."""
 
 
-def write_outputs(out_dir: Path, files: Iterable[OutputFile]) -> int:
-    """Replace `out_dir` with exactly these files; returns how many were written."""
+@dataclass(frozen=True)
+class WriteResult:
+    manifest: OutputManifest
+    written: int
+    """Files written by this build; the others were already there with the same content."""
+
+
+def write_outputs(out_dir: Path, files: Iterable[OutputFile | ReusedFile], previous: OutputManifest) -> WriteResult:
+    """Make `out_dir` hold exactly these files."""
     out_dir = out_dir.resolve()
+    if previous.records and out_dir.is_dir():
+        return _update_in_place(out_dir, files, previous)
+    return _replace_whole(out_dir, files)
+
+
+def _replace_whole(out_dir: Path, files: Iterable[OutputFile | ReusedFile]) -> WriteResult:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    records: dict[str, OutputRecord] = {}
     try:
-        count = _write_all(staging, files)
+        for output in files:
+            if isinstance(output, ReusedFile):
+                raise ValueError(f"{output.path} cannot be reused: there is no previous output to reuse it from")
+            _claim(records, output.path)
+            target = staging / output.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(output.content)
+            records[output.path] = OutputRecord(output.record_key, len(output.content))
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return count
+    return WriteResult(OutputManifest(out_dir, records), written=len(records))
 
 
-def _write_all(folder: Path, files: Iterable[OutputFile]) -> int:
-    written: set[str] = set()
+def _update_in_place(out_dir: Path, files: Iterable[OutputFile | ReusedFile], previous: OutputManifest) -> WriteResult:
+    records: dict[str, OutputRecord] = {}
+    written = 0
     for output in files:
-        if output.path in written:
-            raise DuplicateOutputError(f"two outputs would be written to {output.path}")
-        written.add(output.path)
-        target = folder / output.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.content)
-    return len(written)
+        _claim(records, output.path)
+        if isinstance(output, ReusedFile):
+            records[output.path] = previous.records[output.path]
+            continue
+        record = OutputRecord(output.record_key, len(output.content))
+        records[output.path] = record
+        if previous.records.get(output.path) == record and (out_dir / output.path).is_file():
+            continue  # same inputs or same bytes as the file already there
+        _write_atomically(out_dir / output.path, output.content)
+        written += 1
+    _remove(out_dir, set(previous.records) - set(records))
+    return WriteResult(OutputManifest(out_dir, records), written=written)
+
+
+def _claim(records: dict[str, OutputRecord], path: str) -> None:
+    if path in records:
+        raise DuplicateOutputError(f"two outputs would be written to {path}")
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.chmod(temporary, 0o644)  # mkstemp makes the file private; a published site is readable
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _remove(out_dir: Path, paths: set[str]) -> None:
+    """Delete the previous build's files that no output claims any more (papers removed or renamed), then the
+    folders they leave empty. Files headcat did not write are not touched."""
+    for path in sorted(paths):
+        target = out_dir / path
+        target.unlink(missing_ok=True)
+        for folder in target.parents:
+            if folder == out_dir or any(folder.iterdir()):
+                break
+            folder.rmdir()
+
+
+def _check_path(path: str) -> None:
+    parts = PurePosixPath(path).parts
+    if not parts or path.startswith("/") or ".." in parts or "\\" in path:
+        raise ValueError(f"output path must be relative and inside the output folder: {path!r}")
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:

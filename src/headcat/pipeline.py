@@ -7,6 +7,7 @@ Every stage raises ProblemsFound with all it found; nothing is written unless ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,8 +16,10 @@ from jinja2 import Environment
 
 from headcat.catalog import Catalog, build_catalog
 from headcat.config import Config
-from headcat.loading import load_config, load_papers, load_taxonomy
-from headcat.output import OutputFile, write_outputs
+from headcat.build_cache import (OutputManifest, environment_key, file_fingerprint, read_fragments,
+                                 read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
+from headcat.loading import check_papers, load_config, load_papers, load_taxonomy
+from headcat.output import Output, OutputFile, Reuse, write_outputs
 from headcat.paper import Paper
 from headcat.problems import Problem, ProblemsFound
 from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
@@ -44,10 +47,87 @@ class BuildResult:
     catalog: Catalog
     out_dir: Path
     file_count: int
+    written_count: int
+    """Files this build wrote; the others were already there as they should be."""
 
 
-def load_input(root: Path, today: date) -> LoadedInput:
+def load_input(root: Path, today: date, use_cache: bool = False) -> LoadedInput:
     """Config, taxonomy and papers; config and taxonomy problems are reported together before papers are read."""
+    config, taxonomy = _load_settings(root)
+    cache = read_paper_cache(root, _paper_cache_key(root)) if use_cache else None
+    return LoadedInput(config, taxonomy, load_papers(root, taxonomy, today, cache))
+
+
+def load_catalog(root: Path, today: date, use_cache: bool = False) -> Catalog:
+    """The catalog stage's result: validated input, grouped and derived."""
+    loaded = load_input(root, today, use_cache)
+    return build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
+
+
+def check(root: Path, today: date, use_cache: bool = True) -> int:
+    """Validate everything a build validates and return the number of papers; writes nothing, not even the cache
+    (a file unchanged since the last build's cache is not read again)."""
+    _, taxonomy = _load_settings(root)
+    cache = read_paper_cache(root, _paper_cache_key(root)) if use_cache else None
+    return check_papers(root, taxonomy, today, cache)
+
+
+def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True) -> BuildResult:
+    """Validate, render every output in memory, then write them; README.md's table last, and only when the site
+    was written (a catalog without a README.md builds without one). With the cache, unchanged paper files are not
+    parsed again and pages whose inputs did not change are neither rendered nor written."""
+    catalog = load_catalog(root, today, use_cache)
+    reuse = _previous_build(root, out_dir, catalog) if use_cache else None
+    files = render_outputs(catalog, root, with_search, reuse)
+    documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
+    result = write_outputs(out_dir, files, reuse.previous if reuse else OutputManifest(out_dir))
+    if reuse is not None:
+        write_output_manifest(root, result.manifest)
+        write_fragments(root, reuse.used_fragments, reuse.fragments)
+    for update in documents:
+        if update.is_stale:
+            write_readme(update)
+    return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.manifest.records),
+                       written_count=result.written)
+
+
+def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
+                   reuse: Reuse | None = None) -> list[Output]:
+    """Every output file in memory (or, with `reuse`, kept from the previous build where its inputs are the same);
+    without search, the site is complete but has no Pagefind index."""
+    environment = _template_environment(root)
+    search_index = build_search_index(catalog) if with_search else SearchIndex()
+    return [*render_site(catalog, environment, search_index.result_id_by_paper, reuse), *search_index.files,
+            *_reused(reuse, "feeds", lambda: render_feeds(catalog, environment), catalog),
+            *_reused(reuse, "exports", lambda: render_exports(catalog, environment), catalog)]
+
+
+def _reused(reuse: Reuse | None, name: str, render: Callable[[], list[OutputFile]], catalog: Catalog) -> list[Output]:
+    """Outputs made from every paper's data: kept from the previous build while no paper changed."""
+    if reuse is None:
+        return list(render())
+    return reuse.group(name, sorted(catalog.data_key_by_id.items()), render)
+
+
+def plan_documents(catalog: Catalog, root: Path, readme_required: bool = True,
+                   reuse: Reuse | None = None) -> tuple[ReadmeUpdate, ...]:
+    """The generated parts of the repository's Markdown files, freshly rendered (nothing written yet):
+    README.md's paper table, and CONTRIBUTING.md's field reference when that file asks for one."""
+    environment = _template_environment(root)
+    updates = []
+    if readme_required or (root / README_NAME).exists():
+        def table() -> str:
+            return render_readme_table(catalog, environment)
+
+        text = reuse.fragment(("readme", sorted(catalog.data_key_by_id.items())), table) if reuse else table()
+        updates.append(plan_readme_update(root / README_NAME, text))
+    if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
+        updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(environment),
+                                          FIELD_REFERENCE))
+    return tuple(updates)
+
+
+def _load_settings(root: Path) -> tuple[Config, Taxonomy]:
     problems: list[Problem] = []
     config = taxonomy = None
     try:
@@ -60,48 +140,22 @@ def load_input(root: Path, today: date) -> LoadedInput:
         problems += found.problems
     if problems or config is None or taxonomy is None:
         raise ProblemsFound(problems)
-    return LoadedInput(config, taxonomy, load_papers(root, taxonomy, today))
+    return config, taxonomy
 
 
-def check(root: Path, today: date) -> Catalog:
-    """Everything a build validates, writing nothing."""
-    loaded = load_input(root, today)
-    return build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
+def _paper_cache_key(root: Path) -> str:
+    """Validated papers stay valid while the taxonomy (which resolves head names) and headcat stay the same."""
+    return environment_key("papers", file_fingerprint(root / "taxonomy.yaml"))
 
 
-def build(root: Path, out_dir: Path, today: date, with_search: bool = True) -> BuildResult:
-    """Validate, render every output in memory, then write them all at once; README.md's table last, and only
-    when the site was written (a catalog without a README.md builds without one)."""
-    catalog = check(root, today)
-    files = render_outputs(catalog, root, with_search)
-    documents = plan_documents(catalog, root, readme_required=False)
-    count = write_outputs(out_dir, files)
-    for update in documents:
-        if update.is_stale:
-            write_readme(update)
-    return BuildResult(catalog=catalog, out_dir=out_dir, file_count=count)
+def _previous_build(root: Path, out_dir: Path, catalog: Catalog) -> Reuse:
+    return Reuse(read_output_manifest(root, out_dir), _render_inputs_key(root, catalog), read_fragments(root))
 
 
-def render_outputs(catalog: Catalog, root: Path, with_search: bool = True) -> list[OutputFile]:
-    """Every output file in memory; without search, the site is complete but has no Pagefind index."""
-    environment = _template_environment(root)
-    search_index = build_search_index(catalog) if with_search else SearchIndex()
-    return [*render_site(catalog, environment, search_index.result_id_by_paper), *search_index.files,
-            *render_feeds(catalog, environment),
-            *render_exports(catalog, environment)]
-
-
-def plan_documents(catalog: Catalog, root: Path, readme_required: bool = True) -> tuple[ReadmeUpdate, ...]:
-    """The generated parts of the repository's Markdown files, freshly rendered (nothing written yet):
-    README.md's paper table, and CONTRIBUTING.md's field reference when that file asks for one."""
-    environment = _template_environment(root)
-    updates = []
-    if readme_required or (root / README_NAME).exists():
-        updates.append(plan_readme_update(root / README_NAME, render_readme_table(catalog, environment)))
-    if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
-        updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(environment),
-                                          FIELD_REFERENCE))
-    return tuple(updates)
+def _render_inputs_key(root: Path, catalog: Catalog) -> str:
+    """What every page depends on besides its own papers: templates, settings and taxonomy."""
+    return environment_key("render", file_fingerprint(root / "templates"), catalog.config.model_dump_json(),
+                           catalog.taxonomy.model_dump_json())
 
 
 def _template_environment(root: Path) -> Environment:

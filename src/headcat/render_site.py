@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from markupsafe import Markup
 
+from headcat.build_cache import fingerprint
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
-from headcat.output import OutputFile
+from headcat.output import Output, OutputFile, Reuse, ReusedFile
 from headcat.render_charts import bar_chart, stacked_bar_chart
 from headcat.templating import markdown_filter
 
@@ -36,6 +37,8 @@ class PaperView:
     venue: VenueGroup | None
     search_id: str
     """Pagefind's result id for this paper ('' in a build without search)."""
+    data_key: str
+    """A digest of everything the paper's card and page show of it (all else comes from the taxonomy)."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,12 @@ class Facet:
     is_open: bool
 
 
-def render_site(catalog: Catalog, environment: Environment, search_ids: Mapping[str, str]) -> list[OutputFile]:
-    """Every page and asset of the site; `search_ids` maps paper ids to Pagefind result ids (empty: no search)."""
+def render_site(catalog: Catalog, environment: Environment, search_ids: Mapping[str, str],
+                reuse: Reuse | None = None) -> list[Output]:
+    """Every page and asset of the site; `search_ids` maps paper ids to Pagefind result ids (empty: no search).
+    With `reuse`, a paper page whose inputs did not change since the previous build is not rendered again."""
     views = _paper_views(catalog, search_ids)
-    render = _PageRenderer(catalog, environment)
+    render = _PageRenderer(catalog, environment, reuse)
     pages = [
         render.home(views),
         *render.paper_pages(views),
@@ -105,9 +110,12 @@ def render_site(catalog: Catalog, environment: Environment, search_ids: Mapping[
 class _PageRenderer:
     """Renders pages of one catalog; remembers the paths of the pages it rendered, for the sitemap."""
 
-    def __init__(self, catalog: Catalog, environment: Environment) -> None:
+    def __init__(self, catalog: Catalog, environment: Environment, reuse: Reuse | None) -> None:
         self.catalog = catalog
         self.environment = environment
+        self.reuse = reuse
+        self.structure_key = catalog.structure_key
+        """What lists, counts and facets are made of; a page that shows no paper in full depends on this alone."""
         self.card_template = environment.get_template("site/card.html")
         self.card_by_key: dict[tuple[str, str, str, bool], Markup] = {}
         """A paper's card is the same on every list at the same depth: rendered once, shown many times."""
@@ -116,67 +124,80 @@ class _PageRenderer:
         """Every page rendered so far, except 404.html: the sitemap's content."""
         self.heads_by_slug = {group.slug: group for group in catalog.heads}
 
-    def home(self, views: dict[str, PaperView]) -> OutputFile:
+    def home(self, views: dict[str, PaperView]) -> Output:
         catalog = self.catalog
         years = [(group, [views[paper_id] for paper_id in group.paper_ids]) for group in catalog.years]
         return self._render("site/index.html", self._page("index.html", catalog.config.title, "papers",
                                                            catalog.config.description),
+                            shows=[view.data_key for view in views.values()],
                             years=years, facets=_facets(catalog), paper_count=len(catalog.papers),
                             head_count=sum(1 for group in catalog.heads if group.paper_ids))
 
-    def paper_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+    def paper_pages(self, views: dict[str, PaperView]) -> list[Output]:
         return [self.paper(views[entry.id], [views[other] for other in entry.related_ids])
                 for entry in self.catalog.papers]
 
-    def head_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+    def head_pages(self, views: dict[str, PaperView]) -> list[Output]:
         """heads/: every head type by stage, then one page per head type."""
         index = self.listing("site/heads.html", "heads/index.html", "Head types", "heads",
                              f"All {len(self.catalog.heads)} head types of the catalog, by stage of the survey's "
                              "framework.", heads_by_slug=self.heads_by_slug)
         return [index, *(self.head(group, views) for group in self.catalog.heads)]
 
-    def stage_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+    def stage_pages(self, views: dict[str, PaperView]) -> list[Output]:
         """stages/: the framework map, then one page per stage."""
         index = self.listing("site/stages.html", "stages/index.html", "The four-stage framework", "stages",
                              "The survey's framework as a map: its four stages, their sub-categories and head types, "
                              "with the number of papers on each.", heads_by_slug=self.heads_by_slug)
         return [index, *(self.stage(group, views) for group in self.catalog.stages)]
 
-    def year_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+    def year_pages(self, views: dict[str, PaperView]) -> list[Output]:
         index = self.listing("site/years.html", "years/index.html", "Papers by year", "years",
                              "The papers of the catalog by the year they first appeared.")
         return [index, *(self.papers(f"years/{group.year}/index.html", f"Papers from {group.year}", "years",
                                      [views[paper_id] for paper_id in group.paper_ids])
                          for group in self.catalog.years)]
 
-    def venue_pages(self, views: dict[str, PaperView]) -> list[OutputFile]:
+    def venue_pages(self, views: dict[str, PaperView]) -> list[Output]:
         index = self.listing("site/venues.html", "venues/index.html", "Papers by venue", "venues",
                              "The venues where the papers of the catalog appeared, with the number of papers at each.")
         return [index, *(self.papers(f"venues/{group.slug}/index.html", f"Papers from {group.venue}", "venues",
                                      [views[paper_id] for paper_id in group.paper_ids])
                          for group in self.catalog.venues)]
 
-    def code_page(self, views: dict[str, PaperView]) -> OutputFile:
+    def code_page(self, views: dict[str, PaperView]) -> Output:
         """The static page behind the home page's "has code" filter."""
         return self.papers("code/index.html", "Papers with code", "papers",
                            [view for view in views.values() if view.entry.has_code])
 
-    def about_page(self) -> OutputFile:
+    def about_page(self) -> Output:
         return self.listing("site/about.html", "about/index.html", "About and contributing", "about",
                             f"What {self.catalog.config.title} is, the survey's four-stage framework, and how to add "
                             "a paper.")
 
-    def paper(self, view: PaperView, related: list[PaperView]) -> OutputFile:
+    def paper(self, view: PaperView, related: list[PaperView]) -> Output:
         entry = view.entry
-        config = self.catalog.config
-        edit_url = f"{config.repository.rstrip('/')}/edit/{config.branch}/papers/{entry.id}.yaml" \
-            if config.repository else None
-        bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
-        page = self._page(f"papers/{entry.id}/index.html", entry.paper.title, "papers", _paper_description(view))
-        return self._render("site/paper.html", page, view=view, related=related, bibtex=bibtex, edit_url=edit_url,
-                            scholarly_article=_scholarly_article(view))
+        path = f"papers/{entry.id}/index.html"
+        self.page_paths.append(path)
 
-    def head(self, group: HeadGroup, views: dict[str, PaperView]) -> OutputFile:
+        def render() -> bytes:
+            config = self.catalog.config
+            edit_url = f"{config.repository.rstrip('/')}/edit/{config.branch}/papers/{entry.id}.yaml" \
+                if config.repository else None
+            bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
+            page = self._page(path, entry.paper.title, "papers", _paper_description(view), listed=False)
+            return self._render_bytes("site/paper.html", page, view=view, related=related, bibtex=bibtex,
+                                      edit_url=edit_url, scholarly_article=_scholarly_article(view))
+
+        if self.reuse is None:
+            return OutputFile(path, render())
+        # Everything the page shows: the paper itself and, of each related paper, its id, title, year and heads.
+        shown = (entry.paper.model_dump_json(), view.search_id,
+                 [(other.entry.id, other.entry.paper.title, other.entry.year, other.entry.paper.heads)
+                  for other in related])
+        return self.reuse.output(path, shown, render)
+
+    def head(self, group: HeadGroup, views: dict[str, PaperView]) -> Output:
         head = group.head_type
         stage = self.catalog.stage(head.stage) if head.stage else None
         subcategory = next((sub for sub in stage.subcategories if group.slug in sub.head_slugs), None) \
@@ -185,25 +206,28 @@ class _PageRenderer:
                     f"heads/{group.slug}/atom.xml")
         related = [self.heads_by_slug[slug] for slug in group.related_slugs]
         page = self._page(f"heads/{group.slug}/index.html", head.name, "heads", head.description, feed)
-        return self._render("site/head.html", page, group=group, stage=stage, subcategory=subcategory, feed=feed,
+        return self._render("site/head.html", page, shows=[views[paper_id].data_key for paper_id in group.paper_ids],
+                            group=group, stage=stage, subcategory=subcategory, feed=feed,
                             related=related,
                             views=[views[paper_id] for paper_id in group.paper_ids])
 
-    def stage(self, group: StageGroup, views: dict[str, PaperView]) -> OutputFile:
+    def stage(self, group: StageGroup, views: dict[str, PaperView]) -> Output:
         feed = Feed(f"{self.catalog.config.title}: {group.stage.name}", f"stages/{group.slug}/feed.xml",
                     f"stages/{group.slug}/atom.xml")
         page = self._page(f"stages/{group.slug}/index.html", group.stage.name, "stages", group.stage.description,
                           feed)
-        return self._render("site/stage.html", page, group=group, feed=feed, heads_by_slug=self.heads_by_slug,
+        return self._render("site/stage.html", page, shows=[views[paper_id].data_key for paper_id in group.paper_ids],
+                            group=group, feed=feed, heads_by_slug=self.heads_by_slug,
                             views=[views[paper_id] for paper_id in group.paper_ids])
 
-    def papers(self, path: str, title: str, section: str, views: list[PaperView]) -> OutputFile:
+    def papers(self, path: str, title: str, section: str, views: list[PaperView]) -> Output:
         """A plain list of papers: a year, a venue, the papers with code."""
         count = len(views)
         description = f"{title}: {count} paper{'s' if count != 1 else ''} in {self.catalog.config.title}."
-        return self._render("site/papers.html", self._page(path, title, section, description), views=views)
+        return self._render("site/papers.html", self._page(path, title, section, description),
+                            shows=[view.data_key for view in views], views=views)
 
-    def stats_page(self) -> OutputFile:
+    def stats_page(self) -> Output:
         catalog = self.catalog
         year_rows = [(group, [sum(1 for paper_id in group.paper_ids if stage.stage.id in
                                   catalog.paper(paper_id).stage_ids) for stage in catalog.stages])
@@ -221,21 +245,25 @@ class _PageRenderer:
                                                    catalog.venues]))
 
     def listing(self, template: str, path: str, title: str, section: str, description: str,
-                **values: object) -> OutputFile:
+                **values: object) -> Output:
         return self._render(template, self._page(path, title, section, description), **values)
 
-    def not_found_page(self) -> OutputFile:
+    def not_found_page(self) -> Output:
         """Served for any missing address, so its links are absolute when the site's address is known."""
         page = Page(path="404.html", title="Page not found", description="This page does not exist.", section="",
                     canonical_url=None, feeds=(self.site_feed,))
         return self._render("site/404.html", page, root=self.catalog.config.base_url or "")
 
-    def text(self, template: str, path: str, **values: object) -> OutputFile:
-        text = self.environment.get_template(template).render(catalog=self.catalog, **values)
-        return OutputFile(path, text.encode("utf-8"))
+    def text(self, template: str, path: str, **values: object) -> Output:
+        def render() -> bytes:
+            return self.environment.get_template(template).render(catalog=self.catalog, **values).encode("utf-8")
 
-    def _page(self, path: str, title: str, section: str, description: str, feed: Feed | None = None) -> Page:
-        self.page_paths.append(path)
+        return self.reuse.output(path, self.structure_key, render) if self.reuse else OutputFile(path, render())
+
+    def _page(self, path: str, title: str, section: str, description: str, feed: Feed | None = None,
+              listed: bool = True) -> Page:
+        if listed:
+            self.page_paths.append(path)
         canonical = self.catalog.absolute_url(path.removesuffix("index.html"))
         feeds = (self.site_feed, feed) if feed else (self.site_feed,)
         return Page(path=path, title=title, description=_one_line(description), section=section,
@@ -246,15 +274,30 @@ class _PageRenderer:
         key = (view.entry.id, root, heading, with_summary)
         card = self.card_by_key.get(key)
         if card is None:
-            card = Markup(self.card_template.render(view=view, root=root, heading=heading, with_summary=with_summary))
-            self.card_by_key[key] = card
+            def render() -> str:
+                return self.card_template.render(view=view, root=root, heading=heading, with_summary=with_summary)
+
+            text = self.reuse.fragment(("card", view.data_key, root, heading, with_summary), render) \
+                if self.reuse else render()
+            card = self.card_by_key[key] = Markup(text)
         return card
 
-    def _render(self, template: str, page: Page, root: str | None = None, **values: object) -> OutputFile:
+    def _render(self, template: str, page: Page, root: str | None = None, shows: object = (),
+                **values: object) -> Output:
+        """A page from a template. Its key (when reusing the previous build) is the catalog's structure plus
+        `shows`: the data keys of the papers the page lists."""
+        def render() -> bytes:
+            return self._render_bytes(template, page, root, **values)
+
+        if self.reuse is None:
+            return OutputFile(page.path, render())
+        return self.reuse.output(page.path, (self.structure_key, shows), render)
+
+    def _render_bytes(self, template: str, page: Page, root: str | None = None, **values: object) -> bytes:
         html = self.environment.get_template(template).render(
             page=page, root=page.root if root is None else root, config=self.catalog.config, catalog=self.catalog,
             card=self.card, **values)
-        return OutputFile(page.path, html.encode("utf-8"))
+        return html.encode("utf-8")
 
 
 def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, PaperView]:
@@ -269,7 +312,8 @@ def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, P
         views[entry.id] = PaperView(
             entry=entry, heads=heads, stages=tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
             subcategory_slugs=tuple(subcategories), venue=venue_by_name.get(entry.paper.venue or ""),
-            search_id=search_ids.get(entry.id, ""))
+            search_id=search_ids.get(entry.id, ""),
+            data_key=fingerprint(catalog.data_key_by_id[entry.id], search_ids.get(entry.id, "")))
     return views
 
 

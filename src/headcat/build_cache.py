@@ -1,0 +1,162 @@
+"""The build cache: what the previous build already knew, in ROOT/.headcat-cache/ (ignored by git, safe to delete).
+
+Two things are kept. For paper files: each file's size and modification time when it last validated, the keys
+that identify its paper (for the one-paper-one-file rule) and the validated model, so an unchanged file is not
+parsed again. For each output folder: the key of every output file's inputs and the file's size, so a page whose
+inputs did not change is neither rendered nor written again. Everything is keyed by what it was derived from
+(headcat's version, the taxonomy, the templates, the config); anything that does not match is ignored, never
+trusted, and deleting the folder only makes the next build a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headcat import __version__
+
+CACHE_DIR_NAME = ".headcat-cache"
+_FORMAT = 1
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable digest of values whose repr is stable (text, numbers, dates, tuples of them)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def file_fingerprint(*paths: Path) -> str:
+    """A digest of files' names and bytes (a folder counts as every file below it, in sorted order)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for top in paths:
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+            if path.is_file():
+                digest.update(str(path.relative_to(top.parent)).encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def environment_key(*parts: object) -> str:
+    """What every cached value also depends on: headcat itself and the Python it runs on."""
+    return fingerprint(_FORMAT, __version__, sys.version_info[:2], *parts)
+
+
+@dataclass(frozen=True)
+class CachedPaperFile:
+    mtime_ns: int
+    size: int
+    identity: tuple[Any, ...]
+    """The keys that identify the paper (arXiv id, DOI, title), as the load stage compares them."""
+
+
+@dataclass
+class PaperCache:
+    """Validated paper files of the previous build, valid only for the same taxonomy and headcat."""
+
+    folder: Path
+    key: str
+    files: dict[str, CachedPaperFile] = field(default_factory=dict)
+    _models: dict[str, Any] | None = None
+
+    def lookup(self, name: str, status: os.stat_result) -> CachedPaperFile | None:
+        cached = self.files.get(name)
+        if cached is None or cached.mtime_ns != status.st_mtime_ns or cached.size != status.st_size:
+            return None
+        return cached
+
+    def model(self, name: str) -> Any:
+        """The validated model of a file `lookup` found unchanged (all models load at the first call)."""
+        if self._models is None:
+            self._models = _read_pickle(self.folder / "paper-models.pickle", self.key) or {}
+        return self._models.get(name)
+
+
+def read_paper_cache(root: Path, key: str) -> PaperCache:
+    folder = root / CACHE_DIR_NAME
+    files = _read_pickle(folder / "paper-files.pickle", key)
+    return PaperCache(folder=folder, key=key, files=files or {})
+
+
+def write_paper_cache(cache: PaperCache, files: dict[str, CachedPaperFile], models: dict[str, Any]) -> None:
+    if files == cache.files:
+        return  # nothing changed since the files were cached
+    _write_pickle(cache.folder / "paper-models.pickle", cache.key, models)
+    _write_pickle(cache.folder / "paper-files.pickle", cache.key, files)
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    key: str
+    """The digest of everything the file was rendered from."""
+    size: int
+
+
+@dataclass
+class OutputManifest:
+    """The output files of the previous build into one folder, with the key each was rendered from."""
+
+    out_dir: Path
+    records: dict[str, OutputRecord] = field(default_factory=dict)
+
+    def is_current(self, path: str, key: str) -> bool:
+        """Whether the file at `path` was rendered from exactly `key` and is still there as it was written."""
+        record = self.records.get(path)
+        if record is None or record.key != key:
+            return False
+        try:
+            return (self.out_dir / path).stat().st_size == record.size
+        except OSError:
+            return False
+
+
+def read_output_manifest(root: Path, out_dir: Path) -> OutputManifest:
+    """The manifest of `out_dir`, or an empty one (nothing reused) when there is none or the folder is gone."""
+    if not out_dir.is_dir():
+        return OutputManifest(out_dir)
+    records = _read_pickle(_manifest_path(root, out_dir), environment_key("outputs"))
+    return OutputManifest(out_dir, records or {})
+
+
+def write_output_manifest(root: Path, manifest: OutputManifest) -> None:
+    _write_pickle(_manifest_path(root, manifest.out_dir), environment_key("outputs"), manifest.records)
+
+
+def read_fragments(root: Path) -> dict[str, str]:
+    """Page fragments (paper cards) of the previous build, by the key of what each was rendered from."""
+    return _read_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments")) or {}
+
+
+def write_fragments(root: Path, fragments: dict[str, str], previous: dict[str, str]) -> None:
+    """Keep exactly this build's fragments (so the file never grows with fragments nobody uses)."""
+    if fragments.keys() != previous.keys():
+        _write_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments"), fragments)
+
+
+def _manifest_path(root: Path, out_dir: Path) -> Path:
+    return root / CACHE_DIR_NAME / f"outputs-{fingerprint(str(out_dir.resolve()))}.pickle"
+
+
+def _read_pickle(path: Path, key: str) -> Any:
+    """The value stored with `key`, or None when the file is missing, unreadable or was stored with another key."""
+    try:
+        with path.open("rb") as stream:
+            stored_key, value = pickle.load(stream)
+    except Exception:  # a cache that cannot be read is simply not used
+        return None
+    return value if stored_key == key else None
+
+
+def _write_pickle(path: Path, key: str, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump((key, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
