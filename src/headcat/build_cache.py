@@ -93,6 +93,8 @@ class OutputRecord:
     key: str
     """The digest of everything the file was rendered from."""
     size: int
+    digest: str
+    """The digest of the file's bytes: a file rendered again with the same bytes is not rewritten."""
 
 
 @dataclass

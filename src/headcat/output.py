@@ -35,9 +35,9 @@ class OutputFile:
     def __post_init__(self) -> None:
         _check_path(self.path)
 
-    @property
-    def record_key(self) -> str:
-        return self.key or "content:" + hashlib.blake2b(self.content, digest_size=16).hexdigest()
+    def record(self) -> OutputRecord:
+        digest = hashlib.blake2b(self.content, digest_size=16).hexdigest()
+        return OutputRecord(self.key or "content:" + digest, len(self.content), digest)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _replace_whole(out_dir: Path, files: Iterable[OutputFile | ReusedFile]) -> W
             target = staging / output.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(output.content)
-            records[output.path] = OutputRecord(output.record_key, len(output.content))
+            records[output.path] = output.record()
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -139,10 +139,10 @@ def _update_in_place(out_dir: Path, files: Iterable[OutputFile | ReusedFile], pr
         if isinstance(output, ReusedFile):
             records[output.path] = previous.records[output.path]
             continue
-        record = OutputRecord(output.record_key, len(output.content))
-        records[output.path] = record
-        if previous.records.get(output.path) == record and (out_dir / output.path).is_file():
-            continue  # same inputs or same bytes as the file already there
+        record = records[output.path] = output.record()
+        before = previous.records.get(output.path)
+        if before is not None and before.digest == record.digest and (out_dir / output.path).is_file():
+            continue  # the same bytes as the file already there
         _write_atomically(out_dir / output.path, output.content)
         written += 1
     _remove(out_dir, set(previous.records) - set(records))

@@ -1,0 +1,141 @@
+"""The build cache: after any change, an incremental build's output equals a clean build's, byte for byte.
+
+Each test builds the fixture catalog once (filling ROOT/.headcat-cache), changes one input, builds again with
+the cache, and compares the output tree (and README.md) with a build of the same input without the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from headcat.build_cache import CACHE_DIR_NAME
+from headcat.cli import main
+from headcat.pipeline import build
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
+TODAY = date(2026, 1, 1)
+PAPER = "papers/amplifying-correct-answers.yaml"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "catalog"
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPOSITORY / "templates", root / "templates")
+    (root / "README.md").write_text("# Test\n\n<!-- headcat:start -->\n<!-- headcat:end -->\n", encoding="utf-8")
+    return root
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def clean_build(root: Path, tmp_path: Path) -> tuple[dict[str, str], str]:
+    """A build of the same input from nothing: a copy of the catalog without the cache or the output."""
+    copy = tmp_path / "clean"
+    shutil.copytree(root, copy, ignore=lambda folder, names: [CACHE_DIR_NAME, "site"] if folder == str(root) else [])
+    build(copy, copy / "site", TODAY, with_search=False, use_cache=False)
+    return tree(copy / "site"), (copy / "README.md").read_text(encoding="utf-8")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def rename_paper(root: Path) -> None:
+    (root / PAPER).rename(root / "papers" / "amplifying-the-answer.yaml")
+
+
+def add_paper(root: Path) -> None:
+    text = (root / PAPER).read_text(encoding="utf-8")
+    text = text.replace("Amplifying the Correct Answer", "Suppressing the Wrong Answer").replace("2024-08-20",
+                                                                                                "2024-09-01")
+    (root / "papers" / "suppressing-wrong-answers.yaml").write_text(text, encoding="utf-8")
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "edit a summary": lambda root: edit(root / PAPER, "Ablates heads", "Ablates *attention* heads"),
+    "edit a title": lambda root: edit(root / PAPER, "Amplifying the Correct Answer", "Amplifying <Right> Answers"),
+    "change a paper's head types": lambda root: edit(root / PAPER, "[Amplification Head]",
+                                                     "[Amplification Head, Memory Head]"),
+    "add a paper": add_paper,
+    "delete a paper": lambda root: (root / PAPER).unlink(),
+    "rename a paper": rename_paper,
+    "change a template": lambda root: edit(root / "templates" / "site" / "card.html", "paper-title",
+                                           "paper-title card-title"),
+    "change a stylesheet": lambda root: (root / "templates" / "assets" / "style.css").open("a").write("\n/* x */\n"),
+    "change the taxonomy": lambda root: edit(root / "taxonomy.yaml", "Boosts the correct answer.",
+                                             "Raises the correct answer's logit."),
+    "change the config": lambda root: edit(root / "pyproject.toml", 'title = "Test Heads"', 'title = "Heads"'),
+    "remove the base URL": lambda root: edit(root / "pyproject.toml", 'base_url = "https://example.org/heads/"\n',
+                                             ""),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_an_incremental_build_after_a_change_equals_a_clean_build(root: Path, tmp_path: Path, change: str) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    CHANGES[change](root)
+
+    build(root, root / "site", TODAY, with_search=False)
+
+    expected_tree, expected_readme = clean_build(root, tmp_path)
+    assert tree(root / "site") == expected_tree
+    assert (root / "README.md").read_text(encoding="utf-8") == expected_readme
+
+
+def test_a_rebuild_with_nothing_changed_writes_no_file(root: Path) -> None:
+    first = build(root, root / "site", TODAY, with_search=False)
+    second = build(root, root / "site", TODAY, with_search=False)
+    assert first.written_count == first.file_count > 60
+    assert second.written_count == 0
+    assert second.file_count == first.file_count
+
+
+def test_a_rebuild_after_a_summary_edit_rewrites_only_what_shows_it(root: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    before = tree(root / "site")
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+
+    result = build(root, root / "site", TODAY, with_search=False)
+
+    changed = {path for path, digest in tree(root / "site").items() if before.get(path) != digest}
+    assert "papers/amplifying-correct-answers/index.html" in changed and "index.html" in changed
+    assert {"papers/induction-heads-patterns/index.html", "about/index.html", "heads/index.html"}.isdisjoint(changed)
+    assert result.written_count == len(changed) < result.file_count
+
+
+def test_a_deleted_cache_or_output_only_makes_the_next_build_a_full_one(root: Path, tmp_path: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    shutil.rmtree(root / CACHE_DIR_NAME)
+    assert build(root, root / "site", TODAY, with_search=False).written_count > 0
+    (root / "site" / "index.html").unlink()
+    build(root, root / "site", TODAY, with_search=False)
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+
+
+def test_a_corrupt_cache_is_ignored(root: Path, tmp_path: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    for path in (root / CACHE_DIR_NAME).iterdir():
+        path.write_bytes(b"not a pickle")
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+    build(root, root / "site", TODAY, with_search=False)
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+
+
+def test_check_finds_a_problem_in_a_file_changed_after_the_cache_was_written(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(root), "--no-search"]) == 0
+    edit(root / PAPER, "date: 2023-07-13", "date: 2023-02-30")
+    assert main(["check", str(root)]) == 1
+    assert f"{PAPER}:2:7: error: date: '2023-02-30' is not a real calendar date" in capsys.readouterr().err
