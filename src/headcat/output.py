@@ -1,11 +1,10 @@
 """Output files and the write stage: the only code that touches the output folder.
 
-Renderers return `OutputFile` values in memory, or a `ReusedFile` for a file the previous build rendered from the
-same inputs. `write_outputs` makes the output folder hold exactly these files. A first build (or one without the
-previous build's manifest) writes everything into a fresh folder beside the target and swaps it in. Later builds
-update the folder in place: a file whose content did not change is not rewritten, a changed one is written to a
-temporary file and renamed over the old one, and files that are no longer produced are removed. Either way the write
-stage runs only after every earlier stage succeeded, so a build with a problem leaves the previous output as it was.
+Renderers produce `OutputFile` values, or a `ReusedFile` for a file the previous build rendered from the same
+inputs. `write_outputs` writes rendered files into a fresh folder beside the output as they come, and touches the
+output only after the last one was rendered: a first build (or one without the previous build's manifest) swaps
+the fresh folder in; later builds move in only the files whose bytes changed, one rename each, and remove files
+no longer produced. A build that fails before that point, in any stage, leaves the previous output as it was.
 """
 
 from __future__ import annotations
@@ -103,68 +102,62 @@ class WriteResult:
     """Files written by this build; the others were already there with the same content."""
 
 
-def write_outputs(out_dir: Path, files: Iterable[OutputFile | ReusedFile], previous: OutputManifest) -> WriteResult:
-    """Make `out_dir` hold exactly these files."""
+def write_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputManifest) -> WriteResult:
+    """Make `out_dir` hold exactly these outputs, written as they are rendered (a large site never sits in memory
+    whole) into a folder beside it, which replaces the old output only once every output was rendered."""
     out_dir = out_dir.resolve()
-    if previous.records and out_dir.is_dir():
-        return _update_in_place(out_dir, files, previous)
-    return _replace_whole(out_dir, files)
-
-
-def _replace_whole(out_dir: Path, files: Iterable[OutputFile | ReusedFile]) -> WriteResult:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    records: dict[str, OutputRecord] = {}
     try:
-        for output in files:
-            if isinstance(output, ReusedFile):
-                raise ValueError(f"{output.path} cannot be reused: there is no previous output to reuse it from")
-            _claim(records, output.path)
-            target = staging / output.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(output.content)
-            records[output.path] = output.record()
-        _swap_in(staging, out_dir)
-    except BaseException:
+        records, rendered = _stage(staging, outputs, previous)
+        if previous.records and out_dir.is_dir():
+            written = _update_in_place(out_dir, staging, records, rendered, previous)
+        else:
+            _swap_in(staging, out_dir)
+            written = len(rendered)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteResult(OutputManifest(out_dir, records), written=len(records))
+    return WriteResult(OutputManifest(out_dir, records), written=written)
 
 
-def _update_in_place(out_dir: Path, files: Iterable[OutputFile | ReusedFile], previous: OutputManifest) -> WriteResult:
+def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest) -> tuple[dict[str, OutputRecord],
+                                                                                           list[str]]:
+    """Write every rendered output below `staging`; returns every output's record and the rendered paths."""
     records: dict[str, OutputRecord] = {}
-    written = 0
-    for output in files:
+    rendered: list[str] = []
+    for output in outputs:
         _claim(records, output.path)
         if isinstance(output, ReusedFile):
             records[output.path] = previous.records[output.path]
             continue
-        record = records[output.path] = output.record()
-        before = previous.records.get(output.path)
-        if before is not None and before.digest == record.digest and (out_dir / output.path).is_file():
-            continue  # the same bytes as the file already there
-        _write_atomically(out_dir / output.path, output.content)
+        target = staging / output.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(output.content)
+        records[output.path] = output.record()
+        rendered.append(output.path)
+    return records, rendered
+
+
+def _update_in_place(out_dir: Path, staging: Path, records: dict[str, OutputRecord], rendered: list[str],
+                     previous: OutputManifest) -> int:
+    """Move in the staged files whose bytes differ from the file already there (each by one rename), then remove
+    the previous build's files that no output claims any more."""
+    written = 0
+    for path in rendered:
+        before = previous.records.get(path)
+        target = out_dir / path
+        if before is not None and before.digest == records[path].digest and target.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / path, target)
         written += 1
     _remove(out_dir, set(previous.records) - set(records))
-    return WriteResult(OutputManifest(out_dir, records), written=written)
+    return written
 
 
 def _claim(records: dict[str, OutputRecord], path: str) -> None:
     if path in records:
         raise DuplicateOutputError(f"two outputs would be written to {path}")
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temporary, 0o644)  # mkstemp makes the file private; a published site is readable
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _remove(out_dir: Path, paths: set[str]) -> None:
@@ -190,6 +183,7 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     os.chmod(staging, 0o755)  # mkdtemp makes the folder private; a published site is readable
     if not out_dir.exists():
         staging.rename(out_dir)
+        staging.mkdir()  # the caller removes the staging folder, which is now the output
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     retired.rmdir()
@@ -199,4 +193,5 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     except BaseException:
         retired.rename(out_dir)
         raise
+    staging.mkdir()
     shutil.rmtree(retired, ignore_errors=True)

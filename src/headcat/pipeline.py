@@ -7,7 +7,7 @@ Every stage raises ProblemsFound with all it found; nothing is written unless ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -78,9 +78,9 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     parsed again and pages whose inputs did not change are neither rendered nor written."""
     catalog = load_catalog(root, today, use_cache)
     reuse = _previous_build(root, out_dir, catalog) if use_cache else None
-    files = render_outputs(catalog, root, with_search, reuse)
     documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
-    result = write_outputs(out_dir, files, reuse.previous if reuse else OutputManifest(out_dir))
+    outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
+    result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir))
     if reuse is not None:
         write_output_manifest(root, result.manifest)
         write_fragments(root, reuse.used_fragments, reuse.fragments)
@@ -92,14 +92,15 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
 
 
 def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
-                   reuse: Reuse | None = None) -> list[Output]:
-    """Every output file in memory (or, with `reuse`, kept from the previous build where its inputs are the same);
-    without search, the site is complete but has no Pagefind index."""
+                   reuse: Reuse | None = None) -> Iterator[Output]:
+    """Every output file, one at a time (or, with `reuse`, kept from the previous build where its inputs are the
+    same); without search, the site is complete but has no Pagefind index."""
     environment = _template_environment(root)
     search_index = build_search_index(catalog) if with_search else SearchIndex()
-    return [*render_site(catalog, environment, search_index.result_id_by_paper, reuse), *search_index.files,
-            *_reused(reuse, "feeds", lambda: render_feeds(catalog, environment), catalog),
-            *_reused(reuse, "exports", lambda: render_exports(catalog, environment), catalog)]
+    yield from render_site(catalog, environment, search_index.result_id_by_paper, reuse)
+    yield from search_index.files
+    yield from _reused(reuse, "feeds", lambda: render_feeds(catalog, environment), catalog)
+    yield from _reused(reuse, "exports", lambda: render_exports(catalog, environment), catalog)
 
 
 def _reused(reuse: Reuse | None, name: str, render: Callable[[], list[OutputFile]], catalog: Catalog) -> list[Output]:

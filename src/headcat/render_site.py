@@ -8,7 +8,7 @@ needs (a paper's head types, stages, venue) are computed once per paper, so no p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from jinja2 import Environment
@@ -17,6 +17,7 @@ from markupsafe import Markup
 from headcat.build_cache import fingerprint
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
 from headcat.output import Output, OutputFile, Reuse, ReusedFile
+from headcat.parallel import run_in_parallel
 from headcat.render_charts import bar_chart, stacked_bar_chart
 from headcat.templating import markdown_filter
 
@@ -84,27 +85,26 @@ class Facet:
 
 
 def render_site(catalog: Catalog, environment: Environment, search_ids: Mapping[str, str],
-                reuse: Reuse | None = None) -> list[Output]:
-    """Every page and asset of the site; `search_ids` maps paper ids to Pagefind result ids (empty: no search).
-    With `reuse`, a paper page whose inputs did not change since the previous build is not rendered again."""
+                reuse: Reuse | None = None) -> Iterator[Output]:
+    """Every page and asset of the site, one at a time; `search_ids` maps paper ids to Pagefind result ids (empty:
+    no search). With `reuse`, a page whose inputs did not change since the previous build is not rendered again."""
     views = _paper_views(catalog, search_ids)
     render = _PageRenderer(catalog, environment, reuse)
-    pages = [
-        render.home(views),
-        *render.paper_pages(views),
-        *render.head_pages(views),
-        *render.stage_pages(views),
-        *render.year_pages(views),
-        *render.venue_pages(views),
-        render.code_page(views),
-        render.stats_page(),
-        render.about_page(),
-        render.not_found_page(),
-    ]
-    sitemap = [render.text("site/sitemap.xml", "sitemap.xml", page_paths=render.page_paths)] \
-        if catalog.config.base_url else []
-    assets = [_asset(environment, source, path) for source, path in ASSET_FILES.items()]
-    return [*pages, render.text("site/robots.txt", "robots.txt"), *sitemap, *assets]
+    yield render.home(views)
+    yield from render.paper_pages(views)
+    yield from render.head_pages(views)
+    yield from render.stage_pages(views)
+    yield from render.year_pages(views)
+    yield from render.venue_pages(views)
+    yield render.code_page(views)
+    yield render.stats_page()
+    yield render.about_page()
+    yield render.not_found_page()
+    yield render.text("site/robots.txt", "robots.txt")
+    if catalog.config.base_url:
+        yield render.text("site/sitemap.xml", "sitemap.xml", page_paths=render.page_paths)
+    for source, path in ASSET_FILES.items():
+        yield _asset(environment, source, path)
 
 
 class _PageRenderer:
@@ -133,9 +133,11 @@ class _PageRenderer:
                             years=years, facets=_facets(catalog), paper_count=len(catalog.papers),
                             head_count=sum(1 for group in catalog.heads if group.paper_ids))
 
-    def paper_pages(self, views: dict[str, PaperView]) -> list[Output]:
-        return [self.paper(views[entry.id], [views[other] for other in entry.related_ids])
-                for entry in self.catalog.papers]
+    def paper_pages(self, views: dict[str, PaperView]) -> Iterator[Output]:
+        """One page per paper: the bulk of a large site, so the work is shared among the machine's cores."""
+        self.page_paths.extend(f"papers/{entry.id}/index.html" for entry in self.catalog.papers)
+        jobs = [(views[entry.id], [views[other] for other in entry.related_ids]) for entry in self.catalog.papers]
+        return run_in_parallel(self.paper, jobs)
 
     def head_pages(self, views: dict[str, PaperView]) -> list[Output]:
         """heads/: every head type by stage, then one page per head type."""
@@ -178,7 +180,6 @@ class _PageRenderer:
     def paper(self, view: PaperView, related: list[PaperView]) -> Output:
         entry = view.entry
         path = f"papers/{entry.id}/index.html"
-        self.page_paths.append(path)
 
         def render() -> bytes:
             config = self.catalog.config
