@@ -550,3 +550,30 @@ def test_summary_markdown_fast_path_renders_exactly_like_markdown_it() -> None:
             kinds = {token.type for block in summary_markup._INSPECTOR.parseInline(text)
                      for token in block.children or ()}
             assert not kinds & {"html_inline", "image", "link_open"}, repr(text)
+
+
+def test_summary_markdown_code_and_emphasis_fast_path_renders_exactly_like_markdown_it() -> None:
+    import random
+
+    from headcat import summary_markup
+
+    # Code spans and *emphasis* with all kinds of neighbours and inner edges: some take the fast path, the others
+    # must be refused by it, and both must come out as markdown-it renders them.
+    generator = random.Random(7)
+    edges = ["", " ", " ", " ", " ", "(", ")", ".", ",", "a", "_", "*", "`", "&lt;", "[", "](u)", "\\", "\n", "\u00a0"]
+
+    def words() -> str:
+        return " ".join(generator.choice(("a", "Z9", "head", "é", "W_QK", "x_", "_y", "_b a_"))
+                        for _ in range(generator.randint(1, 3)))
+
+    def piece() -> str:
+        before, after, inside = generator.choice(edges), generator.choice(edges), generator.choice(edges)
+        text = words()
+        return generator.choice((f"{before}*{text}*{after}", f"{before}*{inside}{text}*{after}",
+                                 f"{before}*{text}{inside}*{after}", f"{before}`{text}`{after}",
+                                 f"{before}`{inside}{text}{inside}`{after}", f" {text} {inside}"))
+
+    samples = ["".join(piece() for _ in range(generator.randint(1, 3))) for _ in range(10000)]
+    assert sum(summary_markup._render_simple_text(text) is not None for text in samples) > 500  # the path is taken
+    for text in samples:
+        assert summary_markup.render_inline(text) == summary_markup._RENDERER.renderInline(text), repr(text)

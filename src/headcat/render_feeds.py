@@ -78,9 +78,11 @@ def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
 
 def render_feeds(catalog: Catalog, environment: Environment) -> list[OutputFile]:
     feeds = list_feeds(catalog)
+    item_html_by_key: dict[tuple[str, str], str] = {}
+    """A paper's item HTML is the same in every feed that gives it the same page address: rendered once."""
     files = []
     for feed in feeds:
-        generator = _feed_generator(catalog, environment, feed)
+        generator = _feed_generator(catalog, environment, feed, item_html_by_key)
         generator.link(_links(catalog, feed, feed.rss_path, "application/rss+xml"), replace=True)
         files.append(OutputFile(feed.rss_path, generator.rss_str(pretty=True)))
         generator.link(_links(catalog, feed, feed.atom_path, "application/atom+xml"), replace=True)
@@ -89,7 +91,8 @@ def render_feeds(catalog: Catalog, environment: Environment) -> list[OutputFile]
     return files
 
 
-def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed) -> FeedGenerator:
+def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed,
+                    item_html_by_key: dict[tuple[str, str], str]) -> FeedGenerator:
     """Everything but the links, whose self link differs between the RSS and the Atom file."""
     generator = FeedGenerator()
     generator.id(feed.id)
@@ -102,17 +105,21 @@ def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed) -> F
     generator.updated(_midnight_utc(newest))  # also the RSS lastBuildDate; feedgen would stamp the clock's time
     item_template = environment.get_template("feeds/item.html")
     for entry in feed.papers:
-        _add_item(generator, catalog, feed, entry, item_template.render(
-            entry=entry, stages=[catalog.stage(stage_id).stage for stage_id in entry.stage_ids],
-            page_url=_address(catalog, feed.folder, _page_path(entry))))
+        page_url = _address(catalog, feed.folder, _page_path(entry))
+        html = item_html_by_key.get((entry.id, page_url))
+        if html is None:
+            html = item_template.render(
+                entry=entry, stages=[catalog.stage(stage_id).stage for stage_id in entry.stage_ids], page_url=page_url)
+            item_html_by_key[entry.id, page_url] = html
+        _add_item(generator, catalog, entry, page_url, html)
     return generator
 
 
-def _add_item(generator: FeedGenerator, catalog: Catalog, feed: Feed, entry: CatalogPaper, html: str) -> None:
+def _add_item(generator: FeedGenerator, catalog: Catalog, entry: CatalogPaper, page_url: str, html: str) -> None:
     item = generator.add_entry(order="append")  # feedgen prepends by default, which would reverse our order
     item.id(paper_item_id(entry.id))  # also the RSS guid, marked as no permalink
     item.title(entry.paper.title)
-    item.link(href=_address(catalog, feed.folder, _page_path(entry)), rel="alternate")
+    item.link(href=page_url, rel="alternate")
     added = _midnight_utc(entry.paper.added)
     item.published(added)
     item.updated(added)

@@ -6,6 +6,7 @@ mailto or relative are refused when a paper is loaded, and can never be produced
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -43,6 +44,16 @@ _INSPECTOR = _inspector()
 # Characters that can start inline Markdown syntax; text without any of them renders as escaped text (the fast path
 # below; a test checks it against markdown-it on generated text).
 _SYNTAX_CHARACTERS = frozenset("\\`*_[]<>!&\n\r")
+# Most summaries are prose with a few `code` spans and *emphasized words*: text made only of those and of plain runs
+# has a second fast path. Each piece is accepted only where markdown-it cannot read it any other way: an underscore
+# inside a word (never emphasis), a code span between single backticks, one asterisk each side of words that it
+# opens after a space or '(' and closes before a space, '.', ',', ';', ':' or ')'.
+_SIMPLE_TEXT = re.compile(
+    r"(?:[^\\`*_\[\]<>!&\n\r\x00]++"  # plain run
+    r"|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])"  # underscore inside a word
+    r"|(?<!`)`[^`\n\r\x00]+`(?!`)"  # code span
+    r"|(?<![^ (])\*[A-Za-z0-9](?:[^\\`*_\[\]<>!&\n\r\x00]*[A-Za-z0-9])?\*(?![^ .,;:)])"  # emphasis
+    r")*+")
 # Raw HTML, images and links all need one of these; text without them cannot hold anything to refuse.
 _REFUSABLE_CHARACTERS = frozenset("<[")
 
@@ -66,4 +77,25 @@ def render_inline(text: str) -> str:
     """HTML for a summary part: escaped text, emphasis, code and safe links only."""
     if _SYNTAX_CHARACTERS.isdisjoint(text):
         return text.replace('"', "&quot;")  # what markdown-it makes of plain text: '&', '<', '>' cannot occur here
-    return _RENDERER.renderInline(text)
+    html = _render_simple_text(text)
+    return _RENDERER.renderInline(text) if html is None else html
+
+
+def _render_simple_text(text: str) -> str | None:
+    """The HTML markdown-it makes of text with only plain runs, code spans and *emphasis*; None for other text."""
+    if not _SIMPLE_TEXT.fullmatch(text):
+        return None
+    html = []
+    for index, piece in enumerate(text.split("`")):  # pieces at odd places are code spans
+        if index % 2:
+            code = piece[1:-1] if piece.startswith(" ") and piece.endswith(" ") and piece.strip(" ") else piece
+            html.append(f"<code>{_escape_html(code)}</code>")  # one space each side stripped, as CommonMark does
+        else:
+            html += (f"<em>{_escape_html(part)}</em>" if place % 2 else _escape_html(part)
+                     for place, part in enumerate(piece.split("*")))
+    return "".join(html)
+
+
+def _escape_html(text: str) -> str:
+    """As markdown-it escapes text: '&', '<', '>' and '"', not "'"."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

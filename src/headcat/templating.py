@@ -7,6 +7,8 @@ an error rather than an empty string, and the only ways content becomes markup a
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -26,10 +28,15 @@ def make_environment(templates_dir: Path) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one environment serves one build: no need to stat every template file on each use
     )
+    # No template uses Jinja's default globals (range, dict, cycler, joiner, lipsum, namespace), and every render and
+    # import copies and compares them: without them a card renders ~15% faster.
+    environment.globals.clear()
     environment.filters["markdown"] = markdown_filter
     environment.filters["single_line"] = single_line_filter
     environment.filters["bibtex"] = bibtex_filter
+    environment.filters["bibtex_authors"] = bibtex_authors_filter
     environment.filters["bibtex_url"] = bibtex_url_filter
     environment.filters["json_ld"] = json_ld_filter
     environment.filters["long_date"] = long_date_filter
@@ -49,15 +56,26 @@ def single_line_filter(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_BIBTEX_SPECIAL = {
+_BIBTEX_SPECIAL = str.maketrans({
     "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%",
     "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
-}
+})
 
 
 def bibtex_filter(text: str) -> str:
     """Text for a braced BibTeX field: LaTeX specials escaped, braces kept balanced (BibTeX counts every brace)."""
-    return "".join(_BIBTEX_SPECIAL.get(character, character) for character in single_line_filter(text))
+    return single_line_filter(text).translate(_BIBTEX_SPECIAL)
+
+
+def bibtex_authors_filter(names: Sequence[str]) -> str:
+    """Names for a BibTeX author field, joined by ' and '."""
+    return " and ".join(_bibtex_author(name) for name in names)
+
+
+def _bibtex_author(name: str) -> str:
+    """One name escaped like any text; braced when it contains the word 'and', or BibTeX would read two authors."""
+    escaped = bibtex_filter(name)
+    return "{" + escaped + "}" if " and " in f" {name.casefold()} " else escaped
 
 
 def bibtex_url_filter(url: str) -> str:
@@ -65,13 +83,16 @@ def bibtex_url_filter(url: str) -> str:
     return str(url).replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
 
 
-_JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-                                 "\u2029": "\\u2029"})
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_JSON_IN_SCRIPT = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def json_ld_filter(value: object) -> Markup:
     """JSON for a <script type="application/ld+json"> element: no value can close the element or open a comment."""
-    return Markup(json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT))
+    text = _JSON_ENCODER.encode(value)
+    for character, escaped in _JSON_IN_SCRIPT:  # str.replace: several times quicker than str.translate here
+        text = text.replace(character, escaped)
+    return Markup(text)
 
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -84,9 +105,13 @@ def long_date_filter(value: date) -> str:
 
 
 _URL_SAFE = "".join(chr(code) for code in range(33, 127) if chr(code) not in '"<>\\^`{|}')
+_URL_UNSAFE = re.compile(f"[^{re.escape(_URL_SAFE)}]")
 
 
 def href_filter(url: str) -> str:
     """An address as an HTML attribute value must be written: characters a URL cannot hold (spaces, quotes,
     angle brackets, braces, non-ASCII) percent-encoded, existing escapes kept. Autoescaping still applies."""
-    return quote(str(url), safe=_URL_SAFE)
+    url = str(url)
+    if _URL_UNSAFE.search(url) is None:  # most addresses: nothing to encode, and quote() is slow to find that out
+        return url
+    return quote(url, safe=_URL_SAFE)
