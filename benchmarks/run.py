@@ -1,0 +1,343 @@
+"""Benchmark headcat, and Hugo on the same papers, side by side in one run; print the figures and the ratios.
+
+    python benchmarks/run.py [--sizes 100,1000,10000] [--repeat 5] [--with-100k] [--json PATH] [--work DIR]
+
+Catalogs come from generate.py and are cached under WORK (default $TMPDIR/headcat-bench), outside the repository;
+templates/, taxonomy.yaml and the config are copied afresh on every run, so the build measured is the build as it
+is. Every figure is the median wall time of a fresh process (`headcat` as a user runs it, start-up included), and
+headcat and Hugo runs alternate within each round, so both see the same machine. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import generate
+
+CATALOG_ENTRIES = {"papers", "taxonomy.yaml", "templates", "pyproject.toml", "README.md"}
+"""What a synthetic catalog holds; anything else a build leaves in it (a cache) is deleted before a cold build."""
+EDITED_TEXT = ("  innovation: >-\n    ", "  innovation: >-\n    Revised: ")
+"""The one-paper change: the first words of a summary part, toggled on every round."""
+FIGURES = {
+    "startup": "headcat --version (start-up, imports)",
+    "cold": "headcat cold build, no search",
+    "search": "headcat cold build, with search",
+    "no_change": "headcat rebuild, nothing changed",
+    "one_change": "headcat rebuild, one paper changed",
+    "check": "headcat check",
+    "hugo": "Hugo cold build",
+}
+MEMORY = {"cold_mib": "headcat peak memory, no search", "search_mib": "headcat peak memory, with search",
+          "hugo_mib": "Hugo peak memory"}
+TARGETS = {  # the issue's targets: (label, numerator, denominator or None, at most, unit)
+    "cold_vs_hugo": ("cold, no search / Hugo", "cold", "hugo", 0.8, "x"),
+    "one_change_vs_hugo": ("one change / Hugo", "one_change", "hugo", 0.25, "x"),
+    "search_vs_hugo": ("with search / Hugo", "search", "hugo", 2.0, "x"),
+    "peak_mib": ("peak memory, no search", "cold_mib", None, 300.0, " MiB"),
+    "check_s": ("check", "check", None, 1.0, " s"),
+}
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    max_rss_mib: float
+    """The largest resident set of the process or of any one of its descendants (wait4)."""
+    tree_pss_mib: float = 0.0
+    """The largest sampled sum of proportional set sizes over the process tree (memory pass only)."""
+
+    @property
+    def peak_mib(self) -> float:
+        """Peak memory: exact for one process (max RSS), summed without counting shared pages twice for several."""
+        return max(self.max_rss_mib, self.tree_pss_mib)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))  # the edited paper file is restored
+    arguments = _parse_arguments()
+    work = arguments.work.resolve()
+    headcat = _headcat_command()
+    hugo = shutil.which("hugo")
+    build_flags = _build_flags(headcat)
+    facts = _setup_facts(hugo, arguments.repeat)
+    print(_describe_setup(facts, headcat, hugo, build_flags))
+    results: dict[str, object] = {"setup": facts, "sizes": {}}
+    for count in arguments.sizes:
+        root, hugo_dir = prepare_catalogs(work, count)
+        print(f"\nN = {count:,}: {root}", flush=True)
+        runner = Runner(headcat, hugo, build_flags, root, hugo_dir, work / "out" / f"n{count}")
+        results["sizes"][str(count)] = runner.measure(arguments.repeat)
+    results["setup"]["load_average_after"] = os.getloadavg()[0]
+    results["setup"]["headcat_commit_after"] = _setup_facts(hugo, arguments.repeat)["headcat_commit"]
+    print("\n" + format_table(results))
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {arguments.json}")
+
+
+def _parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="paper counts, comma-separated")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per size; figures are medians (default 5)")
+    parser.add_argument("--with-100k", action="store_true", help="also measure 100,000 papers (slow)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    default_work = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "headcat-bench"
+    parser.add_argument("--work", type=Path, default=default_work, help=f"cache and output folder ({default_work})")
+    arguments = parser.parse_args()
+    arguments.sizes = [int(size.replace("_", "")) for size in arguments.sizes.split(",") if size]
+    if arguments.with_100k and 100_000 not in arguments.sizes:
+        arguments.sizes.append(100_000)
+    return arguments
+
+
+def _headcat_command() -> list[str]:
+    """The installed `headcat` of this interpreter's environment, else `python -m headcat`."""
+    script = Path(sys.executable).parent / "headcat"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "headcat"]
+
+
+def _build_flags(headcat: list[str]) -> list[str]:
+    usage = subprocess.run([*headcat, "build", "--help"], capture_output=True, text=True).stdout
+    return ["--no-search"] if "--no-search" in usage else []
+
+
+def prepare_catalogs(work: Path, count: int) -> tuple[Path, Path]:
+    """The cached catalog of `count` papers (made if missing), with templates, taxonomy and config refreshed."""
+    key = _cache_key()
+    root = work / "catalogs" / f"n{count}-{key}"
+    hugo_dir = root.with_name(root.name + "-hugo")
+    done = root.with_name(root.name + ".done")
+    if not done.exists():
+        print(f"generating {count:,} papers in {root} ...", flush=True)
+        generate.write_catalogs(count, root, hugo_dir)
+        done.touch()
+    generate.copy_catalog_files(root)
+    shutil.copytree(generate.HUGO_THEME, hugo_dir, dirs_exist_ok=True)
+    return root, hugo_dir
+
+
+def _cache_key() -> str:
+    """Changes when the generator or the taxonomy does (templates are copied on every run instead)."""
+    digest = hashlib.sha256()
+    for path in (Path(generate.__file__), generate.REPOSITORY / "taxonomy.yaml"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class Runner:
+    """One size: the rounds of alternating headcat and Hugo runs, and the memory pass after them."""
+
+    def __init__(self, headcat: list[str], hugo: str | None, build_flags: list[str], root: Path, hugo_dir: Path,
+                 out: Path) -> None:
+        self.headcat, self.hugo, self.build_flags = headcat, hugo, build_flags
+        self.root, self.hugo_dir = root, hugo_dir
+        self.site, self.hugo_site, self.caches = out / "headcat-site", out / "hugo-site", out / "caches"
+        self.env = {**os.environ, "XDG_CACHE_HOME": str(self.caches / "xdg"), "HUGO_CACHEDIR": str(self.caches / "hugo")}
+        paper_files = sorted((root / "papers").iterdir())
+        self.edited = paper_files[len(paper_files) // 2]
+
+    def measure(self, repeat: int) -> dict[str, object]:
+        original = self.edited.read_text(encoding="utf-8").replace(EDITED_TEXT[1], EDITED_TEXT[0])  # if interrupted
+        runs: dict[str, list[Measured]] = {key: [] for key in FIGURES}
+        try:
+            for round_number in range(repeat):
+                for key, measured in self._round(round_number, original):
+                    runs[key].append(measured)
+                    print(f"  {key:<11} {measured.seconds:8.3f} s {measured.max_rss_mib:8.1f} MiB max RSS", flush=True)
+            memory = self._memory_pass()
+        finally:
+            self.edited.write_text(original, encoding="utf-8")
+        figures = {key: {"median_s": statistics.median(m.seconds for m in values),
+                         "runs_s": [round(m.seconds, 4) for m in values],
+                         "max_rss_mib": max(m.max_rss_mib for m in values)}
+                   for key, values in runs.items() if values}
+        return {"figures": figures, "memory": memory, "targets": _compare(figures, memory)}
+
+    def _round(self, round_number: int, original: str):
+        """Alternating: headcat cold, Hugo, headcat rebuilds, headcat with search, Hugo, check."""
+        yield "startup", self._run([*self.headcat, "--version"])
+        yield "cold", self._headcat_build(cold=True)
+        if self.hugo:
+            yield "hugo", self._hugo_build()
+        yield "no_change", self._headcat_build(cold=False)
+        changed = original.replace(*EDITED_TEXT, 1) if round_number % 2 == 0 else original
+        if changed == self.edited.read_text(encoding="utf-8"):
+            raise SystemExit(f"could not edit {self.edited}: its summary is not written as generate.py writes it")
+        self.edited.write_text(changed, encoding="utf-8")
+        yield "one_change", self._headcat_build(cold=False)
+        yield "search", self._headcat_build(cold=True, search=True)
+        if self.hugo:
+            yield "hugo", self._hugo_build()
+        yield "check", self._run([*self.headcat, "check", str(self.root)])
+
+    def _memory_pass(self) -> dict[str, float]:
+        """Cold builds with the process tree sampled, so that Pagefind and worker processes count."""
+        runs = {"cold": self._headcat_build(cold=True, sample=True),
+                "search": self._headcat_build(cold=True, search=True, sample=True)}
+        if self.hugo:
+            runs["hugo"] = self._hugo_build(sample=True)
+        memory = {}
+        for name, measured in runs.items():
+            memory |= {f"{name}_mib": measured.peak_mib, f"{name}_max_rss_mib": measured.max_rss_mib,
+                       f"{name}_tree_pss_mib": measured.tree_pss_mib}
+        print("  memory     " + "  ".join(f"{name} {runs[name].peak_mib:.0f} MiB" for name in runs), flush=True)
+        return memory
+
+    def _headcat_build(self, cold: bool, search: bool = False, sample: bool = False) -> Measured:
+        if cold:
+            _remove(self.site, self.caches / "xdg", self.root / ".headcat-cache",
+                    *(path for path in self.root.iterdir() if path.name not in CATALOG_ENTRIES))
+        flags = [] if search else self.build_flags
+        return self._run([*self.headcat, "build", str(self.root), "--out", str(self.site), *flags], sample)
+
+    def _hugo_build(self, sample: bool = False) -> Measured:
+        _remove(self.hugo_site, self.caches / "hugo", self.hugo_dir / "resources", self.hugo_dir / ".hugo_build.lock")
+        return self._run([self.hugo, "--quiet", "-s", str(self.hugo_dir), "-d", str(self.hugo_site)], sample)
+
+    def _run(self, command: list[str], sample: bool = False) -> Measured:
+        """Wall time and peak memory of one fresh process; a failure stops the benchmark with its message."""
+        os.sync()  # what earlier runs left to write is not charged to this one
+        with tempfile.TemporaryFile() as errors:
+            start = time.perf_counter()
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=self.env)
+            sampler = TreeSampler(process.pid) if sample else None
+            try:
+                _, status, usage = os.wait4(process.pid, 0)
+            except BaseException:  # stopped (Ctrl-C, SIGTERM): do not leave the command running
+                process.kill()
+                process.wait()
+                raise
+            seconds = time.perf_counter() - start
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if process.returncode != 0:
+                errors.seek(0)
+                message = errors.read().decode("utf-8", "replace")[-3000:]
+                raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{message}")
+        return Measured(seconds, usage.ru_maxrss / 1024, sampler.stop() if sampler else 0.0)
+
+
+class TreeSampler:
+    """Samples the summed PSS of a process and its descendants every 20 ms, from /proc (Linux).
+
+    PSS (proportional set size) shares each page among the processes that map it, so forked workers' shared
+    pages are not counted twice, as summing their RSS would.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kib, self._done = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.peak_kib / 1024
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in _descendants(self.pid)))
+
+
+def _descendants(pid: int) -> list[int]:
+    children_by_parent: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:  # /proc/PID/stat: "PID (name) STATE PPID ..."; the name may hold spaces and parentheses
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children_by_parent.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending += children_by_parent.get(current, [])
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    except (OSError, IndexError, ValueError, StopIteration):
+        return 0
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def _compare(figures: dict[str, dict], memory: dict[str, float]) -> dict[str, dict]:
+    compared = {}
+    for key, (_, numerator, denominator, limit, _) in TARGETS.items():
+        value = figures[numerator]["median_s"] if numerator in figures else memory.get(numerator)
+        if denominator:
+            value = value / figures[denominator]["median_s"] if denominator in figures and value else None
+        if value is not None:
+            compared[key] = {"value": round(value, 4), "at_most": limit, "met": value <= limit}
+    return compared
+
+
+def _describe_setup(facts: dict[str, object], headcat: list[str], hugo: str | None, build_flags: list[str]) -> str:
+    lines = [f"headcat {facts['headcat_commit']} ({' '.join(headcat)}), {facts['cpus']} cores, "
+             f"load average {facts['load_average_before']:.2f}, {facts['repeat']} rounds per size"]
+    lines.append(f"Hugo: {facts['hugo_version']}" if hugo else "Hugo: not installed (apt-get install hugo); "
+                 "reporting headcat figures alone")
+    if not build_flags:
+        lines.append("note: this headcat has no --no-search; 'no search' builds are plain builds")
+    return "\n".join(lines)
+
+
+def _setup_facts(hugo: str | None, repeat: int) -> dict[str, object]:
+    git = ["git", "-C", str(generate.REPOSITORY)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout.strip())
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1] if hugo else None
+    return {"headcat_commit": commit + (" with uncommitted work in progress" if dirty else ""),
+            "hugo_version": version, "python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": repeat,
+            "load_average_before": os.getloadavg()[0]}
+
+
+def format_table(results: dict[str, object]) -> str:
+    sizes = results["sizes"]
+    header = f"{'median wall time':<40}" + "".join(f"{int(size):>12,}" for size in sizes) + "   target"
+    lines = [header, "-" * len(header)]
+    for key, label in FIGURES.items():
+        cells = [sizes[size]["figures"].get(key, {}).get("median_s") for size in sizes]
+        lines.append(f"{label:<40}" + "".join(f"{_cell(value, ' s'):>12}" for value in cells))
+    for key, label in MEMORY.items():
+        cells = [sizes[size]["memory"].get(key) for size in sizes]
+        lines.append(f"{label:<40}" + "".join(f"{_cell(value, ' MiB', 0):>12}" for value in cells))
+    lines.append("-" * len(header))
+    for key, (label, _, _, limit, unit) in TARGETS.items():
+        cells = [sizes[size]["targets"].get(key) for size in sizes]
+        digits = 0 if unit == " MiB" else 2
+        shown = [f"{c['value']:.{digits}f}{unit} {'ok' if c['met'] else 'NO'}" if c else "-" for c in cells]
+        lines.append(f"{label:<40}" + "".join(f"{text:>12}" for text in shown) + f"   <= {limit:g}{unit}")
+    return "\n".join(lines)
+
+
+def _cell(value: float | None, unit: str, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+
+if __name__ == "__main__":
+    main()
