@@ -139,3 +139,23 @@ def test_check_finds_a_problem_in_a_file_changed_after_the_cache_was_written(
     edit(root / PAPER, "date: 2023-07-13", "date: 2023-02-30")
     assert main(["check", str(root)]) == 1
     assert f"{PAPER}:2:7: error: date: '2023-02-30' is not a real calendar date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("{{ paper.title }}", "{{ paper.titel }}",
+     "templates/site/card.html:8:1: error: template: 'headcat.paper.Paper object' has no attribute 'titel'"),
+    ("{% endif %}", "{% endiff %}", "templates/site/card.html:7:1: error: template syntax: Encountered unknown tag "
+     "'endiff'."),
+], ids=["undefined value", "syntax error"])
+def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
+        root: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    before = tree(root / "site")
+    edit(root / "templates" / "site" / "card.html", old, new)
+
+    assert main(["build", str(root), "--no-search"]) == 1
+
+    errors = capsys.readouterr().err.replace(f"{root}/", "")
+    assert errors.startswith(expected)
+    assert "Traceback" not in errors and "internal error" not in errors
+    assert tree(root / "site") == before

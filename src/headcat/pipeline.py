@@ -30,7 +30,7 @@ from headcat.render_readme import render_readme_table
 from headcat.render_site import render_site
 from headcat.search_index import SearchIndex, build_search_index
 from headcat.taxonomy import Taxonomy
-from headcat.templating import make_environment
+from headcat.templating import make_environment, template_errors_as_problems
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     reuse = _previous_build(root, out_dir, catalog) if use_cache else None
     documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
     outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
-    result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir))
+    with template_errors_as_problems(root / "templates"):
+        result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir))
     if reuse is not None:
         write_output_manifest(root, result.manifest)
         write_fragments(root, reuse.used_fragments, reuse.fragments)
@@ -114,6 +115,12 @@ def plan_documents(catalog: Catalog, root: Path, readme_required: bool = True,
                    reuse: Reuse | None = None) -> tuple[ReadmeUpdate, ...]:
     """The generated parts of the repository's Markdown files, freshly rendered (nothing written yet):
     README.md's paper table, and CONTRIBUTING.md's field reference when that file asks for one."""
+    with template_errors_as_problems(root / "templates"):
+        return _render_documents(catalog, root, readme_required, reuse)
+
+
+def _render_documents(catalog: Catalog, root: Path, readme_required: bool,
+                      reuse: Reuse | None) -> tuple[ReadmeUpdate, ...]:
     environment = _template_environment(root)
     updates = []
     if readme_required or (root / README_NAME).exists():

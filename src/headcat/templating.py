@@ -8,16 +8,48 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
+                    TemplateSyntaxError, select_autoescape)
 from markupsafe import Markup
 
+from headcat.problems import Problem, ProblemsFound
 from headcat.summary_markup import render_inline
+
+
+@contextmanager
+def template_errors_as_problems(templates_dir: Path) -> Iterator[None]:
+    """A mistake in a template (bad syntax, a missing template, an undefined value) is a problem in that template,
+    located at its line, not an internal error."""
+    try:
+        yield
+    except TemplateError as error:
+        raise ProblemsFound([_template_problem(error, templates_dir)]) from None
+
+
+def _template_problem(error: TemplateError, templates_dir: Path) -> Problem:
+    if isinstance(error, TemplateSyntaxError):
+        path = error.filename or str(templates_dir / (error.name or "?"))
+        return Problem(path, error.lineno, 1, f"template syntax: {error.message}")
+    if isinstance(error, TemplateNotFound):
+        return Problem(str(templates_dir / error.name), 0, 0, "template not found; restore it or fix the name of "
+                       "the template that includes it")
+    # Jinja maps its frames to template lines: the innermost frame in a template file is where the error is.
+    templates = templates_dir.resolve()
+    place = (str(templates_dir), 0)
+    frame = error.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if Path(filename).resolve().is_relative_to(templates):
+            place = (filename, frame.tb_lineno)
+        frame = frame.tb_next
+    return Problem(place[0], place[1], 1 if place[1] else 0, f"template: {error.message or error}")
 
 
 def make_environment(templates_dir: Path) -> Environment:
