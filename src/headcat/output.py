@@ -62,12 +62,18 @@ class Reuse:
     """Fragments of the previous build by key; `used_fragments` collects this build's, to be kept for the next."""
     used_fragments: dict[str, str] = field(default_factory=dict)
 
+    def key(self, path: str, page_data: object) -> str:
+        """The key of the file at `path` made from `page_data` (and what every output depends on)."""
+        return fingerprint(self.inputs_key, path, page_data)
+
+    def kept(self, path: str, key: str) -> ReusedFile | None:
+        """The previous build's file at `path` when it was rendered from exactly `key`."""
+        return ReusedFile(path, key) if self.previous.is_current(path, key) else None
+
     def output(self, path: str, page_data: object, render: Callable[[], bytes]) -> OutputFile | ReusedFile:
         """The previous build's file when it was rendered from the same inputs, else `render()`'s bytes."""
-        key = fingerprint(self.inputs_key, path, page_data)
-        if self.previous.is_current(path, key):
-            return ReusedFile(path, key)
-        return OutputFile(path, render(), key)
+        key = self.key(path, page_data)
+        return self.kept(path, key) or OutputFile(path, render(), key)
 
     def group(self, name: str, data: object, render: Callable[[], list[OutputFile]]) -> list[Output]:
         """Files made together from the same data (the exports): all kept, or all rendered again."""

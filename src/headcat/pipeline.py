@@ -100,7 +100,7 @@ def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
     search_index = build_search_index(catalog) if with_search else SearchIndex()
     yield from render_site(catalog, environment, search_index.result_id_by_paper, reuse)
     yield from search_index.files
-    yield from _reused(reuse, "feeds", lambda: render_feeds(catalog, environment), catalog)
+    yield from render_feeds(catalog, environment, reuse)
     yield from _reused(reuse, "exports", lambda: render_exports(catalog, environment), catalog)
 
 
@@ -124,11 +124,7 @@ def _render_documents(catalog: Catalog, root: Path, readme_required: bool,
     environment = _template_environment(root)
     updates = []
     if readme_required or (root / README_NAME).exists():
-        def table() -> str:
-            return render_readme_table(catalog, environment)
-
-        text = reuse.fragment(("readme", sorted(catalog.data_key_by_id.items())), table) if reuse else table()
-        updates.append(plan_readme_update(root / README_NAME, text))
+        updates.append(plan_readme_update(root / README_NAME, render_readme_table(catalog, environment, reuse)))
     if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
         updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(environment),
                                           FIELD_REFERENCE))

@@ -8,7 +8,7 @@ gives the same bytes. Item ids come from the paper id alone, so a new title or a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 from jinja2 import Environment
 
 from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import OutputFile
+from headcat.output import Output, OutputFile, Reuse
 
 TAG_PREFIX = "tag:headcat,2024:"
 """The start of every feed and item id (an RFC 4151 tag URI). Fixed forever: subscribers' readers know papers by it."""
@@ -76,19 +76,29 @@ def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
     return tuple(feeds)
 
 
-def render_feeds(catalog: Catalog, environment: Environment) -> list[OutputFile]:
+def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> Iterator[Output]:
+    """Every feed in both formats, then the OPML list. With `reuse`, a feed none of whose papers changed since the
+    previous build is kept as it is."""
     feeds = list_feeds(catalog)
     item_html_by_key: dict[tuple[str, str], str] = {}
     """A paper's item HTML is the same in every feed that gives it the same page address: rendered once."""
-    files = []
-    for feed in feeds:
+
+    def render(feed: Feed) -> list[OutputFile]:
         generator = _feed_generator(catalog, environment, feed, item_html_by_key)
         generator.link(_links(catalog, feed, feed.rss_path, "application/rss+xml"), replace=True)
-        files.append(OutputFile(feed.rss_path, generator.rss_str(pretty=True)))
+        rss = OutputFile(feed.rss_path, generator.rss_str(pretty=True))
         generator.link(_links(catalog, feed, feed.atom_path, "application/atom+xml"), replace=True)
-        files.append(OutputFile(feed.atom_path, generator.atom_str(pretty=True)))
-    files.append(_render_opml(catalog, environment, feeds))
-    return files
+        return [rss, OutputFile(feed.atom_path, generator.atom_str(pretty=True))]
+
+    for feed in feeds:
+        if reuse is None:
+            yield from render(feed)
+            continue
+        # What the feed shows: its papers, and for a feed without papers the catalog's newest addition (its date).
+        shown = [catalog.data_key_by_id[entry.id] for entry in feed.papers] or [catalog.latest_added]
+        yield from reuse.group(f"feed {feed.key}", shown, lambda feed=feed: render(feed))
+    opml = _render_opml(catalog, environment, feeds)
+    yield reuse.output(opml.path, catalog.structure_key, lambda: opml.content) if reuse else opml
 
 
 def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed,

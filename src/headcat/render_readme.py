@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from headcat.catalog import Catalog, CatalogPaper, slugify
+from headcat.output import Reuse
 
 FOLD_BEFORE_YEAR = 2022
 """Papers older than this share one heading: there are few of them, one heading each would be mostly empty."""
@@ -38,12 +40,25 @@ def list_readme_sections(catalog: Catalog) -> tuple[ReadmeSection, ...]:
     return tuple(sections)
 
 
-def render_readme_table(catalog: Catalog, environment: Environment) -> str:
-    """The text that goes between README.md's markers, ending with a newline."""
-    rows = {entry.id: _title_url(catalog, entry) for entry in catalog.papers}
+def render_readme_table(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> str:
+    """The text that goes between README.md's markers, ending with a newline. With `reuse`, a paper's row is
+    rendered again only when the paper changed."""
     stage_names = {group.stage.id: f"{group.stage.name} ({group.stage.id})" for group in catalog.stages}
+    row_template = environment.get_template("readme/row.md")
+
+    def row(entry: CatalogPaper) -> Markup:
+        """One paper's row (templates/readme/row.md), without its last newline: the table puts rows on lines."""
+        title_url = _title_url(catalog, entry)
+
+        def render() -> str:
+            return row_template.render(entry=entry, title_url=title_url, stage_name_by_id=stage_names).rstrip("\n")
+
+        text = reuse.fragment(("readme row", catalog.data_key_by_id[entry.id], title_url), render) if reuse \
+            else render()
+        return Markup(text)
+
     return environment.get_template("readme/table.md").render(
-        catalog=catalog, sections=list_readme_sections(catalog), title_url_by_id=rows, stage_name_by_id=stage_names)
+        catalog=catalog, sections=list_readme_sections(catalog), row=row)
 
 
 def _title_url(catalog: Catalog, entry: CatalogPaper) -> str:

@@ -134,10 +134,23 @@ class _PageRenderer:
                             head_count=sum(1 for group in catalog.heads if group.paper_ids))
 
     def paper_pages(self, views: dict[str, PaperView]) -> Iterator[Output]:
-        """One page per paper: the bulk of a large site, so the work is shared among the machine's cores."""
+        """One page per paper: the bulk of a large site. Pages the previous build already has are kept (decided
+        here, cheaply); the others are rendered on all of the machine's cores, in order."""
         self.page_paths.extend(f"papers/{entry.id}/index.html" for entry in self.catalog.papers)
-        jobs = [(views[entry.id], [views[other] for other in entry.related_ids]) for entry in self.catalog.papers]
-        return run_in_parallel(self.paper, jobs)
+        kept: dict[str, ReusedFile] = {}
+        jobs = []
+        for entry in self.catalog.papers:
+            view, related = views[entry.id], [views[other] for other in entry.related_ids]
+            key = self.reuse.key(f"papers/{entry.id}/index.html", _paper_page_data(view, related)) \
+                if self.reuse else None
+            reused = self.reuse.kept(f"papers/{entry.id}/index.html", key) if self.reuse and key else None
+            if reused is not None:
+                kept[entry.id] = reused
+            else:
+                jobs.append((view, related, key))
+        rendered = run_in_parallel(self.paper, jobs)
+        for entry in self.catalog.papers:
+            yield kept[entry.id] if entry.id in kept else next(rendered)
 
     def head_pages(self, views: dict[str, PaperView]) -> list[Output]:
         """heads/: every head type by stage, then one page per head type."""
@@ -177,26 +190,18 @@ class _PageRenderer:
                             f"What {self.catalog.config.title} is, the survey's four-stage framework, and how to add "
                             "a paper.")
 
-    def paper(self, view: PaperView, related: list[PaperView]) -> Output:
+    def paper(self, view: PaperView, related: list[PaperView], key: str | None) -> OutputFile:
+        """A paper's page; `key` is what it is rendered from, for the next build's reuse (None: not tracked)."""
         entry = view.entry
         path = f"papers/{entry.id}/index.html"
-
-        def render() -> bytes:
-            config = self.catalog.config
-            edit_url = f"{config.repository.rstrip('/')}/edit/{config.branch}/papers/{entry.id}.yaml" \
-                if config.repository else None
-            bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
-            page = self._page(path, entry.paper.title, "papers", _paper_description(view), listed=False)
-            return self._render_bytes("site/paper.html", page, view=view, related=related, bibtex=bibtex,
-                                      edit_url=edit_url, scholarly_article=_scholarly_article(view))
-
-        if self.reuse is None:
-            return OutputFile(path, render())
-        # Everything the page shows: the paper itself and, of each related paper, its id, title, year and heads.
-        shown = (entry.paper.model_dump_json(), view.search_id,
-                 [(other.entry.id, other.entry.paper.title, other.entry.year, other.entry.paper.heads)
-                  for other in related])
-        return self.reuse.output(path, shown, render)
+        config = self.catalog.config
+        edit_url = f"{config.repository.rstrip('/')}/edit/{config.branch}/papers/{entry.id}.yaml" \
+            if config.repository else None
+        bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
+        page = self._page(path, entry.paper.title, "papers", _paper_description(view), listed=False)
+        html = self._render_bytes("site/paper.html", page, view=view, related=related, bibtex=bibtex,
+                                  edit_url=edit_url, scholarly_article=_scholarly_article(view))
+        return OutputFile(path, html, key)
 
     def head(self, group: HeadGroup, views: dict[str, PaperView]) -> Output:
         head = group.head_type
@@ -299,6 +304,12 @@ class _PageRenderer:
             page=page, root=page.root if root is None else root, config=self.catalog.config, catalog=self.catalog,
             card=self.card, **values)
         return html.encode("utf-8")
+
+
+def _paper_page_data(view: PaperView, related: list[PaperView]) -> object:
+    """Everything a paper's page shows: the paper itself and, of each related paper, its id, title, year and heads."""
+    return (view.data_key, [(other.entry.id, other.entry.paper.title, other.entry.year, other.entry.paper.heads)
+                            for other in related])
 
 
 def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, PaperView]:
