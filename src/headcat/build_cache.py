@@ -22,7 +22,7 @@ from typing import Any
 from headcat import __version__
 
 CACHE_DIR_NAME = ".headcat-cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def fingerprint(*parts: object) -> str:
@@ -127,15 +127,19 @@ def write_output_manifest(root: Path, manifest: OutputManifest) -> None:
     _write_pickle(_manifest_path(root, manifest.out_dir), environment_key("outputs"), manifest.records)
 
 
-def read_fragments(root: Path) -> dict[str, str]:
-    """Page fragments (paper cards) of the previous build, by the key of what each was rendered from."""
+Fragments = dict[tuple[str, ...], tuple[str, str]]
+"""Page fragments by slot ('card', paper id, variant...; 'readme row', paper id): the key of what the fragment was
+rendered from, and its text. A slot holds one fragment, so the cache never outgrows the catalog."""
+
+
+def read_fragments(root: Path) -> Fragments:
     return _read_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments")) or {}
 
 
-def write_fragments(root: Path, fragments: dict[str, str], previous: dict[str, str]) -> None:
-    """Keep exactly this build's fragments (so the file never grows with fragments nobody uses)."""
-    if fragments.keys() != previous.keys():
-        _write_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments"), fragments)
+def write_fragments(root: Path, fragments: Fragments, paper_ids: set[str]) -> None:
+    """Keep the fragments of papers still in the catalog (the second part of every slot is a paper id)."""
+    kept = {slot: fragment for slot, fragment in fragments.items() if slot[1] in paper_ids}
+    _write_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments"), kept)
 
 
 def _manifest_path(root: Path, out_dir: Path) -> Path:

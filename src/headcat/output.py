@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from headcat.build_cache import OutputManifest, OutputRecord, fingerprint
+from headcat.build_cache import Fragments, OutputManifest, OutputRecord, fingerprint
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class Reuse:
 
     previous: OutputManifest
     inputs_key: str
-    fragments: dict[str, str] = field(default_factory=dict)
-    """Fragments of the previous build by key; `used_fragments` collects this build's, to be kept for the next."""
-    used_fragments: dict[str, str] = field(default_factory=dict)
+    fragments: Fragments = field(default_factory=dict)
+    """Fragments by slot, the previous build's updated with this build's (kept for the next)."""
+    fragments_changed: bool = False
 
     def key(self, path: str, page_data: object) -> str:
         """The key of the file at `path` made from `page_data` (and what every output depends on)."""
@@ -83,13 +83,15 @@ class Reuse:
             return [ReusedFile(path, key) for path in sorted(paths)]
         return [OutputFile(output.path, output.content, key) for output in render()]
 
-    def fragment(self, data: object, render: Callable[[], str]) -> str:
-        """A piece of a page (a paper's card) rendered from `data`: the previous build's, or `render()`."""
+    def fragment(self, slot: tuple[str, ...], data: object, render: Callable[[], str]) -> str:
+        """A piece of a page (a paper's card) in `slot`, made from `data`: the previous build's, or `render()`."""
         key = fingerprint(self.inputs_key, data)
-        text = self.fragments.get(key)
-        if text is None:
-            text = render()
-        self.used_fragments[key] = text
+        previous = self.fragments.get(slot)
+        if previous is not None and previous[0] == key:
+            return previous[1]
+        text = render()
+        self.fragments[slot] = (key, text)
+        self.fragments_changed = True
         return text
 
 

@@ -84,7 +84,8 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
         result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir))
     if reuse is not None:
         write_output_manifest(root, result.manifest)
-        write_fragments(root, reuse.used_fragments, reuse.fragments)
+        if reuse.fragments_changed:
+            write_fragments(root, reuse.fragments, {entry.id for entry in catalog.papers})
     for update in documents:
         if update.is_stale:
             write_readme(update)

@@ -53,9 +53,9 @@ def render_readme_table(catalog: Catalog, environment: Environment, reuse: Reuse
         def render() -> str:
             return row_template.render(entry=entry, title_url=title_url, stage_name_by_id=stage_names).rstrip("\n")
 
-        text = reuse.fragment(("readme row", catalog.data_key_by_id[entry.id], title_url), render) if reuse \
-            else render()
-        return Markup(text)
+        if reuse is None:
+            return Markup(render())
+        return Markup(reuse.fragment(("readme row", entry.id), (catalog.data_key_by_id[entry.id], title_url), render))
 
     return environment.get_template("readme/table.md").render(
         catalog=catalog, sections=list_readme_sections(catalog), row=row)

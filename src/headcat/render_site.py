@@ -283,7 +283,8 @@ class _PageRenderer:
             def render() -> str:
                 return self.card_template.render(view=view, root=root, heading=heading, with_summary=with_summary)
 
-            text = self.reuse.fragment(("card", view.data_key, root, heading, with_summary), render) \
+            slot = ("card", view.entry.id, root, heading, str(with_summary))
+            text = self.reuse.fragment(slot, view.data_key, render) \
                 if self.reuse else render()
             card = self.card_by_key[key] = Markup(text)
         return card
