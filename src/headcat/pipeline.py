@@ -7,7 +7,7 @@ Every stage raises ProblemsFound with all it found; nothing is written unless ev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ from headcat.config import Config
 from headcat.build_cache import (OutputManifest, environment_key, file_fingerprint, read_fragments,
                                  read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
 from headcat.loading import check_papers, load_config, load_papers, load_taxonomy
-from headcat.output import Output, OutputFile, Reuse, write_outputs
+from headcat.output import Output, Reuse, write_outputs
 from headcat.paper import Paper
 from headcat.problems import Problem, ProblemsFound
 from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
@@ -73,9 +73,10 @@ def check(root: Path, today: date, use_cache: bool = True) -> int:
 
 
 def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True) -> BuildResult:
-    """Validate, render every output in memory, then write them; README.md's table last, and only when the site
-    was written (a catalog without a README.md builds without one). With the cache, unchanged paper files are not
-    parsed again and pages whose inputs did not change are neither rendered nor written."""
+    """Validate, render the outputs and write them (the output folder changes only once every output rendered);
+    README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
+    With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
+    rendered nor written."""
     catalog = load_catalog(root, today, use_cache)
     reuse = _previous_build(root, out_dir, catalog) if use_cache else None
     documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
@@ -102,14 +103,11 @@ def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
     yield from render_site(catalog, environment, search_index.result_id_by_paper, reuse)
     yield from search_index.files
     yield from render_feeds(catalog, environment, reuse)
-    yield from _reused(reuse, "exports", lambda: render_exports(catalog, environment), catalog)
-
-
-def _reused(reuse: Reuse | None, name: str, render: Callable[[], list[OutputFile]], catalog: Catalog) -> list[Output]:
-    """Outputs made from every paper's data: kept from the previous build while no paper changed."""
     if reuse is None:
-        return list(render())
-    return reuse.group(name, sorted(catalog.data_key_by_id.items()), render)
+        yield from render_exports(catalog, environment)
+    else:  # made from every paper: kept while no paper changed
+        yield from reuse.group("exports", sorted(catalog.data_key_by_id.items()),
+                               lambda: render_exports(catalog, environment))
 
 
 def plan_documents(catalog: Catalog, root: Path, readme_required: bool = True,
