@@ -465,7 +465,7 @@ def test_read_yaml_text_refuses_files_without_data(tmp_path: Path, content: byte
     with pytest.raises(SourceError) as raised:
         read_yaml_text(path)
 
-    assert (raised.value.line, raised.value.column) == (0, 0)
+    assert (raised.value.line, raised.value.column) == (1, 1)
 
 
 def test_read_yaml_text_accepts_a_byte_order_mark(tmp_path: Path) -> None:

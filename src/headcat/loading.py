@@ -104,7 +104,7 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
     problems: list[Problem] = []
     for path in sorted(folder.iterdir()):
         if path.suffix == ".yml":
-            problems.append(Problem(str(path), 0, 0, f"paper files end in .yaml; rename it to {path.stem}.yaml"))
+            problems.append(Problem(str(path), 1, 1, f"paper files end in .yaml; rename it to {path.stem}.yaml"))
         if path.suffix != ".yaml":
             continue
         if not path.is_file():
@@ -113,7 +113,7 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
             continue
         if not PAPER_ID.fullmatch(path.stem):
             suggestion = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "a-short-title"
-            problems.append(Problem(str(path), 0, 0, f"the file name is the paper id and must be lowercase words "
+            problems.append(Problem(str(path), 1, 1, f"the file name is the paper id and must be lowercase words "
                                     f"joined by hyphens; rename it to {suggestion}.yaml"))
             continue
         status = path.stat()

@@ -42,7 +42,7 @@ def read_yaml_text(path: Path) -> str:
     """The file's text, refusing what is not a small UTF-8 text file."""
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
-        raise SourceError(0, 0, f"the file is {len(data):,} bytes; a YAML file here is at most {MAX_FILE_BYTES:,}")
+        raise SourceError(1, 1, f"the file is {len(data):,} bytes; a YAML file here is at most {MAX_FILE_BYTES:,}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -51,9 +51,9 @@ def read_yaml_text(path: Path) -> str:
         byte = data[error.start]
         raise SourceError(line, column, f"byte 0x{byte:02x} is not valid UTF-8; save the file as UTF-8") from None
     if not text.strip():
-        raise SourceError(0, 0, "the file is empty; it should hold a YAML mapping of keys and values")
+        raise SourceError(1, 1, "the file is empty; it should hold a YAML mapping of keys and values")
     if all(_is_comment_or_blank(line) for line in text.splitlines()):
-        raise SourceError(0, 0, "the file holds only comments; it should hold a YAML mapping of keys and values")
+        raise SourceError(1, 1, "the file holds only comments; it should hold a YAML mapping of keys and values")
     return text
 
 
@@ -75,7 +75,7 @@ def compose_yaml(text: str) -> Node:
     finally:
         loader.dispose()
     if node is None:
-        raise SourceError(0, 0, "the file is empty")
+        raise SourceError(1, 1, "the file is empty")
     return node
 
 
@@ -133,9 +133,9 @@ def _load(loader_class: type, text: str) -> object:
         message = f"the control character U+{error.character:04X} is not allowed in YAML text; delete it"
         raise SourceError(line, column, message) from None
     except (yaml.YAMLError, ValueError) as error:  # libyaml's own errors; the locating parser explains them
-        raise SourceError(0, 0, f"invalid YAML: {error}") from None
+        raise SourceError(1, 1, f"invalid YAML: {error}") from None
     except RecursionError:
-        raise SourceError(0, 0, "the YAML is nested too deeply") from None
+        raise SourceError(1, 1, "the YAML is nested too deeply") from None
     finally:
         if loader is not None:
             loader.dispose()
