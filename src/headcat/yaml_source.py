@@ -31,7 +31,7 @@ Location = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class SourceError(Exception):
-    """A file that cannot be read as YAML data. `line` and `column` are 1-based (0: the whole file)."""
+    """A file that cannot be read as YAML data. `line` and `column` are 1-based (1, 1 for the file as a whole)."""
 
     line: int
     column: int
