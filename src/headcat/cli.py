@@ -164,47 +164,42 @@ def _make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"headcat {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def add(name: str, run: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, run: Callable[[argparse.Namespace], int], help_text: str,
+            with_format: bool = False) -> argparse.ArgumentParser:
+        """A command: every one takes ROOT and --debug; those that report problems in bulk also take --format."""
         command = commands.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(run=run)
+        command.set_defaults(run=run, format="text")
+        command.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
         command.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+        if with_format:
+            command.add_argument("--format", choices=("text", "github"), default="text",
+                                 help="problem lines as text (default) or as GitHub Actions annotations")
         return command
 
-    check = add("check", run_check, "Validate every paper, the taxonomy and the config; write nothing.")
-    check.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
-    check.add_argument("--format", choices=("text", "github"), default="text",
-                       help="problem lines as text (default) or as GitHub Actions annotations")
+    check = add("check", run_check, "Validate every paper, the taxonomy and the config; write nothing.",
+                with_format=True)
     check.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
 
-    build_command = add("build", run_build, "Validate, then write the site, feeds and exports, and the README table.")
-    build_command.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    build_command = add("build", run_build, "Validate, then write the site, feeds and exports, and the README table.",
+                        with_format=True)
     build_command.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
     build_command.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     build_command.add_argument("--no-search", action="store_true",
                                help="skip the search index (quicker; the site's search then matches text in the page)")
-    build_command.add_argument("--format", choices=("text", "github"), default="text",
-                               help="problem lines as text (default) or as GitHub Actions annotations")
 
-    readme = add("readme", run_readme, "Regenerate the paper table between the headcat markers in README.md.")
-    readme.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    readme = add("readme", run_readme, "Regenerate the paper table between the headcat markers in README.md.",
+                 with_format=True)
     readme.add_argument("--check", action="store_true",
                         help="write nothing; exit with 1 when the table is out of date (for CI)")
-    readme.add_argument("--format", choices=("text", "github"), default="text",
-                        help="problem lines as text (default) or as GitHub Actions annotations")
 
     serve = add("serve", run_serve, "Build, serve the site on localhost and rebuild when a source file changes.")
-    serve.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     serve.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks one)")
     serve.add_argument("--no-search", action="store_true", help="skip the search index for quicker rebuilds")
-    serve.set_defaults(format="text")
 
-    schema = add("schema", run_schema, "Print the JSON Schema of a paper file.")
-    schema.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
-    schema.set_defaults(format="text")
+    add("schema", run_schema, "Print the JSON Schema of a paper file.")
 
     new = add("new", run_new, "Write a new paper file from an arXiv id or a title, with TODO marks to fill in.")
-    new.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     source = new.add_mutually_exclusive_group(required=True)
     source.add_argument("--arxiv", metavar="ID", help="take title, authors and date from arXiv (e.g. 2404.15574)")
     source.add_argument("--title", help="the paper's title, without asking arXiv")
@@ -212,5 +207,4 @@ def _make_parser() -> argparse.ArgumentParser:
                      help="a head type from taxonomy.yaml (repeat for several)")
     new.add_argument("--date", metavar="YYYY-MM-DD", help="first public version (default with --arxiv: arXiv's)")
     new.add_argument("--id", metavar="PAPER-ID", help="the paper id, i.e. the file name (default: from the title)")
-    new.set_defaults(format="text")
     return parser
