@@ -7,6 +7,7 @@ the cache, and compares the output tree (and README.md) with a build of the same
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from headcat.build_cache import CACHE_DIR_NAME
+from headcat import parallel
+from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
 from headcat.pipeline import build
 
@@ -159,3 +161,46 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
     assert errors.startswith(expected)
     assert "Traceback" not in errors and "internal error" not in errors
     assert tree(root / "site") == before
+
+
+@pytest.fixture
+def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render in forked worker processes even for the small fixture catalog (as a large catalog does)."""
+    monkeypatch.setattr(parallel, "MIN_WEIGHT_PER_WORKER", 1)
+    monkeypatch.setattr(parallel, "BATCH_WEIGHT", 3)
+    monkeypatch.setattr(parallel, "_core_count", lambda: 2)
+
+
+def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:
+    first = build(root, root / "site", TODAY, with_search=False)
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+    # The workers' fragments came back to be cached: every paper's home-page card, and its part of each export.
+    slots = set(read_fragments(root))
+    for paper_id in (entry.id for entry in first.catalog.papers):
+        assert {("card", paper_id, "", "True"), ("export json", paper_id), ("readme row", paper_id)} <= slots
+
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+    shutil.rmtree(tmp_path / "clean")
+    second = build(root, root / "site", TODAY, with_search=False)
+
+    assert 0 < second.written_count < second.file_count
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+
+
+def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
+        root: Path, capsys: pytest.CaptureFixture[str], in_workers: None) -> None:
+    edit(root / "templates" / "site" / "card.html", "{{ paper.title }}", "{{ paper.titel }}")
+
+    assert main(["build", str(root), "--no-search"]) == 1
+
+    errors = capsys.readouterr().err.replace(f"{root}/", "")
+    assert errors.startswith("templates/site/card.html:8:1: error: template: 'headcat.paper.Paper object' has no "
+                             "attribute 'titel'")
+    assert not (root / "site").exists()
+
+
+def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
+    jobs = list(range(40))
+    results = parallel.run_in_parallel(lambda job: (job * job, os.getpid()), jobs, weights=[1 + job % 7 for job in jobs])
+    assert [square for square, _ in results] == [job * job for job in jobs]
+    assert os.getpid() not in {pid for _, pid in results}  # computed by the workers

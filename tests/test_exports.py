@@ -19,7 +19,9 @@ import bibtexparser
 import pytest
 import yaml
 
+from headcat.build_cache import OutputManifest
 from headcat.cli import main
+from headcat.output import Reuse
 from headcat.pipeline import load_catalog
 from headcat.render_exports import csl_name, render_exports
 from headcat.templating import make_environment
@@ -45,7 +47,7 @@ def root(tmp_path: Path) -> Path:
 
 def render(root: Path) -> dict[str, bytes]:
     files = render_exports(load_catalog(root, date.today()), make_environment(REPOSITORY / "templates"))
-    return {output.path: output.content for output in files}
+    return {output.path: output.render() for output in files}
 
 
 def parse_bibtex(content: bytes) -> bibtexparser.Library:
@@ -152,6 +154,27 @@ def test_csl_json_holds_every_paper_as_an_item_reference_managers_read(root: Pat
     assert by_id["memory-heads-conflicts"]["DOI"] == "10.18653/v1/2024.findings-acl.70"
     assert by_id["induction-heads-patterns"]["container-title"] == "Transformer Circuits Thread 2022"
     assert by_id["escaping-script-pipes"]["author"][0] == {"family": "O'Brien", "given": "Pat"}
+
+
+def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_again(root: Path) -> None:
+    environment = make_environment(REPOSITORY / "templates")
+    reuse = Reuse(OutputManifest(root / "site"), inputs_key="templates and settings")
+    for output in render_exports(load_catalog(root, date.today()), environment, reuse):
+        output.render()
+    before = dict(reuse.fragments)
+    edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
+
+    files = render_exports(load_catalog(root, date.today()), environment, reuse)
+    contents = {output.path: output.render() for output in files}
+
+    assert len(before) == 3 * len(PAPER_IDS)
+    # Reuse.fragment stores a new (key, text) pair only when it renders the fragment.
+    rendered = {slot for slot, fragment in reuse.fragments.items() if fragment is not before.get(slot)}
+    assert rendered == {("export json", "memory-heads-conflicts"), ("export csl", "memory-heads-conflicts"),
+                        ("export bib", "memory-heads-conflicts")}
+    assert contents == render(root)  # a render of the edited catalog without reuse
+    assert b"Memory Heads, Revisited" in contents["catalog.json"]
+    assert all(output.key is None for output in files)  # the write stage compares their bytes
 
 
 @pytest.mark.parametrize(("name", "expected"), [

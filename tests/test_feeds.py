@@ -53,7 +53,7 @@ def load_catalog(root: Path) -> Catalog:
 
 def render(root: Path) -> dict[str, bytes]:
     files = render_feeds(load_catalog(root), make_environment(REPOSITORY / "templates"))
-    return {output.path: output.content for output in files}
+    return {output.path: output.render() for output in files}
 
 
 def parse(content: bytes) -> feedparser.FeedParserDict:

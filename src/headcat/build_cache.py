@@ -128,8 +128,9 @@ def write_output_manifest(root: Path, manifest: OutputManifest) -> None:
 
 
 Fragments = dict[tuple[str, ...], tuple[str, str]]
-"""Page fragments by slot ('card', paper id, variant...; 'readme row', paper id): the key of what the fragment was
-rendered from, and its text. A slot holds one fragment, so the cache never outgrows the catalog."""
+"""Page fragments by slot ('card', paper id, variant...; 'readme row', paper id; 'export bib', paper id...): the key
+of what the fragment was rendered from, and its text. A slot holds one fragment, so the cache never outgrows the
+catalog."""
 
 
 def read_fragments(root: Path) -> Fragments:

@@ -1,8 +1,10 @@
 """Output files and the write stage: the only code that touches the output folder.
 
-Renderers produce `OutputFile` values, or a `ReusedFile` for a file the previous build rendered from the same
-inputs. `write_outputs` writes rendered files into a fresh folder beside the output as they come, and touches the
-output only after the last one was rendered: a first build (or one without the previous build's manifest) swaps
+Renderers produce `OutputFile` values (bytes rendered already), `PendingFile` values (how to render the bytes, for
+the write stage to do on every core) or a `ReusedFile` for a file the previous build rendered from the same
+inputs. `write_outputs` writes files into a fresh folder beside the output (each pending file is rendered and
+written by the process that renders it, so no large site passes through one process), and touches the output
+only after the last one was written: a first build (or one without the previous build's manifest) swaps
 the fresh folder in; later builds move in only the files whose bytes changed, one rename each, and remove files
 no longer produced. A build that fails before that point, in any stage, leaves the previous output as it was.
 """
@@ -14,10 +16,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from headcat.build_cache import Fragments, OutputManifest, OutputRecord, fingerprint
+from headcat.parallel import run_in_parallel
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,20 @@ class OutputFile:
     def record(self) -> OutputRecord:
         digest = hashlib.blake2b(self.content, digest_size=16).hexdigest()
         return OutputRecord(self.key or "content:" + digest, len(self.content), digest)
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A file the write stage renders, in whichever process has time: `render()` gives its bytes."""
+
+    path: str
+    render: Callable[[], bytes]
+    key: str | None = None
+    weight: int = 1
+    """About how much work rendering it is: the number of papers it shows."""
+
+    def __post_init__(self) -> None:
+        _check_path(self.path)
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,8 @@ class Reuse:
     fragments: Fragments = field(default_factory=dict)
     """Fragments by slot, the previous build's updated with this build's (kept for the next)."""
     fragments_changed: bool = False
+    fresh: Fragments = field(default_factory=dict)
+    """Fragments this process rendered since `take_fresh` was last called (a worker sends them back)."""
 
     def key(self, path: str, page_data: object) -> str:
         """The key of the file at `path` made from `page_data` (and what every output depends on)."""
@@ -70,18 +90,11 @@ class Reuse:
         """The previous build's file at `path` when it was rendered from exactly `key`."""
         return ReusedFile(path, key) if self.previous.is_current(path, key) else None
 
-    def output(self, path: str, page_data: object, render: Callable[[], bytes]) -> OutputFile | ReusedFile:
-        """The previous build's file when it was rendered from the same inputs, else `render()`'s bytes."""
+    def output(self, path: str, page_data: object, render: Callable[[], bytes],
+               weight: int = 1) -> PendingFile | ReusedFile:
+        """The previous build's file when it was rendered from the same inputs, else the file to render."""
         key = self.key(path, page_data)
-        return self.kept(path, key) or OutputFile(path, render(), key)
-
-    def group(self, name: str, data: object, render: Callable[[], list[OutputFile]]) -> list[Output]:
-        """Files made together from the same data (the exports): all kept, or all rendered again."""
-        key = fingerprint(self.inputs_key, name, data)
-        paths = [path for path, record in self.previous.records.items() if record.key == key]
-        if paths and all(self.previous.is_current(path, key) for path in paths):
-            return [ReusedFile(path, key) for path in sorted(paths)]
-        return [OutputFile(output.path, output.content, key) for output in render()]
+        return self.kept(path, key) or PendingFile(path, render, key, weight)
 
     def fragment(self, slot: tuple[str, ...], data: object, render: Callable[[], str]) -> str:
         """A piece of a page (a paper's card) in `slot`, made from `data`: the previous build's, or `render()`."""
@@ -90,13 +103,24 @@ class Reuse:
         if previous is not None and previous[0] == key:
             return previous[1]
         text = render()
-        self.fragments[slot] = (key, text)
+        self.fragments[slot] = self.fresh[slot] = (key, text)
         self.fragments_changed = True
         return text
 
+    def take_fresh(self) -> Fragments:
+        fresh, self.fresh = self.fresh, {}
+        return fresh
 
-Output = OutputFile | ReusedFile
-"""What a renderer returns for each file: new bytes, or the previous build's file kept as it is."""
+    def add_fragments(self, fragments: Fragments) -> None:
+        """Fragments another process rendered for this build."""
+        if fragments:
+            self.fragments.update(fragments)
+            self.fragments_changed = True
+
+
+Output = OutputFile | PendingFile | ReusedFile
+"""What a renderer returns for each file: new bytes, how to render them, or the previous build's file as it is."""
+ErrorContext = Callable[[], AbstractContextManager[object]]
 
 
 class DuplicateOutputError(ValueError):
@@ -110,14 +134,17 @@ class WriteResult:
     """Files written by this build; the others were already there with the same content."""
 
 
-def write_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputManifest) -> WriteResult:
+def write_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputManifest, reuse: Reuse | None = None,
+                  errors: ErrorContext = nullcontext) -> WriteResult:
     """Make `out_dir` hold exactly these outputs, written as they are rendered (a large site never sits in memory
-    whole) into a folder beside it, which replaces the old output only once every output was rendered."""
+    whole) into a folder beside it, which replaces the old output only once every output was rendered. Pending
+    files are rendered on every core, each inside `errors()` (which can turn an exception into a located problem
+    while its traceback is at hand); fragments they render go into `reuse`."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
-        records, rendered = _stage(staging, outputs, previous)
+        records, rendered = _stage(staging, outputs, previous, reuse, errors)
         if previous.records and out_dir.is_dir():
             written = _update_in_place(out_dir, staging, records, rendered, previous)
         else:
@@ -128,22 +155,43 @@ def write_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputMani
     return WriteResult(OutputManifest(out_dir, records), written=written)
 
 
-def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest) -> tuple[dict[str, OutputRecord],
-                                                                                           list[str]]:
-    """Write every rendered output below `staging`; returns every output's record and the rendered paths."""
-    records: dict[str, OutputRecord] = {}
+def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, reuse: Reuse | None,
+           errors: ErrorContext) -> tuple[dict[str, OutputRecord], list[str]]:
+    """Write every output below `staging`, the pending ones last and on every core; returns every output's record
+    (in the order of `outputs`) and the paths written."""
+    records: dict[str, OutputRecord | None] = {}
     rendered: list[str] = []
+    pending: list[PendingFile] = []
     for output in outputs:
         _claim(records, output.path)
         if isinstance(output, ReusedFile):
             records[output.path] = previous.records[output.path]
-            continue
-        target = staging / output.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.content)
-        records[output.path] = output.record()
-        rendered.append(output.path)
-    return records, rendered
+        elif isinstance(output, PendingFile):
+            records[output.path] = None  # holds the file's place in the order until it is written
+            pending.append(output)
+        else:
+            records[output.path] = _write(staging, output)
+            rendered.append(output.path)
+
+    def render_and_write(file: PendingFile) -> tuple[OutputRecord, Fragments]:
+        with errors():
+            content = file.render()
+        return _write(staging, OutputFile(file.path, content, file.key)), reuse.take_fresh() if reuse else {}
+
+    for file, (record, fragments) in zip(pending, run_in_parallel(render_and_write, pending,
+                                                                  [file.weight for file in pending])):
+        records[file.path] = record
+        rendered.append(file.path)
+        if reuse is not None:
+            reuse.add_fragments(fragments)
+    return {path: record for path, record in records.items() if record is not None}, rendered
+
+
+def _write(staging: Path, output: OutputFile) -> OutputRecord:
+    target = staging / output.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(output.content)
+    return output.record()
 
 
 def _update_in_place(out_dir: Path, staging: Path, records: dict[str, OutputRecord], rendered: list[str],
@@ -163,7 +211,7 @@ def _update_in_place(out_dir: Path, staging: Path, records: dict[str, OutputReco
     return written
 
 
-def _claim(records: dict[str, OutputRecord], path: str) -> None:
+def _claim(records: dict[str, OutputRecord | None], path: str) -> None:
     if path in records:
         raise DuplicateOutputError(f"two outputs would be written to {path}")
 
@@ -181,8 +229,8 @@ def _remove(out_dir: Path, paths: set[str]) -> None:
 
 
 def _check_path(path: str) -> None:
-    parts = PurePosixPath(path).parts
-    if not parts or path.startswith("/") or ".." in parts or "\\" in path:
+    parts = path.split("/")
+    if not path or path.startswith("/") or ".." in parts or "\\" in path:
         raise ValueError(f"output path must be relative and inside the output folder: {path!r}")
 
 

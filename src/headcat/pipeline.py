@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment
@@ -81,8 +82,10 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     reuse = _previous_build(root, out_dir, catalog) if use_cache else None
     documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
     outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
-    with template_errors_as_problems(root / "templates"):
-        result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir))
+    templates_errors = partial(template_errors_as_problems, root / "templates")
+    with templates_errors():
+        result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir), reuse,
+                               errors=templates_errors)
     if reuse is not None:
         write_output_manifest(root, result.manifest)
         if reuse.fragments_changed:
@@ -103,11 +106,7 @@ def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
     yield from render_site(catalog, environment, search_index.result_id_by_paper, reuse)
     yield from search_index.files
     yield from render_feeds(catalog, environment, reuse)
-    if reuse is None:
-        yield from render_exports(catalog, environment)
-    else:  # made from every paper: kept while no paper changed
-        yield from reuse.group("exports", sorted(catalog.data_key_by_id.items()),
-                               lambda: render_exports(catalog, environment))
+    yield from render_exports(catalog, environment, reuse)
 
 
 def plan_documents(catalog: Catalog, root: Path, readme_required: bool = True,

@@ -1,20 +1,22 @@
-"""Rendering the data exports (render stage): catalog.json, papers.bib and papers.csl.json, as files in memory.
+"""Rendering the data exports (render stage): catalog.json, papers.bib and papers.csl.json.
 
-catalog.json is headcat's own versioned format (docs/exports.md): every paper's fields as written plus what the
-catalog derives, and the taxonomy. papers.bib is rendered from templates (bibtex/entry.bib for each paper);
+catalog.json is headcat's own versioned format (docs/exports.md); papers.bib joins each paper's bibtex/entry.bib;
 papers.csl.json is CSL-JSON for reference managers. Keys are sorted and papers are in paper id order, so the bytes
-depend on the data alone.
+depend on the data alone. Each paper's part of each export is a fragment of its own: a rebuild renders only the
+changed papers' parts and joins the rest from the build cache.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from jinja2 import Environment
 
 from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import OutputFile
+from headcat.output import PendingFile, Reuse
 
 CATALOG_FORMAT = "headcat-catalog"
 CATALOG_FORMAT_VERSION = 1
@@ -24,26 +26,51 @@ _CSL_TYPE_BY_KIND = {"preprint": "article", "conference": "paper-conference", "j
                      "other": "document"}
 
 
-def render_exports(catalog: Catalog, environment: Environment) -> list[OutputFile]:
+def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> list[PendingFile]:
+    """The three exports, for the write stage to render. With `reuse`, a paper's part of each export is rendered
+    again only when the paper changed. The files carry no key (their bytes' digest stands in): they show every paper,
+    so they are joined on every build, and the write stage rewrites one only when its bytes changed."""
     papers = sorted(catalog.papers, key=lambda entry: entry.id)
-    bibtex = environment.get_template("exports/papers.bib").render(catalog=catalog, papers=papers)
-    return [
-        OutputFile("catalog.json", _json_bytes(catalog_document(catalog, papers))),
-        OutputFile("papers.bib", bibtex.encode("utf-8")),
-        OutputFile("papers.csl.json", _json_bytes([csl_item(entry) for entry in papers])),
-    ]
+
+    def render_parts(kind: str, render: Callable[[CatalogPaper], str]) -> list[str]:
+        """Each paper's part of one export, in paper id order. A part shows the paper's data, the templates and the
+        settings (the record's url comes from base_url); the paper's data key is enough, as templates and settings
+        are in every fragment's key already."""
+        if reuse is None:
+            return [render(entry) for entry in papers]
+        return [reuse.fragment((kind, entry.id), catalog.data_key_by_id[entry.id], partial(render, entry))
+                for entry in papers]
+
+    def bibtex() -> bytes:
+        entry_template = environment.get_template("bibtex/entry.bib")
+        text = environment.get_template("exports/papers.bib").render(
+            entries=render_parts("export bib", lambda entry: entry_template.render(entry=entry)))
+        return text.encode("utf-8")
+
+    def catalog_file() -> bytes:
+        return _json_file(catalog_json(catalog, render_parts(
+            "export json", lambda entry: _json_text(_paper_record(catalog, entry)))))
+
+    def csl_file() -> bytes:
+        return _json_file(_json_list_text(render_parts("export csl", lambda entry: _json_text(csl_item(entry)))))
+
+    return [PendingFile("catalog.json", catalog_file, weight=len(papers)),
+            PendingFile("papers.bib", bibtex, weight=len(papers)),
+            PendingFile("papers.csl.json", csl_file, weight=len(papers))]
 
 
-def catalog_document(catalog: Catalog, papers: list[CatalogPaper]) -> dict[str, Any]:
-    """The whole catalog as data: see docs/exports.md for every key."""
+def catalog_json(catalog: Catalog, records: list[str]) -> str:
+    """The whole catalog as JSON text around `records` (each paper's, in paper id order); see docs/exports.md for
+    every key."""
     config = catalog.config
-    return {
-        "format": CATALOG_FORMAT,
-        "version": CATALOG_FORMAT_VERSION,
-        "catalog": config.model_dump(mode="json", include={"title", "description", "base_url"}, exclude_none=True),
-        "papers": [_paper_record(catalog, entry) for entry in papers],
-        "taxonomy": catalog.taxonomy.model_dump(mode="json", exclude_none=True),
-    }
+    return _json_object_text({
+        "format": _json_text(CATALOG_FORMAT),
+        "version": _json_text(CATALOG_FORMAT_VERSION),
+        "catalog": _json_text(config.model_dump(mode="json", include={"title", "description", "base_url"},
+                                                exclude_none=True)),
+        "papers": _json_list_text(records),
+        "taxonomy": _json_text(catalog.taxonomy.model_dump(mode="json", exclude_none=True)),
+    })
 
 
 def _paper_record(catalog: Catalog, entry: CatalogPaper) -> dict[str, Any]:
@@ -94,7 +121,22 @@ def csl_name(name: str) -> dict[str, str]:
     return {"family": " ".join(words[split:]), "given": " ".join(words[:split])}
 
 
-def _json_bytes(value: object) -> bytes:
+def _json_text(value: object) -> str:
     """Compact JSON (no indentation lets Python use its C encoder: ten times faster on a large catalog); pretty-print
-    it with `python -m json.tool` or jq when reading it by hand."""
-    return (json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    the files with `python -m json.tool` or jq when reading them by hand."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_object_text(text_by_key: dict[str, str]) -> str:
+    """The JSON object of these keys and values (JSON text already), as `_json_text` would write it: keys sorted."""
+    return "{" + ",".join(f"{_json_text(key)}:{text}" for key, text in sorted(text_by_key.items())) + "}"
+
+
+def _json_list_text(texts: list[str]) -> str:
+    """The JSON list of these values (JSON text already), as `_json_text` would write it."""
+    return "[" + ",".join(texts) + "]"
+
+
+def _json_file(text: str) -> bytes:
+    """A JSON export's bytes: the text and a last newline."""
+    return (text + "\n").encode("utf-8")

@@ -1,5 +1,5 @@
 """Rendering the feeds (render stage): RSS 2.0 and Atom for the whole catalog, each head type and each stage, and
-an OPML file listing them, as output files in memory.
+an OPML file listing them, each a file for the write stage to render.
 
 feedgen writes the XML; an item's HTML comes from templates/feeds/item.html. Whatever feedgen would take from the
 clock or its defaults (entry order, timestamps, generator version) is set from the data, so the same catalog always
@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import partial
 
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment
 
 from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import Output, OutputFile, Reuse
+from headcat.output import Output, PendingFile, Reuse
 
 TAG_PREFIX = "tag:headcat,2024:"
 """The start of every feed and item id (an RFC 4151 tag URI). Fixed forever: subscribers' readers know papers by it."""
@@ -25,6 +26,8 @@ HEAD_TYPE_SCHEME = TAG_PREFIX + "head-type"
 STAGE_SCHEME = TAG_PREFIX + "stage"
 FEED_ITEMS_MAX = 50
 """Each feed carries the papers most recently added; readers keep what they have seen, so older items are not needed."""
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
 EMPTY_FEED_UPDATED = date(1970, 1, 1)
 """The `updated` of a feed without papers in a catalog without papers: any fixed day, never today."""
 
@@ -77,28 +80,27 @@ def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
 
 
 def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> Iterator[Output]:
-    """Every feed in both formats, then the OPML list. With `reuse`, a feed none of whose papers changed since the
-    previous build is kept as it is."""
+    """Every feed in both formats, then the OPML list, for the write stage to render. With `reuse`, a feed none of
+    whose papers changed since the previous build is kept as it is."""
     feeds = list_feeds(catalog)
     item_html_by_key: dict[tuple[str, str], str] = {}
     """A paper's item HTML is the same in every feed that gives it the same page address: rendered once."""
 
-    def render(feed: Feed) -> list[OutputFile]:
+    def render(feed: Feed, path: str, media_type: str) -> bytes:
         generator = _feed_generator(catalog, environment, feed, item_html_by_key)
-        generator.link(_links(catalog, feed, feed.rss_path, "application/rss+xml"), replace=True)
-        rss = OutputFile(feed.rss_path, generator.rss_str(pretty=True))
-        generator.link(_links(catalog, feed, feed.atom_path, "application/atom+xml"), replace=True)
-        return [rss, OutputFile(feed.atom_path, generator.atom_str(pretty=True))]
+        generator.link(_links(catalog, feed, path, media_type), replace=True)
+        return generator.rss_str(pretty=True) if media_type == RSS_TYPE else generator.atom_str(pretty=True)
 
     for feed in feeds:
-        if reuse is None:
-            yield from render(feed)
-            continue
         # What the feed shows: its papers, and for a feed without papers the catalog's newest addition (its date).
         shown = [catalog.data_key_by_id[entry.id] for entry in feed.papers] or [catalog.latest_added]
-        yield from reuse.group(f"feed {feed.key}", shown, lambda feed=feed: render(feed))
-    opml = _render_opml(catalog, environment, feeds)
-    yield reuse.output(opml.path, catalog.structure_key, lambda: opml.content) if reuse else opml
+        for path, media_type in ((feed.rss_path, RSS_TYPE), (feed.atom_path, ATOM_TYPE)):
+            file_render = partial(render, feed, path, media_type)
+            weight = len(feed.papers)
+            yield reuse.output(path, shown, file_render, weight) if reuse else PendingFile(path, file_render,
+                                                                                            weight=weight)
+    opml = partial(_render_opml, catalog, environment, feeds)
+    yield reuse.output("feeds.opml", catalog.structure_key, opml) if reuse else PendingFile("feeds.opml", opml)
 
 
 def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed,
@@ -162,11 +164,11 @@ def _midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
-def _render_opml(catalog: Catalog, environment: Environment, feeds: tuple[Feed, ...]) -> OutputFile:
+def _render_opml(catalog: Catalog, environment: Environment, feeds: tuple[Feed, ...]) -> bytes:
     """feeds.opml at the site's top: every RSS feed, for importing them all into a reader at once."""
     rows = [(feed, _address(catalog, "", feed.rss_path), _address(catalog, "", feed.folder)) for feed in feeds]
     text = environment.get_template("feeds/feeds.opml").render(
         catalog=catalog, catalog_feed=rows[0],
         head_feeds=[row for row in rows if row[0].key.startswith("heads/")],
         stage_feeds=[row for row in rows if row[0].key.startswith("stages/")])
-    return OutputFile("feeds.opml", text.encode("utf-8"))
+    return text.encode("utf-8")

@@ -8,16 +8,16 @@ needs (a paper's head types, stages, venue) are computed once per paper, so no p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from jinja2 import Environment
 from markupsafe import Markup
 
 from headcat.build_cache import fingerprint
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
-from headcat.output import Output, OutputFile, Reuse, ReusedFile
-from headcat.parallel import run_in_parallel
+from headcat.output import Output, OutputFile, PendingFile, Reuse
 from headcat.render_charts import bar_chart, stacked_bar_chart
 from headcat.templating import markdown_filter
 
@@ -117,7 +117,7 @@ class _PageRenderer:
         self.structure_key = catalog.structure_key
         """What lists, counts and facets are made of; a page that shows no paper in full depends on this alone."""
         self.card_template = environment.get_template("site/card.html")
-        self.card_by_key: dict[tuple[str, str, str, bool], Markup] = {}
+        self.card_by_key: dict[tuple[str, str, bool], Markup] = {}
         """A paper's card is the same on every list at the same depth: rendered once, shown many times."""
         self.site_feed = Feed(f"{catalog.config.title}: new papers", "feed.xml", "atom.xml")
         self.page_paths: list[str] = []
@@ -135,22 +135,16 @@ class _PageRenderer:
 
     def paper_pages(self, views: dict[str, PaperView]) -> Iterator[Output]:
         """One page per paper: the bulk of a large site. Pages the previous build already has are kept (decided
-        here, cheaply); the others are rendered on all of the machine's cores, in order."""
-        self.page_paths.extend(f"papers/{entry.id}/index.html" for entry in self.catalog.papers)
-        kept: dict[str, ReusedFile] = {}
-        jobs = []
+        here, cheaply); the others the write stage renders."""
         for entry in self.catalog.papers:
+            path = f"papers/{entry.id}/index.html"
+            self.page_paths.append(path)
             view, related = views[entry.id], [views[other] for other in entry.related_ids]
-            key = self.reuse.key(f"papers/{entry.id}/index.html", _paper_page_data(view, related)) \
-                if self.reuse else None
-            reused = self.reuse.kept(f"papers/{entry.id}/index.html", key) if self.reuse and key else None
-            if reused is not None:
-                kept[entry.id] = reused
+            render = partial(self.paper, view, related)
+            if self.reuse is None:
+                yield PendingFile(path, render)
             else:
-                jobs.append((view, related, key))
-        rendered = run_in_parallel(self.paper, jobs)
-        for entry in self.catalog.papers:
-            yield kept[entry.id] if entry.id in kept else next(rendered)
+                yield self.reuse.output(path, _paper_page_data(view, related), render)
 
     def head_pages(self, views: dict[str, PaperView]) -> list[Output]:
         """heads/: every head type by stage, then one page per head type."""
@@ -190,8 +184,8 @@ class _PageRenderer:
                             f"What {self.catalog.config.title} is, the survey's four-stage framework, and how to add "
                             "a paper.")
 
-    def paper(self, view: PaperView, related: list[PaperView], key: str | None) -> OutputFile:
-        """A paper's page; `key` is what it is rendered from, for the next build's reuse (None: not tracked)."""
+    def paper(self, view: PaperView, related: list[PaperView]) -> bytes:
+        """A paper's page."""
         entry = view.entry
         path = f"papers/{entry.id}/index.html"
         config = self.catalog.config
@@ -199,9 +193,8 @@ class _PageRenderer:
             if config.repository else None
         bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
         page = self._page(path, entry.paper.title, "papers", _paper_description(view), listed=False)
-        html = self._render_bytes("site/paper.html", page, view=view, related=related, bibtex=bibtex,
+        return self._render_bytes("site/paper.html", page, view=view, related=related, bibtex=bibtex,
                                   edit_url=edit_url, scholarly_article=_scholarly_article(view))
-        return OutputFile(path, html, key)
 
     def head(self, group: HeadGroup, views: dict[str, PaperView]) -> Output:
         head = group.head_type
@@ -264,7 +257,7 @@ class _PageRenderer:
         def render() -> bytes:
             return self.environment.get_template(template).render(catalog=self.catalog, **values).encode("utf-8")
 
-        return self.reuse.output(path, self.structure_key, render) if self.reuse else OutputFile(path, render())
+        return self.reuse.output(path, self.structure_key, render) if self.reuse else PendingFile(path, render)
 
     def _page(self, path: str, title: str, section: str, description: str, feed: Feed | None = None,
               listed: bool = True) -> Page:
@@ -275,30 +268,30 @@ class _PageRenderer:
         return Page(path=path, title=title, description=_one_line(description), section=section,
                     canonical_url=canonical, feeds=feeds)
 
-    def card(self, view: PaperView, root: str, heading: str = "h3", with_summary: bool = True) -> Markup:
+    def card(self, view: PaperView, root: str, with_summary: bool = True) -> Markup:
         """A paper on a list (templates/site/card.html); called from the list templates."""
-        key = (view.entry.id, root, heading, with_summary)
+        key = (view.entry.id, root, with_summary)
         card = self.card_by_key.get(key)
         if card is None:
             def render() -> str:
-                return self.card_template.render(view=view, root=root, heading=heading, with_summary=with_summary)
+                return self.card_template.render(view=view, root=root, with_summary=with_summary)
 
-            slot = ("card", view.entry.id, root, heading, str(with_summary))
-            text = self.reuse.fragment(slot, view.data_key, render) \
-                if self.reuse else render()
+            slot = ("card", view.entry.id, root, str(with_summary))
+            text = self.reuse.fragment(slot, view.data_key, render) if self.reuse else render()
             card = self.card_by_key[key] = Markup(text)
         return card
 
-    def _render(self, template: str, page: Page, root: str | None = None, shows: object = (),
+    def _render(self, template: str, page: Page, root: str | None = None, shows: Sequence[str] = (),
                 **values: object) -> Output:
-        """A page from a template. Its key (when reusing the previous build) is the catalog's structure plus
-        `shows`: the data keys of the papers the page lists."""
+        """A page from a template, for the write stage to render. Its key (when reusing the previous build) is the
+        catalog's structure plus `shows`: the data keys of the papers the page lists."""
         def render() -> bytes:
             return self._render_bytes(template, page, root, **values)
 
+        weight = max(1, len(shows))
         if self.reuse is None:
-            return OutputFile(page.path, render())
-        return self.reuse.output(page.path, (self.structure_key, shows), render)
+            return PendingFile(page.path, render, weight=weight)
+        return self.reuse.output(page.path, (self.structure_key, shows), render, weight)
 
     def _render_bytes(self, template: str, page: Page, root: str | None = None, **values: object) -> bytes:
         html = self.environment.get_template(template).render(

@@ -1,0 +1,36 @@
+"""The template environment: output escaping gives exactly markupsafe's characters, without its Markup objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup, escape
+
+from headcat.templating import escape_output, make_environment
+
+
+class Shown:
+    def __str__(self) -> str:
+        return "<b>5 & 6</b>"
+
+
+class Safe:
+    def __html__(self) -> str:
+        return "<em>kept</em>"
+
+
+@pytest.mark.parametrize("value", ["plain", "a & b < c > d 'e' \"f\"", "&amp; already", "", Markup("<i>x</i>"), 42,
+                                   3.5, None, Shown(), Safe()])
+def test_escape_output_gives_what_markupsafe_gives(value: object) -> None:
+    assert escape_output(value) == str(escape(value))
+
+
+def test_templates_escape_their_output_and_keep_markup(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("{{ text }}|{{ safe }}|{% set block %}<p>{{ text }}</p>{% endset %}"
+                                        "{{ block }}|{{ text | upper }}", encoding="utf-8")
+    template = make_environment(tmp_path).get_template("page.html")
+    assert template.root_render_func.__globals__["escape"] is escape_output  # the fast path is the one in use
+    page = template.render(text="<a & 'b'>", safe=Markup("<br>"))
+    assert page == ("&lt;a &amp; &#39;b&#39;&gt;|<br>|<p>&lt;a &amp; &#39;b&#39;&gt;</p>|"
+                    "&lt;A &amp; &#39;B&#39;&gt;")
