@@ -161,11 +161,13 @@ def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_agai
     reuse = Reuse(OutputManifest(root / "site"), inputs_key="templates and settings")
     for output in render_exports(load_catalog(root, date.today()), environment, reuse):
         output.render()
+    reuse.add_fragments(reuse.take_fresh())  # as the write stage does with what the workers rendered
     before = dict(reuse.fragments)
     edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
 
     files = render_exports(load_catalog(root, date.today()), environment, reuse)
     contents = {output.path: output.render() for output in files}
+    reuse.add_fragments(reuse.take_fresh())
 
     assert len(before) == 3 * len(PAPER_IDS)
     # Reuse.fragment stores a new (key, text) pair only when it renders the fragment.

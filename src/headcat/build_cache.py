@@ -22,7 +22,7 @@ from typing import Any
 from headcat import __version__
 
 CACHE_DIR_NAME = ".headcat-cache"
-_FORMAT = 2
+_FORMAT = 3
 
 
 def fingerprint(*parts: object) -> str:
@@ -53,6 +53,13 @@ class CachedPaperFile:
     """The keys that identify the paper (arXiv id, DOI, title), as the load stage compares them."""
 
 
+StoredModels = dict[str, tuple[CachedPaperFile, Any]]
+"""Validated models by file name, each with the state of the file it was validated from."""
+RECENT_MODELS_MAX = 500
+"""Models of files changed since the main store was written go to a small store of their own (so a one-paper edit
+does not rewrite 10,000 models), until there are more than this; then everything is written to the main store."""
+
+
 @dataclass
 class PaperCache:
     """Validated paper files of the previous build, valid only for the same taxonomy and headcat."""
@@ -60,7 +67,8 @@ class PaperCache:
     folder: Path
     key: str
     files: dict[str, CachedPaperFile] = field(default_factory=dict)
-    _models: dict[str, Any] | None = None
+    _stores: tuple[StoredModels, StoredModels] | None = None
+    """The main store and the store of recent changes, read at the first call of `model`."""
 
     def lookup(self, name: str, status: os.stat_result) -> CachedPaperFile | None:
         cached = self.files.get(name)
@@ -69,10 +77,19 @@ class PaperCache:
         return cached
 
     def model(self, name: str) -> Any:
-        """The validated model of a file `lookup` found unchanged (all models load at the first call)."""
-        if self._models is None:
-            self._models = _read_pickle(self.folder / "paper-models.pickle", self.key) or {}
-        return self._models.get(name)
+        """The validated model of a file `lookup` found unchanged."""
+        file = self.files.get(name)
+        for store in reversed(self.stores()):
+            stored = store.get(name)
+            if stored is not None and stored[0] == file:
+                return stored[1]
+        return None
+
+    def stores(self) -> tuple[StoredModels, StoredModels]:
+        if self._stores is None:
+            self._stores = (_read_pickle(self.folder / "paper-models.pickle", self.key) or {},
+                            _read_pickle(self.folder / "paper-models-recent.pickle", self.key) or {})
+        return self._stores
 
 
 def read_paper_cache(root: Path, key: str) -> PaperCache:
@@ -84,7 +101,15 @@ def read_paper_cache(root: Path, key: str) -> PaperCache:
 def write_paper_cache(cache: PaperCache, files: dict[str, CachedPaperFile], models: dict[str, Any]) -> None:
     if files == cache.files:
         return  # nothing changed since the files were cached
-    _write_pickle(cache.folder / "paper-models.pickle", cache.key, models)
+    main, _ = cache.stores() if cache.files else ({}, {})
+    recent = {name: (files[name], model) for name, model in models.items()
+              if name not in main or main[name][0] != files[name]}
+    if main and len(recent) <= RECENT_MODELS_MAX:
+        _write_pickle(cache.folder / "paper-models-recent.pickle", cache.key, recent)
+    else:
+        _write_pickle(cache.folder / "paper-models.pickle", cache.key,
+                      {name: (files[name], model) for name, model in models.items()})
+        _write_pickle(cache.folder / "paper-models-recent.pickle", cache.key, {})
     _write_pickle(cache.folder / "paper-files.pickle", cache.key, files)
 
 

@@ -24,6 +24,7 @@ from headcat.problems import ProblemsFound, summarize_problems
 from headcat.readme_file import README_NAME, stale_readme_problem, write_readme
 from headcat.schema import paper_json_schema
 from headcat.serve import snapshot_sources, start_server, watch_sources
+from headcat.timings import recorded, start_recording
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _NO_CACHE_HELP = "ignore ROOT/.headcat-cache and read, render and write everything (the output is the same)"
@@ -68,9 +69,13 @@ def run_build(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
     arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
+    if arguments.timings:
+        start_recording()
     result = build(root, out_dir, date.today(), with_search=not arguments.no_search, use_cache=not arguments.no_cache)
     print(f"built {len(result.catalog.papers)} papers into {out_dir} "
           f"({result.file_count} files, {result.written_count} written)")
+    for stage, seconds in recorded():
+        print(f"{seconds:8.3f} s  {stage}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -184,6 +189,8 @@ def _make_parser() -> argparse.ArgumentParser:
                         with_format=True)
     build_command.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
     build_command.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
+    build_command.add_argument("--timings", action="store_true",
+                               help="print the wall time of each stage of the build (to standard error)")
     build_command.add_argument("--no-search", action="store_true",
                                help="skip the search index (quicker; the site's search then matches text in the page)")
 

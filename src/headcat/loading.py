@@ -22,6 +22,7 @@ from headcat.config import Config
 from headcat.paper import PAPER_ID, Paper, PaperContext
 from headcat.problems import Problem, ProblemsFound, did_you_mean
 from headcat.taxonomy import Taxonomy, find_taxonomy_conflicts
+from headcat.timings import timed
 from headcat.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -77,7 +78,9 @@ def load_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache |
     if cache is not None:
         if any(paper is None for paper in papers.values()):  # the cached models were lost: validate everything
             return load_papers(root, taxonomy, today, cache=None)
-        write_paper_cache(cache, scan.cache_entries, {f"{paper_id}.yaml": paper for paper_id, paper in papers.items()})
+        with timed("write the paper cache"):
+            write_paper_cache(cache, scan.cache_entries,
+                              {f"{paper_id}.yaml": paper for paper_id, paper in papers.items()})
     return papers
 
 

@@ -15,13 +15,14 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from headcat.build_cache import Fragments, OutputManifest, OutputRecord, fingerprint
 from headcat.parallel import run_in_parallel
+from headcat.timings import timed
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class Reuse:
     """Fragments by slot, the previous build's updated with this build's (kept for the next)."""
     fragments_changed: bool = False
     fresh: Fragments = field(default_factory=dict)
-    """Fragments this process rendered since `take_fresh` was last called (a worker sends them back)."""
+    """Fragments this process rendered since `take_fresh` was last called (a worker sends them back; the process
+    that writes the cache adds them to `fragments`)."""
 
     def key(self, path: str, page_data: object) -> str:
         """The key of the file at `path` made from `page_data` (and what every output depends on)."""
@@ -103,9 +105,14 @@ class Reuse:
         if previous is not None and previous[0] == key:
             return previous[1]
         text = render()
-        self.fragments[slot] = self.fresh[slot] = (key, text)
+        self.fresh[slot] = (key, text)  # kept apart: a worker sends back only what it rendered, and keeps nothing
         self.fragments_changed = True
         return text
+
+    def cached_fragment(self, slot: tuple[str, ...], data: object) -> str | None:
+        """The previous build's fragment in `slot` when it was made from `data`, else None."""
+        previous = self.fragments.get(slot)
+        return previous[1] if previous is not None and previous[0] == fingerprint(self.inputs_key, data) else None
 
     def take_fresh(self) -> Fragments:
         fresh, self.fresh = self.fresh, {}
@@ -116,6 +123,28 @@ class Reuse:
         if fragments:
             self.fragments.update(fragments)
             self.fragments_changed = True
+
+
+@dataclass(frozen=True)
+class FragmentRequest:
+    """A piece of a page or document to render: where it is kept between builds, what it shows, how to render it."""
+
+    slot: tuple[str, ...]
+    data: object
+    render: Callable[[], str]
+
+
+def render_fragments(requests: Sequence[FragmentRequest], reuse: Reuse | None) -> list[str]:
+    """Each fragment's text, in order: the previous build's where its data is the same, the others rendered on
+    every core (and kept in `reuse` for the next build)."""
+    texts = [reuse.cached_fragment(request.slot, request.data) if reuse else None for request in requests]
+    missing = [index for index, text in enumerate(texts) if text is None]
+    rendered = run_in_parallel(lambda index: requests[index].render(), missing)
+    for index, text in zip(missing, rendered):
+        texts[index] = text
+        if reuse is not None:
+            reuse.add_fragments({requests[index].slot: (fingerprint(reuse.inputs_key, requests[index].data), text)})
+    return texts  # type: ignore[return-value]  # every None was replaced
 
 
 Output = OutputFile | PendingFile | ReusedFile
@@ -145,11 +174,12 @@ def write_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputMani
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         records, rendered = _stage(staging, outputs, previous, reuse, errors)
-        if previous.records and out_dir.is_dir():
-            written = _update_in_place(out_dir, staging, records, rendered, previous)
-        else:
-            _swap_in(staging, out_dir)
-            written = len(rendered)
+        with timed("update the output folder"):
+            if previous.records and out_dir.is_dir():
+                written = _update_in_place(out_dir, staging, records, rendered, previous)
+            else:
+                _swap_in(staging, out_dir)
+                written = len(rendered)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return WriteResult(OutputManifest(out_dir, records), written=written)
@@ -162,24 +192,26 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
     records: dict[str, OutputRecord | None] = {}
     rendered: list[str] = []
     pending: list[PendingFile] = []
-    for output in outputs:
-        _claim(records, output.path)
-        if isinstance(output, ReusedFile):
-            records[output.path] = previous.records[output.path]
-        elif isinstance(output, PendingFile):
-            records[output.path] = None  # holds the file's place in the order until it is written
-            pending.append(output)
-        else:
-            records[output.path] = _write(staging, output)
-            rendered.append(output.path)
+    with timed("plan the outputs (render what is not pending)"):
+        for output in outputs:
+            _claim(records, output.path)
+            if isinstance(output, ReusedFile):
+                records[output.path] = previous.records[output.path]
+            elif isinstance(output, PendingFile):
+                records[output.path] = None  # holds the file's place in the order until it is written
+                pending.append(output)
+            else:
+                records[output.path] = _write(staging, output)
+                rendered.append(output.path)
 
     def render_and_write(file: PendingFile) -> tuple[OutputRecord, Fragments]:
         with errors():
             content = file.render()
         return _write(staging, OutputFile(file.path, content, file.key)), reuse.take_fresh() if reuse else {}
 
-    for file, (record, fragments) in zip(pending, run_in_parallel(render_and_write, pending,
-                                                                  [file.weight for file in pending])):
+    with timed(f"render and write {len(pending)} files"):
+        results = run_in_parallel(render_and_write, pending, [file.weight for file in pending])
+    for file, (record, fragments) in zip(pending, results):
         records[file.path] = record
         rendered.append(file.path)
         if reuse is not None:

@@ -31,6 +31,7 @@ from headcat.render_readme import render_readme_table
 from headcat.render_site import render_site
 from headcat.search_index import SearchIndex, build_search_index
 from headcat.taxonomy import Taxonomy
+from headcat.timings import timed
 from headcat.templating import make_environment, template_errors_as_problems
 
 
@@ -78,18 +79,25 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
     rendered nor written."""
-    catalog = load_catalog(root, today, use_cache)
-    reuse = _previous_build(root, out_dir, catalog) if use_cache else None
-    documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
+    with timed("load papers"):
+        loaded = load_input(root, today, use_cache)
+    with timed("build the catalog"):
+        catalog = build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
+    with timed("read the build cache"):
+        reuse = _previous_build(root, out_dir, catalog) if use_cache else None
+    with timed("render README.md's table"):
+        documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
     outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
     templates_errors = partial(template_errors_as_problems, root / "templates")
     with templates_errors():
         result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir), reuse,
                                errors=templates_errors)
-    if reuse is not None:
-        write_output_manifest(root, result.manifest)
-        if reuse.fragments_changed:
-            write_fragments(root, reuse.fragments, {entry.id for entry in catalog.papers})
+    with timed("write the build cache"):
+        if reuse is not None:
+            write_output_manifest(root, result.manifest)
+            reuse.add_fragments(reuse.take_fresh())
+            if reuse.fragments_changed:
+                write_fragments(root, reuse.fragments, {entry.id for entry in catalog.papers})
     for update in documents:
         if update.is_stale:
             write_readme(update)
@@ -102,7 +110,8 @@ def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
     """Every output file, one at a time (or, with `reuse`, kept from the previous build where its inputs are the
     same); without search, the site is complete but has no Pagefind index."""
     environment = _template_environment(root)
-    search_index = build_search_index(catalog) if with_search else SearchIndex()
+    with timed("build the search index"):
+        search_index = build_search_index(catalog) if with_search else SearchIndex()
     yield from render_site(catalog, environment, search_index.result_id_by_paper, reuse)
     yield from search_index.files
     yield from render_feeds(catalog, environment, reuse)

@@ -13,7 +13,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from headcat.catalog import Catalog, CatalogPaper, slugify
-from headcat.output import Reuse
+from headcat.output import FragmentRequest, Reuse, render_fragments
 
 FOLD_BEFORE_YEAR = 2022
 """Papers older than this share one heading: there are few of them, one heading each would be mostly empty."""
@@ -41,24 +41,26 @@ def list_readme_sections(catalog: Catalog) -> tuple[ReadmeSection, ...]:
 
 
 def render_readme_table(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> str:
-    """The text that goes between README.md's markers, ending with a newline. With `reuse`, a paper's row is
-    rendered again only when the paper changed."""
+    """The text that goes between README.md's markers, ending with a newline. Each paper's row is rendered by
+    templates/readme/row.md (with `reuse`, only when the paper changed; on every core when there are many) and each
+    section's rows are joined here, so the table template loops over years, not papers."""
     stage_names = {group.stage.id: f"{group.stage.name} ({group.stage.id})" for group in catalog.stages}
     row_template = environment.get_template("readme/row.md")
 
-    def row(entry: CatalogPaper) -> Markup:
-        """One paper's row (templates/readme/row.md), without its last newline: the table puts rows on lines."""
+    def row(entry: CatalogPaper) -> FragmentRequest:
+        """One paper's row, without its last newline: the table puts rows on lines."""
         title_url = _title_url(catalog, entry)
 
         def render() -> str:
             return row_template.render(entry=entry, title_url=title_url, stage_name_by_id=stage_names).rstrip("\n")
 
-        if reuse is None:
-            return Markup(render())
-        return Markup(reuse.fragment(("readme row", entry.id), (catalog.data_key_by_id[entry.id], title_url), render))
+        return FragmentRequest(("readme row", entry.id), (catalog.data_key_by_id[entry.id], title_url), render)
 
+    sections = list_readme_sections(catalog)
+    rows = iter(render_fragments([row(entry) for section in sections for entry in section.papers], reuse))
     return environment.get_template("readme/table.md").render(
-        catalog=catalog, sections=list_readme_sections(catalog), row=row)
+        catalog=catalog, sections=[(section, Markup("\n".join(next(rows) for _ in section.papers)))
+                                   for section in sections])
 
 
 def _title_url(catalog: Catalog, entry: CatalogPaper) -> str:

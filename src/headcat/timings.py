@@ -1,0 +1,33 @@
+"""Where a build's time goes: wall time per stage, for `headcat build --timings` and the benchmarks.
+
+Stages mark themselves with `with timed("name"):`; nothing is recorded unless `start_recording` was called, so an
+ordinary build pays for nothing but a clock read per stage.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_records: list[tuple[str, float]] | None = None
+
+
+def start_recording() -> None:
+    global _records
+    _records = []
+
+
+def recorded() -> list[tuple[str, float]]:
+    """Each stage timed since `start_recording`, in the order they ended, with its seconds."""
+    return list(_records or ())
+
+
+@contextmanager
+def timed(stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if _records is not None:
+            _records.append((stage, time.perf_counter() - start))
