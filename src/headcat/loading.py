@@ -7,19 +7,21 @@ error into a `Problem` at the line and column a person must edit, and applies th
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from headcat.build_cache import CachedPaperFile, PaperCache, write_paper_cache
 from headcat.config import Config
 from headcat.paper import PAPER_ID, Paper, PaperContext
+from headcat.parallel import run_in_parallel
 from headcat.problems import Problem, ProblemsFound, did_you_mean
 from headcat.taxonomy import Taxonomy, find_taxonomy_conflicts
 from headcat.timings import timed
@@ -105,6 +107,7 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
     identities: dict[str, tuple[Identity, ...]] = {}
     entries: dict[str, CachedPaperFile] = {}
     problems: list[Problem] = []
+    to_read: list[tuple[Path, os.stat_result]] = []
     for path in sorted(folder.iterdir()):
         if path.suffix == ".yml":
             problems.append(Problem(str(path), 1, 1, f"paper files end in .yaml; rename it to {path.stem}.yaml"))
@@ -124,13 +127,20 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
         if cached is not None:
             identities[path.stem] = cached.identity
             entries[path.name] = cached
-            continue
-        paper, file_problems = _load_model(path, Paper, context)
+        else:
+            identities[path.stem] = ()  # holds the paper's place in id order until it is validated
+            to_read.append((path, status))
+    # Parsing is most of the work: on every core; validating (quick) here, where the paper models stay.
+    for (path, status), (data, file_problems) in zip(to_read, run_in_parallel(_parse_file, [path for path, _ in
+                                                                                             to_read])):
+        paper, file_problems = _validate(path, data, Paper, context) if data is not None else (None, file_problems)
         problems += file_problems
-        if paper is not None:
-            fresh[path.stem] = paper
-            identities[path.stem] = _identity_keys(paper)
-            entries[path.name] = CachedPaperFile(status.st_mtime_ns, status.st_size, identities[path.stem])
+        if paper is None:
+            del identities[path.stem]
+            continue
+        fresh[path.stem] = paper
+        identities[path.stem] = _identity_keys(paper)
+        entries[path.name] = CachedPaperFile(status.st_mtime_ns, status.st_size, identities[path.stem])
     problems += _find_duplicate_papers(folder, identities)
     if problems:
         raise ProblemsFound(problems)
@@ -139,10 +149,15 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
 
 def _load_model(path: Path, model: type[ModelT], context: object = None) -> tuple[ModelT | None, list[Problem]]:
     """Parse and validate one file; problems come back located, never raised one at a time."""
+    data, problems = _parse_file(path)
+    return _validate(path, data, model, context) if data is not None else (None, problems)
+
+
+def _parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The mapping at the top of a YAML file, or the problems that keep it from being one."""
     display = str(path)
     try:
-        text = read_yaml_text(path)
-        data = parse_yaml(text)
+        data = parse_yaml(read_yaml_text(path))
     except SourceError as error:
         return None, [Problem(display, error.line, error.column, error.message)]
     except OSError as error:
@@ -150,10 +165,18 @@ def _load_model(path: Path, model: type[ModelT], context: object = None) -> tupl
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else f"the value {data!r}"
         return None, [Problem(display, 1, 1, f"expected a mapping of keys and values at the top, found {found}")]
+    return data, []
+
+
+def _validate(path: Path, data: dict[str, Any], model: type[ModelT],
+              context: object = None) -> tuple[ModelT | None, list[Problem]]:
+    """The model made from a file's parsed data; when it is invalid, each problem located in the file's text (read
+    again: only files with problems pay for locating)."""
     try:
         return model.model_validate(data, context=context), []
     except ValidationError as error:
-        node = compose_yaml(text)
+        display = str(path)
+        node = compose_yaml(read_yaml_text(path))
         items = _relevant_errors(error.errors(include_url=False), model)
         return None, [_locate_error(display, node, model, item) for item in items]
 
