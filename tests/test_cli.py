@@ -262,3 +262,14 @@ def test_config_and_taxonomy_problems_are_reported_together(
 
     assert exit_code == 1
     assert err.splitlines()[-1] == "2 problems in 2 files"
+
+
+def test_build_timings_print_each_stage_with_its_seconds(catalog_copy: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[1] / "templates", catalog_copy / "templates")
+    exit_code, out, err = run_main(["build", str(catalog_copy), "--no-search", "--timings"], capsys)
+    assert exit_code == 0 and out.startswith("built 5 papers")
+    stages = [line.split(" s  ", 1)[1] for line in err.splitlines()]
+    assert {"load papers", "build the catalog", "write the paper cache", "write the build cache"} <= set(stages)
+    assert any(stage.startswith("render and write ") for stage in stages)
+    assert all(float(line.split(" s  ")[0]) >= 0 for line in err.splitlines())
