@@ -100,19 +100,21 @@ class Reuse:
 
     def fragment(self, slot: tuple[str, ...], data: object, render: Callable[[], str]) -> str:
         """A piece of a page (a paper's card) in `slot`, made from `data`: the previous build's, or `render()`."""
-        key = fingerprint(self.inputs_key, data)
-        previous = self.fragments.get(slot)
-        if previous is not None and previous[0] == key:
-            return previous[1]
-        text = render()
-        self.fresh[slot] = (key, text)  # kept apart: a worker sends back only what it rendered, and keeps nothing
-        self.fragments_changed = True
+        key = self.fragment_key(data)
+        text = self.cached_fragment(slot, key)
+        if text is None:
+            text = render()
+            self.fresh[slot] = (key, text)  # kept apart: a worker sends back only what it rendered, and keeps nothing
+            self.fragments_changed = True
         return text
 
-    def cached_fragment(self, slot: tuple[str, ...], data: object) -> str | None:
-        """The previous build's fragment in `slot` when it was made from `data`, else None."""
+    def fragment_key(self, data: object) -> str:
+        return fingerprint(self.inputs_key, data)
+
+    def cached_fragment(self, slot: tuple[str, ...], key: str) -> str | None:
+        """The previous build's fragment in `slot` when it was made from `key`, else None."""
         previous = self.fragments.get(slot)
-        return previous[1] if previous is not None and previous[0] == fingerprint(self.inputs_key, data) else None
+        return previous[1] if previous is not None and previous[0] == key else None
 
     def take_fresh(self) -> Fragments:
         fresh, self.fresh = self.fresh, {}
@@ -137,14 +139,22 @@ class FragmentRequest:
 def render_fragments(requests: Sequence[FragmentRequest], reuse: Reuse | None) -> list[str]:
     """Each fragment's text, in order: the previous build's where its data is the same, the others rendered on
     every core (and kept in `reuse` for the next build)."""
-    texts = [reuse.cached_fragment(request.slot, request.data) if reuse else None for request in requests]
+    keys = [reuse.fragment_key(request.data) for request in requests] if reuse else [""] * len(requests)
+    texts = [reuse.cached_fragment(request.slot, key) if reuse else None for request, key in zip(requests, keys)]
     missing = [index for index, text in enumerate(texts) if text is None]
     rendered = run_in_parallel(lambda index: requests[index].render(), missing)
     for index, text in zip(missing, rendered):
         texts[index] = text
-        if reuse is not None:
-            reuse.add_fragments({requests[index].slot: (fingerprint(reuse.inputs_key, requests[index].data), text)})
+    if reuse is not None:
+        reuse.add_fragments({requests[index].slot: (keys[index], texts[index]) for index in missing})
     return texts  # type: ignore[return-value]  # every None was replaced
+
+
+def to_render(path: str, render: Callable[[], bytes], reuse: Reuse | None, page_data: object,
+              weight: int = 1) -> PendingFile | ReusedFile:
+    """The file at `path` for the write stage to render, or, with `reuse`, the previous build's file when it was
+    rendered from the same `page_data` (and the same templates and settings)."""
+    return reuse.output(path, page_data, render, weight) if reuse else PendingFile(path, render, weight=weight)
 
 
 Output = OutputFile | PendingFile | ReusedFile

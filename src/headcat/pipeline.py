@@ -62,8 +62,10 @@ def load_input(root: Path, today: date, use_cache: bool = False) -> LoadedInput:
 
 def load_catalog(root: Path, today: date, use_cache: bool = False) -> Catalog:
     """The catalog stage's result: validated input, grouped and derived."""
-    loaded = load_input(root, today, use_cache)
-    return build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
+    with timed("load papers"):
+        loaded = load_input(root, today, use_cache)
+    with timed("build the catalog"):
+        return build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
 
 
 def check(root: Path, today: date, use_cache: bool = True) -> int:
@@ -79,10 +81,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
     rendered nor written."""
-    with timed("load papers"):
-        loaded = load_input(root, today, use_cache)
-    with timed("build the catalog"):
-        catalog = build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
+    catalog = load_catalog(root, today, use_cache)
     with timed("read the build cache"):
         reuse = _previous_build(root, out_dir, catalog) if use_cache else None
     with timed("render README.md's table"):

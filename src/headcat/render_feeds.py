@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from jinja2 import Environment
 
 from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import Output, PendingFile, Reuse
+from headcat.output import Output, Reuse, to_render
 
 TAG_PREFIX = "tag:headcat,2024:"
 """The start of every feed and item id (an RFC 4151 tag URI). Fixed forever: subscribers' readers know papers by it."""
@@ -81,7 +81,8 @@ def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
 
 def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> Iterator[Output]:
     """Every feed in both formats, then the OPML list, for the write stage to render. With `reuse`, a feed none of
-    whose papers changed since the previous build is kept as it is."""
+    whose papers changed since the previous build is kept as it is. Each format is a file of its own, so the two
+    may be rendered by different workers; each builds the feed's generator (the items' HTML is cached)."""
     feeds = list_feeds(catalog)
     item_html_by_key: dict[tuple[str, str], str] = {}
     """A paper's item HTML is the same in every feed that gives it the same page address: rendered once."""
@@ -95,12 +96,8 @@ def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None
         # What the feed shows: its papers, and for a feed without papers the catalog's newest addition (its date).
         shown = [catalog.data_key_by_id[entry.id] for entry in feed.papers] or [catalog.latest_added]
         for path, media_type in ((feed.rss_path, RSS_TYPE), (feed.atom_path, ATOM_TYPE)):
-            file_render = partial(render, feed, path, media_type)
-            weight = len(feed.papers)
-            yield reuse.output(path, shown, file_render, weight) if reuse else PendingFile(path, file_render,
-                                                                                            weight=weight)
-    opml = partial(_render_opml, catalog, environment, feeds)
-    yield reuse.output("feeds.opml", catalog.structure_key, opml) if reuse else PendingFile("feeds.opml", opml)
+            yield to_render(path, partial(render, feed, path, media_type), reuse, shown, weight=len(feed.papers))
+    yield to_render("feeds.opml", partial(_render_opml, catalog, environment, feeds), reuse, catalog.structure_key)
 
 
 def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed,

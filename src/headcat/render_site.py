@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from headcat.build_cache import fingerprint
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
-from headcat.output import Output, OutputFile, PendingFile, Reuse
+from headcat.output import Output, OutputFile, Reuse, to_render
 from headcat.render_charts import bar_chart, stacked_bar_chart
 from headcat.templating import markdown_filter
 
@@ -140,11 +140,8 @@ class _PageRenderer:
             path = f"papers/{entry.id}/index.html"
             self.page_paths.append(path)
             view, related = views[entry.id], [views[other] for other in entry.related_ids]
-            render = partial(self.paper, view, related)
-            if self.reuse is None:
-                yield PendingFile(path, render)
-            else:
-                yield self.reuse.output(path, _paper_page_data(view, related), render)
+            page_data = _paper_page_data(view, related) if self.reuse else None  # the key is only needed to reuse
+            yield to_render(path, partial(self.paper, view, related), self.reuse, page_data)
 
     def head_pages(self, views: dict[str, PaperView]) -> list[Output]:
         """heads/: every head type by stage, then one page per head type."""
@@ -257,7 +254,7 @@ class _PageRenderer:
         def render() -> bytes:
             return self.environment.get_template(template).render(catalog=self.catalog, **values).encode("utf-8")
 
-        return self.reuse.output(path, self.structure_key, render) if self.reuse else PendingFile(path, render)
+        return to_render(path, render, self.reuse, self.structure_key)
 
     def _page(self, path: str, title: str, section: str, description: str, feed: Feed | None = None,
               listed: bool = True) -> Page:
@@ -288,10 +285,7 @@ class _PageRenderer:
         def render() -> bytes:
             return self._render_bytes(template, page, root, **values)
 
-        weight = max(1, len(shows))
-        if self.reuse is None:
-            return PendingFile(page.path, render, weight=weight)
-        return self.reuse.output(page.path, (self.structure_key, shows), render, weight)
+        return to_render(page.path, render, self.reuse, (self.structure_key, shows), weight=max(1, len(shows)))
 
     def _render_bytes(self, template: str, page: Page, root: str | None = None, **values: object) -> bytes:
         html = self.environment.get_template(template).render(
