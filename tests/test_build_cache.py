@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -200,7 +201,24 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
 
 
 def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
-    jobs = list(range(40))
-    results = parallel.run_in_parallel(lambda job: (job * job, os.getpid()), jobs, weights=[1 + job % 7 for job in jobs])
-    assert [square for square, _ in results] == [job * job for job in jobs]
-    assert os.getpid() not in {pid for _, pid in results}  # computed by the workers
+    def square(job: int) -> tuple[int, int]:
+        time.sleep(0.005)  # long enough for the forked helper to take batches too
+        return job * job, os.getpid()
+
+    jobs = list(range(60))
+    results = parallel.run_in_parallel(square, jobs, weights=[1 + job % 7 for job in jobs])
+    assert [result for result, _ in results] == [job * job for job in jobs]
+    assert len({pid for _, pid in results}) == 2  # this process and one helper shared the work
+
+
+def test_an_error_in_a_helper_process_is_raised_in_this_one(in_workers: None) -> None:
+    parent = os.getpid()
+
+    def fail_in_helper(job: int) -> int:
+        time.sleep(0.005)
+        if os.getpid() != parent:
+            raise ValueError(f"job {job} failed in a helper")
+        return job
+
+    with pytest.raises(ValueError, match="failed in a helper"):
+        parallel.run_in_parallel(fail_in_helper, list(range(60)))

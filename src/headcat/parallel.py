@@ -1,10 +1,14 @@
-"""Sharing independent jobs among the machine's cores (write stage).
+"""Sharing independent jobs among the machine's cores (load, README and write stages).
 
-Worker processes are forked, so they start with the catalog, the templates and the jobs already in memory: only a
-job's index and its small result cross between processes. Jobs are grouped into batches of about equal work (each
-job says how much it is: a page that lists 1,000 papers weighs 1,000), and the heaviest batches go out first, so no
-core waits long for another at the end. Small amounts of work, machines with one core and systems without fork
-run in this process instead: the results are the same either way.
+This process works too: it forks one helper process fewer than there are cores, and every process takes the next
+batch of jobs from a shared counter until none is left. Forked helpers start with the catalog, the templates and
+the jobs already in memory, so only a job's small result crosses between processes, once, when the helper is done.
+Jobs are grouped into batches of about equal work (each job says how much it is: a page that lists 1,000 papers
+weighs 1,000), and the heaviest batches go first, so no core waits long for another at the end. Small amounts of
+work, machines with one core and systems without fork run in this process alone: the results are the same.
+
+Every forked helper holds a private copy of each part of this process's memory it touches (Python's reference
+counts write to every object read), which is why this process works instead of waiting: one copy fewer.
 """
 
 from __future__ import annotations
@@ -12,42 +16,121 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import pickle
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
 
 MIN_WEIGHT_PER_WORKER = 500
-"""Below this a worker costs more (forking, sending results back) than it saves."""
+"""Below this a helper process costs more (forking, sending results back) than it saves."""
 BATCH_WEIGHT = 100
-
-_work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
-"""The function and jobs of the current run, set just before forking so that the workers inherit them."""
 
 
 def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
                     weights: Sequence[int] | None = None) -> list[Result]:
     """`[function(job) for job in jobs]`, computed by several processes when that pays; `weights` says how much
-    work each job is (1 each when not given)."""
-    global _work
+    work each job is (1 each when not given). An exception raised by a job, in any process, is raised here."""
     weights = weights if weights is not None else [1] * len(jobs)
     workers = min(_core_count(), sum(weights) // MIN_WEIGHT_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [function(job) for job in jobs]
     batches = sorted(_batches(weights), key=lambda batch: -sum(weights[index] for index in batch))
+    context = multiprocessing.get_context("fork")
+    taken = context.Value("l", 0)  # the number of batches taken so far, by any process
+
+    def take() -> Iterator[list[int]]:
+        while True:
+            with taken.get_lock():
+                number = taken.value
+                taken.value = number + 1
+            if number >= len(batches):
+                return
+            yield batches[number]
+
+    def help_out(connection: Connection) -> None:
+        """A helper's whole life: batches until none is left, each batch's results sent back as soon as they are
+        ready (so the helper holds none of them), then 'done', or the first error."""
+        try:
+            for indices in take():
+                connection.send(("batch", indices, [function(jobs[index]) for index in indices]))
+            connection.send(("done", None, None))
+        except BaseException as error:  # noqa: BLE001  # any failure is the parent's to report
+            try:
+                connection.send(("failed", None, _sendable(error)))
+            except OSError:
+                pass  # the parent stopped listening: it failed itself, and reports that
+        finally:
+            connection.close()
+
     results: list[Any] = [None] * len(jobs)
-    _work = (function, jobs)
-    gc.freeze()  # the collector in a worker would otherwise touch, and so copy, every object the parent made
+    failures: list[BaseException] = []
+
+    def receive(connection: Connection) -> None:
+        """Runs on a thread of this process while it works: files each result a helper sends."""
+        try:
+            while True:
+                outcome, indices, payload = connection.recv()
+                if outcome == "batch":
+                    for index, result in zip(indices, payload):
+                        results[index] = result
+                    continue
+                if outcome == "failed":
+                    failures.append(payload)
+                return
+        except EOFError:
+            failures.append(RuntimeError("a helper process ended without sending all its results (killed, or out "
+                                         "of memory?)"))
+        finally:
+            if failures:
+                stop()
+
+    def stop() -> None:
+        with taken.get_lock():
+            taken.value = len(batches)  # no process takes another batch
+
+    helpers, receivers = [], []
+    gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for indices, batch_results in pool.imap_unordered(_run_batch, batches):
-                for index, result in zip(indices, batch_results):
-                    results[index] = result
-    finally:
-        _work = None
+        for _ in range(workers - 1):
+            receiving, sending = context.Pipe(duplex=False)
+            helper = context.Process(target=help_out, args=(sending,), daemon=True)
+            helper.start()
+            sending.close()
+            helpers.append((helper, receiving))
         gc.unfreeze()
+        for helper, receiving in helpers:
+            receivers.append(threading.Thread(target=receive, args=(receiving,), daemon=True))
+            receivers[-1].start()
+        for indices in take():
+            for index in indices:
+                results[index] = function(jobs[index])
+    finally:
+        gc.unfreeze()
+        stop()  # after a failure here, the helpers take no more batches
+        for receiver in receivers:
+            receiver.join()
+        for helper, receiving in helpers:
+            receiving.close()
+            helper.join(timeout=5)
+            if helper.is_alive():
+                helper.terminate()
+    if failures:
+        raise failures[0]
     return results
+
+
+def _sendable(error: BaseException) -> BaseException:
+    """The error itself when it survives pickling (a located template problem does), else its traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception:  # noqa: BLE001  # any pickling failure
+        return RuntimeError("in a helper process:\n" + "".join(traceback.format_exception(error)))
 
 
 def _batches(weights: Sequence[int]) -> list[list[int]]:
@@ -61,13 +144,6 @@ def _batches(weights: Sequence[int]) -> list[list[int]]:
         batches[-1].append(index)
         total += weight
     return [batch for batch in batches if batch]
-
-
-def _run_batch(indices: list[int]) -> tuple[list[int], list[Any]]:
-    if _work is None:
-        raise RuntimeError("a worker started without work: workers must be forked by run_in_parallel")
-    function, jobs = _work
-    return indices, [function(jobs[index]) for index in indices]
 
 
 def _core_count() -> int:
