@@ -19,7 +19,7 @@ import pytest
 from headcat import parallel
 from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
-from headcat.pipeline import build
+from headcat.pipeline import build, render_inputs_key
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -118,6 +118,30 @@ def test_a_rebuild_after_a_summary_edit_rewrites_only_what_shows_it(root: Path) 
     assert result.written_count == len(changed) < result.file_count
 
 
+def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Path, tmp_path: Path) -> None:
+    first = build(root, root / "site", TODAY, with_search=False)
+    main_store = root / CACHE_DIR_NAME / "fragments.pickle"
+    written_first = main_store.read_bytes()
+
+    def recent_slots() -> set[tuple[str, ...]]:
+        return read_fragments(root, render_inputs_key(root, first.catalog)).recent
+
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+    build(root, root / "site", TODAY, with_search=False)
+    edit(root / PAPER, "Ablates *attention* heads", "Ablates the heads")
+    build(root, root / "site", TODAY, with_search=False)
+
+    assert main_store.read_bytes() == written_first  # 60,000 fragments are not rewritten for one paper's edits
+    assert {slot[1] for slot in recent_slots()} == {"amplifying-correct-answers"}
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+
+    (root / PAPER).unlink()  # a paper leaves: its fragments leave the cache, which is written whole again
+    build(root, root / "site", TODAY, with_search=False)
+    assert main_store.read_bytes() != written_first and recent_slots() == set()
+    shutil.rmtree(tmp_path / "clean")
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+
+
 def test_a_deleted_cache_or_output_only_makes_the_next_build_a_full_one(root: Path, tmp_path: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
     shutil.rmtree(root / CACHE_DIR_NAME)
@@ -176,7 +200,7 @@ def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_
     first = build(root, root / "site", TODAY, with_search=False)
     assert tree(root / "site") == clean_build(root, tmp_path)[0]
     # The workers' fragments came back to be cached: every paper's home-page card, and its part of each export.
-    slots = set(read_fragments(root))
+    slots = set(read_fragments(root, render_inputs_key(root, first.catalog)).fragments)
     for paper_id in (entry.id for entry in first.catalog.papers):
         assert {("card", paper_id, "", "True"), ("export json", paper_id), ("readme row", paper_id)} <= slots
 

@@ -22,7 +22,7 @@ from typing import Any
 from headcat import __version__
 
 CACHE_DIR_NAME = ".headcat-cache"
-_FORMAT = 3
+_FORMAT = 4
 
 
 def fingerprint(*parts: object) -> str:
@@ -152,20 +152,54 @@ def write_output_manifest(root: Path, manifest: OutputManifest) -> None:
     _write_pickle(_manifest_path(root, manifest.out_dir), environment_key("outputs"), manifest.records)
 
 
-Fragments = dict[tuple[str, ...], tuple[str, str]]
-"""Page fragments by slot ('card', paper id, variant...; 'readme row', paper id; 'export bib', paper id...): the key
-of what the fragment was rendered from, and its text. A slot holds one fragment, so the cache never outgrows the
-catalog."""
+Slot = tuple[str, ...]
+Fragments = dict[Slot, tuple[Any, str]]
+"""Page fragments by slot ('card', paper id, variant...; 'readme row', paper id; 'export bib', paper id...): what
+the fragment was rendered from (a small value compared by equality, such as the paper's data key), and its text.
+A slot holds one fragment, so the cache never outgrows the catalog."""
+RECENT_FRAGMENTS_MAX = 2000
+"""As for models: fragments rendered since the main store was written go to a small store of their own."""
 
 
-def read_fragments(root: Path) -> Fragments:
-    return _read_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments")) or {}
+@dataclass
+class FragmentCache:
+    """The fragments of earlier builds rendered with the same templates, settings and taxonomy (`inputs_key`)."""
+
+    fragments: Fragments
+    recent: set[Slot]
+    """The slots whose fragment is not in the main store (it was rendered after the main store was written)."""
+    changed: bool = False
+    """Whether fragments were added since the cache was read."""
+
+    def add(self, fragments: Fragments) -> None:
+        if fragments:
+            self.fragments.update(fragments)
+            self.recent.update(fragments)
+            self.changed = True
 
 
-def write_fragments(root: Path, fragments: Fragments, paper_ids: set[str]) -> None:
-    """Keep the fragments of papers still in the catalog (the second part of every slot is a paper id)."""
-    kept = {slot: fragment for slot, fragment in fragments.items() if slot[1] in paper_ids}
-    _write_pickle(root / CACHE_DIR_NAME / "fragments.pickle", environment_key("fragments"), kept)
+def read_fragments(root: Path, inputs_key: str) -> FragmentCache:
+    folder, key = root / CACHE_DIR_NAME, environment_key("fragments", inputs_key)
+    fragments = _read_pickle(folder / "fragments.pickle", key) or {}
+    recent = (_read_pickle(folder / "fragments-recent.pickle", key) or {}) if fragments else {}
+    fragments.update(recent)
+    return FragmentCache(fragments, set(recent))
+
+
+def write_fragments(root: Path, inputs_key: str, cache: FragmentCache, paper_ids: set[str]) -> None:
+    """Keep the fragments of papers still in the catalog (the second part of every slot is a paper id): nothing to
+    write when no fragment was added and no paper left; only the recent ones when they are few and no paper left;
+    else all of them, in the main store."""
+    folder, key = root / CACHE_DIR_NAME, environment_key("fragments", inputs_key)
+    papers_left = any(slot[1] not in paper_ids for slot in cache.fragments)
+    if not cache.changed and not papers_left:
+        return
+    if len(cache.recent) <= RECENT_FRAGMENTS_MAX and len(cache.fragments) > len(cache.recent) and not papers_left:
+        _write_pickle(folder / "fragments-recent.pickle", key, {slot: cache.fragments[slot] for slot in cache.recent})
+        return
+    kept = {slot: fragment for slot, fragment in cache.fragments.items() if slot[1] in paper_ids}
+    _write_pickle(folder / "fragments.pickle", key, kept)
+    _write_pickle(folder / "fragments-recent.pickle", key, {})
 
 
 def _manifest_path(root: Path, out_dir: Path) -> Path:

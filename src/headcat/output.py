@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headcat.build_cache import Fragments, OutputManifest, OutputRecord, fingerprint
+from headcat.build_cache import FragmentCache, Fragments, OutputManifest, OutputRecord, Slot, fingerprint
 from headcat.parallel import run_in_parallel
 from headcat.timings import timed
 
@@ -72,17 +72,17 @@ class ReusedFile:
 @dataclass
 class Reuse:
     """What a renderer needs to skip work the previous build did: its output manifest, the fragments it rendered
-    (paper cards), and the key of everything all outputs depend on (templates, settings, taxonomy). An output's
-    own key adds the data it shows."""
+    (paper cards, README rows, export entries), and the key of everything all outputs depend on (templates,
+    settings, taxonomy). An output's own key adds the data it shows."""
 
     previous: OutputManifest
     inputs_key: str
-    fragments: Fragments = field(default_factory=dict)
-    """Fragments by slot, the previous build's updated with this build's (kept for the next)."""
-    fragments_changed: bool = False
+    cache: FragmentCache = field(default_factory=lambda: FragmentCache({}, set()))
+    """Fragments of earlier builds, updated with this build's (kept for the next); the cache is only valid for
+    this `inputs_key`."""
     fresh: Fragments = field(default_factory=dict)
     """Fragments this process rendered since `take_fresh` was last called (a worker sends them back; the process
-    that writes the cache adds them to `fragments`)."""
+    that writes the cache adds them to `cache`)."""
 
     def key(self, path: str, page_data: object) -> str:
         """The key of the file at `path` made from `page_data` (and what every output depends on)."""
@@ -98,23 +98,19 @@ class Reuse:
         key = self.key(path, page_data)
         return self.kept(path, key) or PendingFile(path, render, key, weight)
 
-    def fragment(self, slot: tuple[str, ...], data: object, render: Callable[[], str]) -> str:
-        """A piece of a page (a paper's card) in `slot`, made from `data`: the previous build's, or `render()`."""
-        key = self.fragment_key(data)
-        text = self.cached_fragment(slot, key)
+    def fragment(self, slot: Slot, data: object, render: Callable[[], str]) -> str:
+        """A piece of a page (a paper's card) in `slot`, made from `data` (a small value, such as a data key): the
+        previous build's when it was made from equal data, else `render()`."""
+        text = self.cached_fragment(slot, data)
         if text is None:
             text = render()
-            self.fresh[slot] = (key, text)  # kept apart: a worker sends back only what it rendered, and keeps nothing
-            self.fragments_changed = True
+            self.fresh[slot] = (data, text)  # kept apart: a worker sends back only what it rendered, and keeps nothing
         return text
 
-    def fragment_key(self, data: object) -> str:
-        return fingerprint(self.inputs_key, data)
-
-    def cached_fragment(self, slot: tuple[str, ...], key: str) -> str | None:
-        """The previous build's fragment in `slot` when it was made from `key`, else None."""
-        previous = self.fragments.get(slot)
-        return previous[1] if previous is not None and previous[0] == key else None
+    def cached_fragment(self, slot: Slot, data: object) -> str | None:
+        """The previous build's fragment in `slot` when it was made from equal `data`, else None."""
+        previous = self.cache.fragments.get(slot)
+        return previous[1] if previous is not None and previous[0] == data else None
 
     def take_fresh(self) -> Fragments:
         fresh, self.fresh = self.fresh, {}
@@ -122,31 +118,29 @@ class Reuse:
 
     def add_fragments(self, fragments: Fragments) -> None:
         """Fragments another process rendered for this build."""
-        if fragments:
-            self.fragments.update(fragments)
-            self.fragments_changed = True
+        self.cache.add(fragments)
 
 
 @dataclass(frozen=True)
 class FragmentRequest:
     """A piece of a page or document to render: where it is kept between builds, what it shows, how to render it."""
 
-    slot: tuple[str, ...]
+    slot: Slot
     data: object
+    """What the fragment shows, as a small value compared by equality (a paper's data key, say)."""
     render: Callable[[], str]
 
 
 def render_fragments(requests: Sequence[FragmentRequest], reuse: Reuse | None) -> list[str]:
     """Each fragment's text, in order: the previous build's where its data is the same, the others rendered on
     every core (and kept in `reuse` for the next build)."""
-    keys = [reuse.fragment_key(request.data) for request in requests] if reuse else [""] * len(requests)
-    texts = [reuse.cached_fragment(request.slot, key) if reuse else None for request, key in zip(requests, keys)]
+    texts = [reuse.cached_fragment(request.slot, request.data) if reuse else None for request in requests]
     missing = [index for index, text in enumerate(texts) if text is None]
     rendered = run_in_parallel(lambda index: requests[index].render(), missing)
     for index, text in zip(missing, rendered):
         texts[index] = text
     if reuse is not None:
-        reuse.add_fragments({requests[index].slot: (keys[index], texts[index]) for index in missing})
+        reuse.add_fragments({requests[index].slot: (requests[index].data, texts[index]) for index in missing})
     return texts  # type: ignore[return-value]  # every None was replaced
 
 

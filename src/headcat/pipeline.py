@@ -95,8 +95,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
         if reuse is not None:
             write_output_manifest(root, result.manifest)
             reuse.add_fragments(reuse.take_fresh())
-            if reuse.fragments_changed:
-                write_fragments(root, reuse.fragments, {entry.id for entry in catalog.papers})
+            write_fragments(root, reuse.inputs_key, reuse.cache, {entry.id for entry in catalog.papers})
     for update in documents:
         if update.is_stale:
             write_readme(update)
@@ -159,10 +158,11 @@ def _paper_cache_key(root: Path) -> str:
 
 
 def _previous_build(root: Path, out_dir: Path, catalog: Catalog) -> Reuse:
-    return Reuse(read_output_manifest(root, out_dir), _render_inputs_key(root, catalog), read_fragments(root))
+    inputs_key = render_inputs_key(root, catalog)
+    return Reuse(read_output_manifest(root, out_dir), inputs_key, read_fragments(root, inputs_key))
 
 
-def _render_inputs_key(root: Path, catalog: Catalog) -> str:
+def render_inputs_key(root: Path, catalog: Catalog) -> str:
     """What every page depends on besides its own papers: templates, settings and taxonomy."""
     return environment_key("render", file_fingerprint(root / "templates"), catalog.config.model_dump_json(),
                            catalog.taxonomy.model_dump_json())
