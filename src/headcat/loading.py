@@ -108,28 +108,31 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
     entries: dict[str, CachedPaperFile] = {}
     problems: list[Problem] = []
     to_read: list[tuple[Path, os.stat_result]] = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix == ".yml":
-            problems.append(Problem(str(path), 1, 1, f"paper files end in .yaml; rename it to {path.stem}.yaml"))
-        if path.suffix != ".yaml":
+    with os.scandir(folder) as listing:  # names and file types in one call: no Path objects for 10,000 files
+        files = sorted(listing, key=lambda file: file.name)
+    for file in files:
+        stem, _, suffix = file.name.rpartition(".")
+        if suffix == "yml":
+            problems.append(Problem(file.path, 1, 1, f"paper files end in .yaml; rename it to {stem}.yaml"))
+        if suffix != "yaml" or not stem:
             continue
-        if not path.is_file():
-            problems.append(Problem(str(path), 0, 0, "is not a readable file (a folder, or a link to nothing); "
+        if not file.is_file():
+            problems.append(Problem(file.path, 0, 0, "is not a readable file (a folder, or a link to nothing); "
                                     "a paper is one .yaml file"))
             continue
-        if not PAPER_ID.fullmatch(path.stem):
-            suggestion = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "a-short-title"
-            problems.append(Problem(str(path), 1, 1, f"the file name is the paper id and must be lowercase words "
+        if not PAPER_ID.fullmatch(stem):
+            suggestion = "-".join(re.findall(r"[a-z0-9]+", stem.lower())) or "a-short-title"
+            problems.append(Problem(file.path, 1, 1, f"the file name is the paper id and must be lowercase words "
                                     f"joined by hyphens; rename it to {suggestion}.yaml"))
             continue
-        status = path.stat()
-        cached = cache.lookup(path.name, status) if cache else None
+        status = file.stat()
+        cached = cache.lookup(file.name, status) if cache else None
         if cached is not None:
-            identities[path.stem] = cached.identity
-            entries[path.name] = cached
+            identities[stem] = cached.identity
+            entries[file.name] = cached
         else:
-            identities[path.stem] = ()  # holds the paper's place in id order until it is validated
-            to_read.append((path, status))
+            identities[stem] = ()  # holds the paper's place in id order until it is validated
+            to_read.append((Path(file.path), status))
     # Parsing is most of the work: on every core; validating (quick) here, where the paper models stay.
     for (path, status), (data, file_problems) in zip(to_read, run_in_parallel(_parse_file, [path for path, _ in
                                                                                              to_read])):

@@ -94,7 +94,8 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
             taken.value = len(batches)  # no process takes another batch
 
     helpers, receivers = [], []
-    gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made
+    gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made;
+    # they stay frozen here too, where they live on (a build unfreezes everything when it ends: collector.py)
     try:
         for _ in range(workers - 1):
             receiving, sending = context.Pipe(duplex=False)
@@ -102,7 +103,6 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
             helper.start()
             sending.close()
             helpers.append((helper, receiving))
-        gc.unfreeze()
         for helper, receiving in helpers:
             receivers.append(threading.Thread(target=receive, args=(receiving,), daemon=True))
             receivers[-1].start()
@@ -110,7 +110,6 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
             for index in indices:
                 results[index] = function(jobs[index])
     finally:
-        gc.unfreeze()
         stop()  # after a failure here, the helpers take no more batches
         for receiver in receivers:
             receiver.join()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
+from headcat import collector
 from headcat.catalog import Catalog, build_catalog
 from headcat.config import Config
 from headcat.build_cache import (OutputManifest, environment_key, file_fingerprint, read_fragments,
@@ -62,7 +63,7 @@ def load_input(root: Path, today: date, use_cache: bool = False) -> LoadedInput:
 
 def load_catalog(root: Path, today: date, use_cache: bool = False) -> Catalog:
     """The catalog stage's result: validated input, grouped and derived."""
-    with timed("load papers"):
+    with timed("load papers"), collector.paused():
         loaded = load_input(root, today, use_cache)
     with timed("build the catalog"):
         return build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
@@ -82,6 +83,12 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
     rendered nor written."""
     catalog = load_catalog(root, today, use_cache)
+    with collector.long_lived_frozen():  # the catalog lives until the build ends: no collection scans it
+        return _render_and_write(catalog, root, out_dir, with_search, use_cache)
+
+
+def _render_and_write(catalog: Catalog, root: Path, out_dir: Path, with_search: bool, use_cache: bool) -> BuildResult:
+    """The stages of `build` after the catalog's."""
     with timed("read the build cache"):
         reuse = _previous_build(root, out_dir, catalog) if use_cache else None
     with timed("render README.md's table"):
