@@ -186,6 +186,9 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
     assert errors.startswith(expected)
     assert "Traceback" not in errors and "internal error" not in errors
     assert tree(root / "site") == before
+    # The template change made every cached fragment stale; the store begun afresh was dropped with the build.
+    assert sorted(path.name for path in (root / CACHE_DIR_NAME).iterdir() if "fragments" in path.name) == \
+        ["fragments-recent.pickle", "fragments.pickle"]
 
 
 @pytest.fixture

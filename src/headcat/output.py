@@ -213,13 +213,17 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
             content = file.render()
         return _write(staging, OutputFile(file.path, content, file.key)), reuse.take_fresh() if reuse else {}
 
+    def keep_record(result: tuple[OutputRecord, Fragments]) -> OutputRecord:
+        record, fragments = result
+        if reuse is not None:
+            reuse.add_fragments(fragments)  # into the cache as they arrive, not held until every file is written
+        return record
+
     with timed(f"render and write {len(pending)} files"):
-        results = run_in_parallel(render_and_write, pending, [file.weight for file in pending])
-    for file, (record, fragments) in zip(pending, results):
+        written = run_in_parallel(render_and_write, pending, [file.weight for file in pending], collect=keep_record)
+    for file, record in zip(pending, written):
         records[file.path] = record
         rendered.append(file.path)
-        if reuse is not None:
-            reuse.add_fragments(fragments)
     return {path: record for path, record in records.items() if record is not None}, rendered
 
 

@@ -31,14 +31,17 @@ MIN_WEIGHT_PER_WORKER = 500
 BATCH_WEIGHT = 100
 
 
-def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
-                    weights: Sequence[int] | None = None) -> list[Result]:
+def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weights: Sequence[int] | None = None,
+                    collect: Callable[[Result], Any] | None = None) -> list[Any]:
     """`[function(job) for job in jobs]`, computed by several processes when that pays; `weights` says how much
-    work each job is (1 each when not given). An exception raised by a job, in any process, is raised here."""
+    work each job is (1 each when not given). With `collect`, each result is passed to it in this process as soon
+    as it arrives (one at a time, in no particular order), and what it returns is kept instead of the result.
+    An exception raised by a job, in any process, is raised here."""
     weights = weights if weights is not None else [1] * len(jobs)
     workers = min(_core_count(), sum(weights) // MIN_WEIGHT_PER_WORKER)
+    keep = collect or (lambda result: result)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [function(job) for job in jobs]
+        return [keep(function(job)) for job in jobs]
     batches = sorted(_batches(weights), key=lambda batch: -sum(weights[index] for index in batch))
     context = multiprocessing.get_context("fork")
     taken = context.Value("l", 0)  # the number of batches taken so far, by any process
@@ -69,6 +72,7 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
 
     results: list[Any] = [None] * len(jobs)
     failures: list[BaseException] = []
+    collecting = threading.Lock()  # `collect` sees one result at a time
 
     def receive(connection: Connection) -> None:
         """Runs on a thread of this process while it works: files each result a helper sends."""
@@ -76,8 +80,9 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
             while True:
                 outcome, indices, payload = connection.recv()
                 if outcome == "batch":
-                    for index, result in zip(indices, payload):
-                        results[index] = result
+                    with collecting:
+                        for index, result in zip(indices, payload):
+                            results[index] = keep(result)
                     continue
                 if outcome == "failed":
                     failures.append(payload)
@@ -108,7 +113,9 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job],
             receivers[-1].start()
         for indices in take():
             for index in indices:
-                results[index] = function(jobs[index])
+                result = function(jobs[index])
+                with collecting:
+                    results[index] = keep(result)
     finally:
         stop()  # after a failure here, the helpers take no more batches
         for receiver in receivers:

@@ -91,6 +91,15 @@ def _render_and_write(catalog: Catalog, root: Path, out_dir: Path, with_search: 
     """The stages of `build` after the catalog's."""
     with timed("read the build cache"):
         reuse = _previous_build(root, out_dir, catalog) if use_cache else None
+    try:
+        return _render_and_write_reusing(catalog, root, out_dir, with_search, reuse)
+    finally:
+        if reuse is not None:
+            reuse.cache.abandon()  # a store of fragments half written when the build failed
+
+
+def _render_and_write_reusing(catalog: Catalog, root: Path, out_dir: Path, with_search: bool,
+                              reuse: Reuse | None) -> BuildResult:
     with timed("render README.md's table"):
         documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
     outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
