@@ -259,12 +259,13 @@ def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str
         for subset in _head_subsets(papers_by_id[paper_id].heads):
             ids_by_subset.setdefault(subset, []).append(paper_id)
     position = {paper_id: index for index, paper_id in enumerate(rank_order)}
+    head_sets = {paper_id: frozenset(paper.heads) for paper_id, paper in papers_by_id.items()}
     related: dict[str, tuple[str, ...]] = {}
     for paper_id, paper in papers_by_id.items():
-        heads = set(paper.heads)
+        heads = head_sets[paper_id]
         candidates = {other for subset in _head_subsets(paper.heads)
                       for other in ids_by_subset[subset][:RELATED_PAPERS_MAX + 1] if other != paper_id}
-        ranked = sorted(candidates, key=lambda other: (-len(heads & set(papers_by_id[other].heads)), position[other]))
+        ranked = sorted(candidates, key=lambda other: (-len(heads & head_sets[other]), position[other]))
         related[paper_id] = tuple(ranked[:RELATED_PAPERS_MAX])
     return related
 
@@ -303,8 +304,10 @@ def _stage_group(stage: Stage, taxonomy: Taxonomy, head_ids: dict[str, list[str]
 
 
 def _year_groups(papers: tuple[CatalogPaper, ...]) -> tuple[YearGroup, ...]:
-    years = sorted({entry.year for entry in papers}, reverse=True)
-    return tuple(YearGroup(year, tuple(entry.id for entry in papers if entry.year == year)) for year in years)
+    ids_by_year: dict[int, list[str]] = {}
+    for entry in papers:
+        ids_by_year.setdefault(entry.year, []).append(entry.id)
+    return tuple(YearGroup(year, tuple(ids_by_year[year])) for year in sorted(ids_by_year, reverse=True))
 
 
 def _venue_groups(papers: tuple[CatalogPaper, ...]) -> tuple[VenueGroup, ...]:
