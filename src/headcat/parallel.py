@@ -1,14 +1,17 @@
 """Sharing independent jobs among the machine's cores (load, README and write stages).
 
-This process works too: it forks one helper process fewer than there are cores, and every process takes the next
-batch of jobs from a shared counter until none is left. Forked helpers start with the catalog, the templates and
-the jobs already in memory, so only a job's small result crosses between processes, once, when the helper is done.
-Jobs are grouped into batches of about equal work (each job says how much it is: a page that lists 1,000 papers
-weighs 1,000), and the heaviest batches go first, so no core waits long for another at the end. Small amounts of
-work, machines with one core and systems without fork run in this process alone: the results are the same.
+Each job says how much work it is (a page that lists 1,000 papers weighs 1,000; a paper's page weighs 1). Light
+jobs are grouped into batches that weigh about the same; a heavy job is a batch of its own. This process works
+too: it forks one helper process fewer than there are cores, and takes batches from the front of a shared queue
+(the heavy jobs, heaviest first) while helpers take them from the back (light ones), until the two meet, so no
+core waits long for another at the end. Forked helpers start with the catalog, the templates and the jobs already
+in memory, so only a job's result crosses between processes, as soon as its batch is done. Small amounts of work,
+machines with one core and systems without fork run in this process alone: the results are the same.
 
 Every forked helper holds a private copy of each part of this process's memory it touches (Python's reference
-counts write to every object read), which is why this process works instead of waiting: one copy fewer.
+counts write to every object read). That is why this process works instead of waiting (one copy fewer), and why
+heavy jobs stay here: a page listing every paper reads much of what this process holds, and would leave a helper
+with a copy of it, and of every paper card it rendered.
 """
 
 from __future__ import annotations
@@ -42,24 +45,32 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
     keep = collect or (lambda result: result)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [keep(function(job)) for job in jobs]
-    batches = sorted(_batches(weights), key=lambda batch: -sum(weights[index] for index in batch))
+    heavy = sorted((index for index, weight in enumerate(weights) if weight > BATCH_WEIGHT),
+                   key=lambda index: -weights[index])
+    light = _batches([index for index, weight in enumerate(weights) if weight <= BATCH_WEIGHT], weights)
+    batches = [[index] for index in heavy] + sorted(light, key=lambda batch: -sum(weights[index] for index in batch))
     context = multiprocessing.get_context("fork")
-    taken = context.Value("l", 0)  # the number of batches taken so far, by any process
+    ends = context.Array("l", [0, len(batches)])  # the first batch nobody took, and one past the last
 
-    def take() -> Iterator[list[int]]:
+    def take(from_front: bool) -> Iterator[list[int]]:
+        """This process takes batches from the front (the heavy jobs), helpers from the back (light ones)."""
         while True:
-            with taken.get_lock():
-                number = taken.value
-                taken.value = number + 1
-            if number >= len(batches):
-                return
+            with ends.get_lock():
+                if ends[0] >= ends[1]:
+                    return
+                if from_front:
+                    number = ends[0]
+                    ends[0] += 1
+                else:
+                    ends[1] -= 1
+                    number = ends[1]
             yield batches[number]
 
     def help_out(connection: Connection) -> None:
         """A helper's whole life: batches until none is left, each batch's results sent back as soon as they are
         ready (so the helper holds none of them), then 'done', or the first error."""
         try:
-            for indices in take():
+            for indices in take(from_front=False):
                 connection.send(("batch", indices, [function(jobs[index]) for index in indices]))
             connection.send(("done", None, None))
         except BaseException as error:  # noqa: BLE001  # any failure is the parent's to report
@@ -95,8 +106,8 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
                 stop()
 
     def stop() -> None:
-        with taken.get_lock():
-            taken.value = len(batches)  # no process takes another batch
+        with ends.get_lock():
+            ends[0] = ends[1]  # no process takes another batch
 
     helpers, receivers = [], []
     gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made;
@@ -111,7 +122,7 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
         for helper, receiving in helpers:
             receivers.append(threading.Thread(target=receive, args=(receiving,), daemon=True))
             receivers[-1].start()
-        for indices in take():
+        for indices in take(from_front=True):
             for index in indices:
                 result = function(jobs[index])
                 with collecting:
@@ -139,16 +150,16 @@ def _sendable(error: BaseException) -> BaseException:
         return RuntimeError("in a helper process:\n" + "".join(traceback.format_exception(error)))
 
 
-def _batches(weights: Sequence[int]) -> list[list[int]]:
-    """Consecutive job indices, grouped until a group weighs BATCH_WEIGHT."""
+def _batches(indices: Sequence[int], weights: Sequence[int]) -> list[list[int]]:
+    """These job indices in their order, grouped until a group weighs BATCH_WEIGHT."""
     batches: list[list[int]] = [[]]
     total = 0
-    for index, weight in enumerate(weights):
+    for index in indices:
         if total >= BATCH_WEIGHT:
             batches.append([])
             total = 0
         batches[-1].append(index)
-        total += weight
+        total += weights[index]
     return [batch for batch in batches if batch]
 
 
