@@ -2,10 +2,10 @@
 
 Renderers produce `OutputFile` values (bytes rendered already), `PendingFile` values (how to render the bytes, for
 the write stage to do on every core) or a `ReusedFile` for a file the previous build rendered from the same
-inputs. `write_outputs` writes files into a fresh folder beside the output (each pending file is rendered and
-written by the process that renders it, so no large site passes through one process), and touches the output
-only after the last one was written: a first build (or one without the previous build's manifest) swaps
-the fresh folder in; later builds move in only the files whose bytes changed, one rename each, and remove files
+inputs. `staged_outputs` writes files into a fresh folder beside the output (each pending file is rendered and
+written by the process that renders it, so no large site passes through one process), and the output changes only
+when `update_output` is called, after the last one was written: a first build (or one without the previous
+build's manifest) swaps the fresh folder in; later builds move in only the files whose bytes changed, one rename each, and remove files
 no longer produced. A build that fails before that point, in any stage, leaves the previous output as it was.
 """
 
@@ -15,8 +15,8 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,26 +167,44 @@ class WriteResult:
     """Files written by this build; the others were already there with the same content."""
 
 
-def write_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputManifest, reuse: Reuse | None = None,
-                  errors: ErrorContext = nullcontext) -> WriteResult:
-    """Make `out_dir` hold exactly these outputs, written as they are rendered (a large site never sits in memory
-    whole) into a folder beside it, which replaces the old output only once every output was rendered. Pending
-    files are rendered on every core, each inside `errors()` (which can turn an exception into a located problem
-    while its traceback is at hand); fragments they render go into `reuse`."""
+@contextmanager
+def staged_outputs(out_dir: Path, outputs: Iterable[Output], previous: OutputManifest, reuse: Reuse | None = None,
+                   errors: ErrorContext = nullcontext) -> Iterator[StagedOutputs]:
+    """Write these outputs as they are rendered (a large site never sits in memory whole) into a folder beside
+    `out_dir`; the block may do more work, and `out_dir` changes only when it calls `update_output`. Pending files
+    are rendered on every core, each inside `errors()` (which can turn an exception into a located problem while
+    its traceback is at hand); fragments they render go into `reuse`. The staging folder is removed at the end."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         records, rendered = _stage(staging, outputs, previous, reuse, errors)
-        with timed("update the output folder"):
-            if previous.records and out_dir.is_dir():
-                written = _update_in_place(out_dir, staging, records, rendered, previous)
-            else:
-                _swap_in(staging, out_dir)
-                written = len(rendered)
+        yield StagedOutputs(out_dir, staging, records, rendered, previous)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return WriteResult(OutputManifest(out_dir, records), written=written)
+
+
+@dataclass(frozen=True)
+class StagedOutputs:
+    """Every output written below `staging`, ready to become `out_dir`."""
+
+    out_dir: Path
+    staging: Path
+    records: dict[str, OutputRecord]
+    rendered: list[str]
+    """The paths written below `staging` (the others are the previous build's files, kept)."""
+    previous: OutputManifest
+
+    def update_output(self) -> WriteResult:
+        """Make `out_dir` hold exactly the staged outputs: a first build swaps the staged folder in; later builds
+        move in only the files whose bytes changed and remove the files no longer produced."""
+        with timed("update the output folder"):
+            if self.previous.records and self.out_dir.is_dir():
+                written = _update_in_place(self.out_dir, self.staging, self.records, self.rendered, self.previous)
+            else:
+                _swap_in(self.staging, self.out_dir)
+                written = len(self.rendered)
+        return WriteResult(OutputManifest(self.out_dir, self.records), written=written)
 
 
 def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, reuse: Reuse | None,

@@ -21,7 +21,7 @@ from headcat.config import Config
 from headcat.build_cache import (OutputManifest, environment_key, file_fingerprint, read_fragments,
                                  read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
 from headcat.loading import check_papers, load_config, load_papers, load_taxonomy
-from headcat.output import Output, Reuse, write_outputs
+from headcat.output import Output, Reuse, staged_outputs
 from headcat.paper import Paper
 from headcat.problems import Problem, ProblemsFound
 from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
@@ -100,13 +100,14 @@ def _render_and_write(catalog: Catalog, root: Path, out_dir: Path, with_search: 
 
 def _render_and_write_reusing(catalog: Catalog, root: Path, out_dir: Path, with_search: bool,
                               reuse: Reuse | None) -> BuildResult:
-    with timed("render README.md's table"):
-        documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
     outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
     templates_errors = partial(template_errors_as_problems, root / "templates")
-    with templates_errors():
-        result = write_outputs(out_dir, outputs, reuse.previous if reuse else OutputManifest(out_dir), reuse,
-                               errors=templates_errors)
+    previous = reuse.previous if reuse else OutputManifest(out_dir)
+    with templates_errors(), staged_outputs(out_dir, outputs, previous, reuse, templates_errors) as staged:
+        # README.md's table after the site's files (whose rendering holds the most memory), before any is published
+        with timed("render README.md's table"):
+            documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
+        result = staged.update_output()
     with timed("write the build cache"):
         if reuse is not None:
             write_output_manifest(root, result.manifest)
