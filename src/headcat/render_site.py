@@ -118,7 +118,7 @@ class _PageRenderer:
         """What lists, counts and facets are made of; a page that shows no paper in full depends on this alone."""
         self.card_template = environment.get_template("site/card.html")
         self.card_by_key: dict[tuple[str, str, bool], Markup] = {}
-        """A paper's card is the same on every list at the same depth: rendered once, shown many times."""
+        """A paper's card is the same on every list at the same depth: rendered once, shown on many lists."""
         self.site_feed = Feed(f"{catalog.config.title}: new papers", "feed.xml", "atom.xml")
         self.page_paths: list[str] = []
         """Every page rendered so far, except 404.html: the sitemap's content."""
@@ -266,7 +266,9 @@ class _PageRenderer:
                     canonical_url=canonical, feeds=feeds)
 
     def card(self, view: PaperView, root: str, with_summary: bool = True) -> Markup:
-        """A paper on a list (templates/site/card.html); called from the list templates."""
+        """A paper on a list (templates/site/card.html); called from the list templates. Cards without summary are
+        kept for the next list at the same depth; a card with its summary is shown once (the home page), so it is
+        not kept (20 MB at 10,000 papers)."""
         key = (view.entry.id, root, with_summary)
         card = self.card_by_key.get(key)
         if card is None:
@@ -274,8 +276,9 @@ class _PageRenderer:
                 return self.card_template.render(view=view, root=root, with_summary=with_summary)
 
             slot = ("card", view.entry.id, root, str(with_summary))
-            text = self.reuse.fragment(slot, view.data_key, render) if self.reuse else render()
-            card = self.card_by_key[key] = Markup(text)
+            card = Markup(self.reuse.fragment(slot, view.data_key, render) if self.reuse else render())
+            if not with_summary:
+                self.card_by_key[key] = card
         return card
 
     def _render(self, template: str, page: Page, root: str | None = None, shows: Sequence[str] = (),
