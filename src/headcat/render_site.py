@@ -15,7 +15,6 @@ from functools import partial
 from jinja2 import Environment
 from markupsafe import Markup
 
-from headcat.build_cache import fingerprint
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
 from headcat.output import Output, OutputFile, Reuse, to_render
 from headcat.render_charts import bar_chart, stacked_bar_chart
@@ -316,8 +315,13 @@ def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, P
             entry=entry, heads=heads, stages=tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
             subcategory_slugs=tuple(subcategories), venue=venue_by_name.get(entry.paper.venue or ""),
             search_id=search_ids.get(entry.id, ""),
-            data_key=fingerprint(catalog.data_key_by_id[entry.id], search_ids.get(entry.id, "")))
+            data_key=_with_search_id(catalog.data_key_by_id[entry.id], search_ids.get(entry.id, "")))
     return views
+
+
+def _with_search_id(data_key: str, search_id: str) -> str:
+    """What a paper's card and page show of it: its data, and in a build with search its Pagefind result id."""
+    return f"{data_key} {search_id}" if search_id else data_key
 
 
 def _facets(catalog: Catalog) -> tuple[Facet, ...]:

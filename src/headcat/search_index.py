@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from pagefind.service import get_executable  # finds the binary that pagefind[bin] installs
 
 from headcat.catalog import Catalog, CatalogPaper
 from headcat.output import OutputFile
@@ -74,6 +73,9 @@ def _plain_text(markdown: str) -> str:
 
 def _run_pagefind(records: list[dict[str, Any]], language: str) -> dict[str, bytes]:
     """Create an index in a Pagefind service process, add the records, and take the files back."""
+    from pagefind.service import get_executable  # finds the binary pagefind[bin] installs; imported here, as
+    # only a build with search needs it (its import is a tenth of headcat's start-up)
+
     executable = get_executable()
     if executable is None:
         raise SearchIndexError("the Pagefind binary was not found; install pagefind[bin], or build with --no-search")
