@@ -5,8 +5,9 @@ the write stage to do on every core) or a `ReusedFile` for a file the previous b
 inputs. `staged_outputs` writes files into a fresh folder beside the output (each pending file is rendered and
 written by the process that renders it, so no large site passes through one process), and the output changes only
 when `update_output` is called, after the last one was written: a first build (or one without the previous
-build's manifest) swaps the fresh folder in; later builds move in only the files whose bytes changed, one rename each, and remove files
-no longer produced. A build that fails before that point, in any stage, leaves the previous output as it was.
+build's manifest) swaps the fresh folder in; later builds move in only the files whose bytes changed, one rename
+each, and remove files no longer produced. A build that fails before that point, in any stage, leaves the previous
+output as it was.
 """
 
 from __future__ import annotations

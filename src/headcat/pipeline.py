@@ -8,6 +8,7 @@ Every stage raises ProblemsFound with all it found; nothing is written unless ev
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -83,36 +84,20 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
     rendered nor written."""
     catalog = load_catalog(root, today, use_cache)
-    with collector.long_lived_frozen():  # the catalog lives until the build ends: no collection scans it
-        return _render_and_write(catalog, root, out_dir, with_search, use_cache)
-
-
-def _render_and_write(catalog: Catalog, root: Path, out_dir: Path, with_search: bool, use_cache: bool) -> BuildResult:
-    """The stages of `build` after the catalog's."""
-    with timed("read the build cache"):
-        reuse = _previous_build(root, out_dir, catalog) if use_cache else None
-    try:
-        return _render_and_write_reusing(catalog, root, out_dir, with_search, reuse)
-    finally:
-        if reuse is not None:
-            reuse.cache.abandon()  # a store of fragments half written when the build failed
-
-
-def _render_and_write_reusing(catalog: Catalog, root: Path, out_dir: Path, with_search: bool,
-                              reuse: Reuse | None) -> BuildResult:
-    outputs = render_outputs(catalog, root, with_search, reuse)  # rendered one by one as the write stage takes them
-    templates_errors = partial(template_errors_as_problems, root / "templates")
-    previous = reuse.previous if reuse else OutputManifest(out_dir)
-    with templates_errors(), staged_outputs(out_dir, outputs, previous, reuse, templates_errors) as staged:
-        # README.md's table after the site's files (whose rendering holds the most memory), before any is published
-        with timed("render README.md's table"):
-            documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
-        result = staged.update_output()
-    with timed("write the build cache"):
-        if reuse is not None:
-            write_output_manifest(root, result.manifest)
-            reuse.add_fragments(reuse.take_fresh())
-            write_fragments(root, reuse.inputs_key, reuse.cache, {entry.id for entry in catalog.papers})
+    with collector.long_lived_frozen(), _previous_build(root, out_dir, catalog, use_cache) as reuse:
+        outputs = render_outputs(catalog, root, with_search, reuse)  # rendered as the write stage takes them
+        templates_errors = partial(template_errors_as_problems, root / "templates")
+        previous = reuse.previous if reuse else OutputManifest(out_dir)
+        with templates_errors(), staged_outputs(out_dir, outputs, previous, reuse, templates_errors) as staged:
+            # README.md's table after the site's files (their rendering holds the most memory), before any is published
+            with timed("render README.md's table"):
+                documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
+            result = staged.update_output()
+        with timed("write the build cache"):
+            if reuse is not None:
+                write_output_manifest(root, result.manifest)
+                reuse.add_fragments(reuse.take_fresh())
+                write_fragments(root, reuse.inputs_key, reuse.cache, {entry.id for entry in catalog.papers})
     for update in documents:
         if update.is_stale:
             write_readme(update)
@@ -174,9 +159,20 @@ def _paper_cache_key(root: Path) -> str:
     return environment_key("papers", file_fingerprint(root / "taxonomy.yaml"))
 
 
-def _previous_build(root: Path, out_dir: Path, catalog: Catalog) -> Reuse:
-    inputs_key = render_inputs_key(root, catalog)
-    return Reuse(read_output_manifest(root, out_dir), inputs_key, read_fragments(root, inputs_key))
+@contextmanager
+def _previous_build(root: Path, out_dir: Path, catalog: Catalog, use_cache: bool) -> Iterator[Reuse | None]:
+    """What the previous build left to reuse (nothing without the cache); a store of fragments half written by a
+    build that fails is dropped at the end."""
+    if not use_cache:
+        yield None
+        return
+    with timed("read the build cache"):
+        inputs_key = render_inputs_key(root, catalog)
+        reuse = Reuse(read_output_manifest(root, out_dir), inputs_key, read_fragments(root, inputs_key))
+    try:
+        yield reuse
+    finally:
+        reuse.cache.abandon()
 
 
 def render_inputs_key(root: Path, catalog: Catalog) -> str:
