@@ -105,6 +105,16 @@ def test_a_rebuild_with_nothing_changed_writes_no_file(root: Path) -> None:
     assert second.file_count == first.file_count
 
 
+def test_a_paper_file_saved_again_with_the_same_text_rewrites_nothing(root: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    path = root / PAPER
+    text = path.read_text(encoding="utf-8")
+    os.utime(path, ns=(0, 0))  # the cache no longer vouches for the file: it is read and validated again
+    path.write_text(text, encoding="utf-8")
+
+    assert build(root, root / "site", TODAY, with_search=False).written_count == 0
+
+
 def test_a_rebuild_after_a_summary_edit_rewrites_only_what_shows_it(root: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
     before = tree(root / "site")

@@ -123,6 +123,6 @@ def test_head_named_by_an_alias_passes_check(
 def test_head_named_by_an_alias_loads_as_its_canonical_name(tmp_path: Path) -> None:
     root = make_catalog_root(tmp_path, [FIXTURES / "invalid/unknown-head-type/papers/head-alias.yaml"])
 
-    papers = load_papers(root, load_taxonomy(root), date.today())
+    papers = load_papers(root, load_taxonomy(root), date.today()).by_id
 
     assert papers["head-alias"].heads == ("Previous Token Head",)

@@ -35,7 +35,7 @@ def taxonomy() -> Taxonomy:
 
 @pytest.fixture(scope="module")
 def papers_by_id(taxonomy: Taxonomy) -> dict[str, Paper]:
-    return load_papers(REPOSITORY, taxonomy, date.today())
+    return load_papers(REPOSITORY, taxonomy, date.today()).by_id
 
 
 def paper_files() -> list[Path]:
@@ -57,7 +57,7 @@ def test_repository_catalog_loads_without_problems() -> None:
     try:
         load_config(REPOSITORY)
         taxonomy = load_taxonomy(REPOSITORY)
-        papers = load_papers(REPOSITORY, taxonomy, date.today())
+        papers = load_papers(REPOSITORY, taxonomy, date.today()).by_id
     except ProblemsFound as found:
         pytest.fail("headcat check finds problems:\n" + "\n".join(problem.format_text() for problem in found.problems))
 

@@ -22,7 +22,7 @@ from typing import Any
 from headcat import __version__
 
 CACHE_DIR_NAME = ".headcat-cache"
-_FORMAT = 4
+_FORMAT = 5
 
 
 def fingerprint(*parts: object) -> str:
@@ -51,6 +51,8 @@ class CachedPaperFile:
     size: int
     identity: tuple[Any, ...]
     """The keys that identify the paper (arXiv id, DOI, title), as the load stage compares them."""
+    digest: str
+    """A digest of the file's text, which the catalog keys the paper's outputs by."""
 
 
 StoredModels = dict[str, tuple[CachedPaperFile, Any]]

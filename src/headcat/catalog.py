@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Literal
@@ -143,6 +143,8 @@ class Catalog:
     """Newest year first."""
     venues: tuple[VenueGroup, ...]
     """Most papers first, then by name."""
+    source_digests: Mapping[str, str] = field(default_factory=dict)
+    """A digest of each paper file's text, by paper id, when the load stage gave them."""
 
     def paper(self, paper_id: str) -> CatalogPaper:
         return self._paper_by_id[paper_id]
@@ -156,8 +158,11 @@ class Catalog:
     @cached_property
     def data_key_by_id(self) -> dict[str, str]:
         """A digest of each paper's data and derived stages: what any output shows of it (the rest comes from the
-        taxonomy and settings). Outputs of a later build whose papers have the same keys can be reused."""
-        return {entry.id: fingerprint(entry.id, entry.paper.model_dump_json(), entry.stage_ids)
+        taxonomy and settings). Outputs of a later build whose papers have the same keys can be reused. The data is
+        the file's text when its digest is known (the same text validates to the same paper, under the same
+        taxonomy, which every output's key includes), else the validated paper."""
+        return {entry.id: fingerprint(entry.id, self.source_digests.get(entry.id) or entry.paper.model_dump_json(),
+                                      entry.paper.heads, entry.stage_ids)
                 for entry in self.papers}
 
     @cached_property
@@ -195,7 +200,8 @@ class Catalog:
         return tuple(sorted(entries, key=lambda entry: (-entry.paper.added.toordinal(), entry.id)))
 
 
-def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Paper]) -> Catalog:
+def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Paper],
+                  source_digests: Mapping[str, str] | None = None) -> Catalog:
     """Derive and group; the papers were validated by the load stage, so nothing here can fail on input."""
     ordered = sorted(papers_by_id.items(), key=lambda item: (item[1].date, item[0]), reverse=True)
     ordered_ids = [paper_id for paper_id, _ in ordered]
@@ -224,6 +230,7 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
                      taxonomy.stages),
         years=_year_groups(papers),
         venues=_venue_groups(papers),
+        source_digests=source_digests or {},
     )
 
 

@@ -7,6 +7,7 @@ error into a `Problem` at the line and column a person must edit, and applies th
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -69,8 +70,16 @@ def load_taxonomy(root: Path) -> Taxonomy:
     return taxonomy
 
 
-def load_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache | None = None) -> dict[str, Paper]:
-    """Every ROOT/papers/*.yaml as a Paper, by paper id (the file stem), sorted by id.
+@dataclass(frozen=True)
+class LoadedPapers:
+    by_id: dict[str, Paper]
+    """Every paper by id (the file stem), sorted by id."""
+    source_digests: dict[str, str]
+    """A digest of each paper file's text, by paper id: a paper whose file reads the same is the same paper."""
+
+
+def load_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache | None = None) -> LoadedPapers:
+    """Every ROOT/papers/*.yaml as a Paper.
 
     With a cache, a file unchanged since it last validated is taken from it; the cache is then brought up to date.
     """
@@ -83,7 +92,7 @@ def load_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache |
         with timed("write the paper cache"):
             write_paper_cache(cache, scan.cache_entries,
                               {f"{paper_id}.yaml": paper for paper_id, paper in papers.items()})
-    return papers
+    return LoadedPapers(papers, {paper_id: scan.cache_entries[f"{paper_id}.yaml"].digest for paper_id in papers})
 
 
 def check_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache | None = None) -> int:
@@ -134,8 +143,8 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
             identities[stem] = ()  # holds the paper's place in id order until it is validated
             to_read.append((Path(file.path), status))
     # Parsing is most of the work: on every core; validating (quick) here, where the paper models stay.
-    for (path, status), (data, file_problems) in zip(to_read, run_in_parallel(_parse_file, [path for path, _ in
-                                                                                             to_read])):
+    parsed = run_in_parallel(_parse_paper_file, [path for path, _ in to_read])
+    for (path, status), (data, file_problems, digest) in zip(to_read, parsed):
         paper, file_problems = _validate(path, data, Paper, context) if data is not None else (None, file_problems)
         problems += file_problems
         if paper is None:
@@ -143,7 +152,7 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
             continue
         fresh[path.stem] = paper
         identities[path.stem] = _identity_keys(paper)
-        entries[path.name] = CachedPaperFile(status.st_mtime_ns, status.st_size, identities[path.stem])
+        entries[path.name] = CachedPaperFile(status.st_mtime_ns, status.st_size, identities[path.stem], digest)
     problems += _find_duplicate_papers(folder, identities)
     if problems:
         raise ProblemsFound(problems)
@@ -158,17 +167,24 @@ def _load_model(path: Path, model: type[ModelT], context: object = None) -> tupl
 
 def _parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The mapping at the top of a YAML file, or the problems that keep it from being one."""
+    data, problems, _ = _parse_paper_file(path)
+    return data, problems
+
+
+def _parse_paper_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem], str]:
+    """`_parse_file`, and a digest of the file's text (empty when it could not be read)."""
     display = str(path)
     try:
-        data = parse_yaml(read_yaml_text(path))
+        text = read_yaml_text(path)
+        data = parse_yaml(text)
     except SourceError as error:
-        return None, [Problem(display, error.line, error.column, error.message)]
+        return None, [Problem(display, error.line, error.column, error.message)], ""
     except OSError as error:
-        return None, [Problem(display, 0, 0, f"cannot read the file: {error.strerror or error}")]
+        return None, [Problem(display, 0, 0, f"cannot read the file: {error.strerror or error}")], ""
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else f"the value {data!r}"
-        return None, [Problem(display, 1, 1, f"expected a mapping of keys and values at the top, found {found}")]
-    return data, []
+        return None, [Problem(display, 1, 1, f"expected a mapping of keys and values at the top, found {found}")], ""
+    return data, [], hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _validate(path: Path, data: dict[str, Any], model: type[ModelT],

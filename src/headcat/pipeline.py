@@ -21,9 +21,8 @@ from headcat.catalog import Catalog, build_catalog
 from headcat.config import Config
 from headcat.build_cache import (OutputManifest, environment_key, file_fingerprint, read_fragments,
                                  read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
-from headcat.loading import check_papers, load_config, load_papers, load_taxonomy
+from headcat.loading import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
 from headcat.output import Output, Reuse, staged_outputs
-from headcat.paper import Paper
 from headcat.problems import Problem, ProblemsFound
 from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
 from headcat.readme_file import README_NAME, ReadmeUpdate, has_markers, plan_readme_update, write_readme
@@ -43,7 +42,7 @@ class LoadedInput:
 
     config: Config
     taxonomy: Taxonomy
-    papers_by_id: dict[str, Paper]
+    papers: LoadedPapers
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def load_catalog(root: Path, today: date, use_cache: bool = False) -> Catalog:
     with timed("load papers"), collector.paused():
         loaded = load_input(root, today, use_cache)
     with timed("build the catalog"):
-        return build_catalog(loaded.config, loaded.taxonomy, loaded.papers_by_id)
+        return build_catalog(loaded.config, loaded.taxonomy, loaded.papers.by_id, loaded.papers.source_digests)
 
 
 def check(root: Path, today: date, use_cache: bool = True) -> int:
