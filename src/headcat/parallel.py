@@ -110,8 +110,9 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
             ends[0] = ends[1]  # no process takes another batch
 
     helpers, receivers = [], []
-    gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made;
-    # they stay frozen here too, where they live on (a build unfreezes everything when it ends: collector.py)
+    collecting_here = gc.isenabled()  # a build pauses the collector (collector.py); other callers may not
+    if collecting_here:
+        gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made
     try:
         for _ in range(workers - 1):
             receiving, sending = context.Pipe(duplex=False)
@@ -128,6 +129,8 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
                 with collecting:
                     results[index] = keep(result)
     finally:
+        if collecting_here:
+            gc.unfreeze()
         stop()  # after a failure here, the helpers take no more batches
         for receiver in receivers:
             receiver.join()

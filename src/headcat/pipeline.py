@@ -63,10 +63,11 @@ def load_input(root: Path, today: date, use_cache: bool = False) -> LoadedInput:
 
 def load_catalog(root: Path, today: date, use_cache: bool = False) -> Catalog:
     """The catalog stage's result: validated input, grouped and derived."""
-    with timed("load papers"), collector.paused():
-        loaded = load_input(root, today, use_cache)
-    with timed("build the catalog"):
-        return build_catalog(loaded.config, loaded.taxonomy, loaded.papers.by_id, loaded.papers.source_digests)
+    with collector.paused():  # loading and grouping make millions of objects and no reference cycles: collector.py
+        with timed("load papers"):
+            loaded = load_input(root, today, use_cache)
+        with timed("build the catalog"):
+            return build_catalog(loaded.config, loaded.taxonomy, loaded.papers.by_id, loaded.papers.source_digests)
 
 
 def check(root: Path, today: date, use_cache: bool = True) -> int:
@@ -77,13 +78,14 @@ def check(root: Path, today: date, use_cache: bool = True) -> int:
     return check_papers(root, taxonomy, today, cache)
 
 
+@collector.paused()  # until the build ends: collector.py
 def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True) -> BuildResult:
     """Validate, render the outputs and write them (the output folder changes only once every output rendered);
     README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
     rendered nor written."""
     catalog = load_catalog(root, today, use_cache)
-    with collector.long_lived_frozen(), _previous_build(root, out_dir, catalog, use_cache) as reuse:
+    with _previous_build(root, out_dir, catalog, use_cache) as reuse:
         outputs = render_outputs(catalog, root, with_search, reuse)  # rendered as the write stage takes them
         templates_errors = partial(template_errors_as_problems, root / "templates")
         previous = reuse.previous if reuse else OutputManifest(out_dir)
