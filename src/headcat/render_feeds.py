@@ -12,12 +12,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import partial
+from typing import TYPE_CHECKING
 
-from feedgen.feed import FeedGenerator
 from jinja2 import Environment
 
 from headcat.catalog import Catalog, CatalogPaper
 from headcat.output import Output, Reuse, to_render
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 TAG_PREFIX = "tag:headcat,2024:"
 """The start of every feed and item id (an RFC 4151 tag URI). Fixed forever: subscribers' readers know papers by it."""
@@ -103,6 +106,9 @@ def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None
 def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed,
                     item_html_by_key: dict[tuple[str, str], str]) -> FeedGenerator:
     """Everything but the links, whose self link differs between the RSS and the Atom file."""
+    from feedgen.feed import FeedGenerator  # imported by the first feed rendered: a rebuild that renders no feed
+    # skips its import (and lxml's), a tenth of headcat's start-up
+
     generator = FeedGenerator()
     generator.id(feed.id)
     generator.title(feed.title)
