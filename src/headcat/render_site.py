@@ -39,6 +39,8 @@ class PaperView:
     """Pagefind's result id for this paper ('' in a build without search)."""
     data_key: str
     """A digest of everything the paper's card and page show of it (all else comes from the taxonomy)."""
+    link_data: str
+    """What another paper's page shows of it among related papers: id, title, year and head types."""
 
 
 @dataclass(frozen=True)
@@ -298,8 +300,7 @@ class _PageRenderer:
 
 def _paper_page_data(view: PaperView, related: list[PaperView]) -> object:
     """Everything a paper's page shows: the paper itself and, of each related paper, its id, title, year and heads."""
-    return (view.data_key, [(other.entry.id, other.entry.paper.title, other.entry.year, other.entry.paper.heads)
-                            for other in related])
+    return view.data_key, tuple(other.link_data for other in related)
 
 
 def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, PaperView]:
@@ -315,7 +316,8 @@ def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, P
             entry=entry, heads=heads, stages=tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
             subcategory_slugs=tuple(subcategories), venue=venue_by_name.get(entry.paper.venue or ""),
             search_id=search_ids.get(entry.id, ""),
-            data_key=_with_search_id(catalog.data_key_by_id[entry.id], search_ids.get(entry.id, "")))
+            data_key=_with_search_id(catalog.data_key_by_id[entry.id], search_ids.get(entry.id, "")),
+            link_data=repr((entry.id, entry.paper.title, entry.year, entry.paper.heads)))
     return views
 
 
