@@ -40,17 +40,17 @@ class OutputFile:
     def __post_init__(self) -> None:
         _check_path(self.path)
 
-    def record(self) -> OutputRecord:
-        digest = hashlib.blake2b(self.content, digest_size=16).hexdigest()
-        return OutputRecord(self.key or "content:" + digest, len(self.content), digest)
+
+Content = bytes | Iterable[str]
+"""A file's bytes, or its text in pieces, written as they come (so a page of 20 MB never sits in memory whole)."""
 
 
 @dataclass(frozen=True)
 class PendingFile:
-    """A file the write stage renders, in whichever process has time: `render()` gives its bytes."""
+    """A file the write stage renders, in whichever process has time: `render()` gives its content."""
 
     path: str
-    render: Callable[[], bytes]
+    render: Callable[[], Content]
     key: str | None = None
     weight: int = 1
     """About how much work rendering it is: the number of papers it shows."""
@@ -224,13 +224,13 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
                 records[output.path] = None  # holds the file's place in the order until it is written
                 pending.append(output)
             else:
-                records[output.path] = _write(staging, output)
+                records[output.path] = _write(staging, output.path, output.content, output.key)
                 rendered.append(output.path)
 
     def render_and_write(file: PendingFile) -> tuple[OutputRecord, Fragments]:
-        with errors():
-            content = file.render()
-        return _write(staging, OutputFile(file.path, content, file.key)), reuse.take_fresh() if reuse else {}
+        with errors():  # a file in pieces is rendered as it is written
+            record = _write(staging, file.path, file.render(), file.key)
+        return record, reuse.take_fresh() if reuse else {}
 
     def keep_record(result: tuple[OutputRecord, Fragments]) -> OutputRecord:
         record, fragments = result
@@ -246,11 +246,33 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
     return {path: record for path, record in records.items() if record is not None}, rendered
 
 
-def _write(staging: Path, output: OutputFile) -> OutputRecord:
-    target = staging / output.path
+def _write(staging: Path, path: str, content: Content, key: str | None) -> OutputRecord:
+    """Write one file below `staging`; its record has `key`, or when there is none the digest of its bytes."""
+    target = staging / path
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(output.content)
-    return output.record()
+    digest, size = hashlib.blake2b(digest_size=16), 0
+    with target.open("wb") as stream:
+        for data in _as_bytes(content):
+            stream.write(data)
+            digest.update(data)
+            size += len(data)
+    return OutputRecord(key or "content:" + digest.hexdigest(), size, digest.hexdigest())
+
+
+def _as_bytes(content: Content) -> Iterator[bytes]:
+    """The content as bytes, in blocks of about 64 KiB when it comes in pieces."""
+    if isinstance(content, bytes):
+        yield content
+        return
+    pieces: list[str] = []
+    length = 0
+    for piece in content:
+        pieces.append(piece)
+        length += len(piece)
+        if length >= 1 << 16:
+            yield "".join(pieces).encode("utf-8")
+            pieces, length = [], 0
+    yield "".join(pieces).encode("utf-8")
 
 
 def _update_in_place(out_dir: Path, staging: Path, records: dict[str, OutputRecord], rendered: list[str],
