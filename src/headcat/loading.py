@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
@@ -142,10 +143,9 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
         else:
             identities[stem] = ()  # holds the paper's place in id order until it is validated
             to_read.append((Path(file.path), status))
-    # Parsing is most of the work: on every core; validating (quick) here, where the paper models stay.
-    parsed = run_in_parallel(_parse_paper_file, [path for path, _ in to_read])
-    for (path, status), (data, file_problems, digest) in zip(to_read, parsed):
-        paper, file_problems = _validate(path, data, Paper, context) if data is not None else (None, file_problems)
+    # Parsing and validating, on every core; the models come back from helpers in one piece each.
+    validated = run_in_parallel(partial(_read_paper, context=context), [path for path, _ in to_read])
+    for (path, status), (paper, file_problems, digest) in zip(to_read, validated):
         problems += file_problems
         if paper is None:
             del identities[path.stem]
@@ -169,6 +169,13 @@ def _parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The mapping at the top of a YAML file, or the problems that keep it from being one."""
     data, problems, _ = _parse_paper_file(path)
     return data, problems
+
+
+def _read_paper(path: Path, context: PaperContext) -> tuple[Paper | None, list[Problem], str]:
+    """A paper file's model, or its located problems, and a digest of its text."""
+    data, problems, digest = _parse_paper_file(path)
+    paper, problems = _validate(path, data, Paper, context) if data is not None else (None, problems)
+    return paper, problems, digest
 
 
 def _parse_paper_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem], str]:
