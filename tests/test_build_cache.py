@@ -260,3 +260,17 @@ def test_an_error_in_a_helper_process_is_raised_in_this_one(in_workers: None) ->
 
     with pytest.raises(ValueError, match="failed in a helper"):
         parallel.run_in_parallel(fail_in_helper, list(range(60)))
+
+
+def test_an_error_in_collecting_a_helpers_result_is_raised_in_this_process(in_workers: None) -> None:
+    def slow(job: int) -> int:
+        time.sleep(0.005)
+        return job
+
+    def collect(result: int) -> int:
+        if result == 59:  # in the last batch, which the helper takes first
+            raise OSError("no space left on device")
+        return result
+
+    with pytest.raises(OSError, match="no space left"):
+        parallel.run_in_parallel(slow, list(range(60)), collect=collect)

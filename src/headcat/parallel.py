@@ -101,6 +101,8 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
         except EOFError:
             failures.append(RuntimeError("a helper process ended without sending all its results (killed, or out "
                                          "of memory?)"))
+        except BaseException as error:  # noqa: BLE001  # `collect` failed here: the caller must hear of it
+            failures.append(error)
         finally:
             if failures:
                 stop()
