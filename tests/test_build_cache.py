@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from headcat import parallel
+from headcat import output, parallel
 from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
 from headcat.pipeline import build, render_inputs_key
@@ -274,3 +274,17 @@ def test_an_error_in_collecting_a_helpers_result_is_raised_in_this_process(in_wo
 
     with pytest.raises(OSError, match="no space left"):
         parallel.run_in_parallel(slow, list(range(60)), collect=collect)
+
+
+def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(
+        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output, "FRESH_MAX", 2)  # the home page's cards go to the cache two at a time
+    first = build(root, root / "site", TODAY, with_search=False)
+    slots = set(read_fragments(root, render_inputs_key(root, first.catalog)).fragments)
+    assert {("card", entry.id, "", "True") for entry in first.catalog.papers} <= slots
+
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+    second = build(root, root / "site", TODAY, with_search=False)
+
+    assert 0 < second.written_count < second.file_count
+    assert tree(root / "site") == clean_build(root, tmp_path)[0]

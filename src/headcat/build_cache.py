@@ -15,6 +15,7 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,16 +178,19 @@ class FragmentCache:
     """Whether fragments were added since the cache was read."""
     stream: _FragmentStream | None = None
     """Where new fragments go when the main store is written afresh."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Fragments arrive from the thread that receives a helper's results and from the main thread."""
 
     def add(self, fragments: Fragments) -> None:
         if not fragments:
             return
-        self.changed = True
-        if self.stream is not None:
-            self.stream.append(fragments)
-        else:
-            self.fragments.update(fragments)
-            self.recent.update(fragments)
+        with self.lock:
+            self.changed = True
+            if self.stream is not None:
+                self.stream.append(fragments)
+            else:
+                self.fragments.update(fragments)
+                self.recent.update(fragments)
 
     def abandon(self) -> None:
         """Forget a main store half written (the build failed); the previous one, if any, stays."""

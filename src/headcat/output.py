@@ -70,6 +70,9 @@ class ReusedFile:
         _check_path(self.path)
 
 
+FRESH_MAX = 1000
+
+
 @dataclass
 class Reuse:
     """What a renderer needs to skip work the previous build did: its output manifest, the fragments it rendered
@@ -84,6 +87,9 @@ class Reuse:
     fresh: Fragments = field(default_factory=dict)
     """Fragments this process rendered since `take_fresh` was last called (a worker sends them back; the process
     that writes the cache adds them to `cache`)."""
+    cache_pid: int = field(default_factory=os.getpid)
+    """The process that writes the cache: there, fresh fragments go to the cache every FRESH_MAX, so a page of
+    10,000 new cards does not hold them all until it is written."""
 
     def key(self, path: str, page_data: object) -> str:
         """The key of the file at `path` made from `page_data` (and what every output depends on)."""
@@ -106,6 +112,8 @@ class Reuse:
         if text is None:
             text = render()
             self.fresh[slot] = (data, text)  # kept apart: a worker sends back only what it rendered, and keeps nothing
+            if len(self.fresh) >= FRESH_MAX and os.getpid() == self.cache_pid:
+                self.add_fragments(self.take_fresh())
         return text
 
     def cached_fragment(self, slot: Slot, data: object) -> str | None:
