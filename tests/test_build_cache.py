@@ -21,17 +21,13 @@ from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
 from headcat.pipeline import build, render_inputs_key
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
 TODAY = date(2026, 1, 1)
 PAPER = "papers/amplifying-correct-answers.yaml"
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    root = tmp_path / "catalog"
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(REPOSITORY / "templates", root / "templates")
+def root(catalog_root: Path) -> Path:
+    root = catalog_root  # conftest.py
     (root / "README.md").write_text("# Test\n\n<!-- headcat:start -->\n<!-- headcat:end -->\n", encoding="utf-8")
     return root
 

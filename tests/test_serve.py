@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
@@ -13,17 +12,7 @@ from pathlib import Path
 
 import pytest
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
 PAPER = "papers/amplifying-correct-answers.yaml"
-
-
-@pytest.fixture
-def catalog_root(tmp_path: Path) -> Path:
-    root = tmp_path / "catalog"
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(REPOSITORY / "templates", root / "templates")
-    return root
 
 
 class Server:

@@ -71,6 +71,7 @@ class ReusedFile:
 
 
 FRESH_MAX = 1000
+"""How many fragments the process that writes the cache renders before it passes them on (see Reuse.cache_pid)."""
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Reuse:
         """The previous build's file at `path` when it was rendered from exactly `key`."""
         return ReusedFile(path, key) if self.previous.is_current(path, key) else None
 
-    def output(self, path: str, page_data: object, render: Callable[[], bytes],
+    def output(self, path: str, page_data: object, render: Callable[[], Content],
                weight: int = 1) -> PendingFile | ReusedFile:
         """The previous build's file when it was rendered from the same inputs, else the file to render."""
         key = self.key(path, page_data)
@@ -126,7 +127,7 @@ class Reuse:
         return fresh
 
     def add_fragments(self, fragments: Fragments) -> None:
-        """Fragments another process rendered for this build."""
+        """Fragments rendered for this build (by a helper, or by this process): into the cache for the next."""
         self.cache.add(fragments)
 
 
@@ -153,7 +154,7 @@ def render_fragments(requests: Sequence[FragmentRequest], reuse: Reuse | None) -
     return texts  # type: ignore[return-value]  # every None was replaced
 
 
-def to_render(path: str, render: Callable[[], bytes], reuse: Reuse | None, page_data: object,
+def to_render(path: str, render: Callable[[], Content], reuse: Reuse | None, page_data: object,
               weight: int = 1) -> PendingFile | ReusedFile:
     """The file at `path` for the write stage to render, or, with `reuse`, the previous build's file when it was
     rendered from the same `page_data` (and the same templates and settings)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from jinja2 import Environment, Template
+from jinja2 import Environment
 from markupsafe import Markup
 
 from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
@@ -182,7 +182,7 @@ class _PageRenderer:
                             f"What {self.catalog.config.title} is, the survey's four-stage framework, and how to add "
                             "a paper.")
 
-    def paper(self, view: PaperView, related: list[PaperView]) -> bytes:
+    def paper(self, view: PaperView, related: list[PaperView]) -> Iterator[str]:
         """A paper's page."""
         entry = view.entry
         path = f"papers/{entry.id}/index.html"
@@ -191,8 +191,8 @@ class _PageRenderer:
             if config.repository else None
         bibtex = self.environment.get_template("bibtex/entry.bib").render(entry=entry)
         page = self._page(path, entry.paper.title, "papers", _paper_description(view), listed=False)
-        return self._render_bytes("site/paper.html", page, view=view, related=related, bibtex=bibtex,
-                                  edit_url=edit_url, scholarly_article=_scholarly_article(view))
+        return self._pieces("site/paper.html", page, view=view, related=related, bibtex=bibtex,
+                            edit_url=edit_url, scholarly_article=_scholarly_article(view))
 
     def head(self, group: HeadGroup, views: dict[str, PaperView]) -> Output:
         head = group.head_type
@@ -286,21 +286,15 @@ class _PageRenderer:
                 **values: object) -> Output:
         """A page from a template, for the write stage to render. Its key (when reusing the previous build) is the
         catalog's structure plus `shows`: the data keys of the papers the page lists."""
-        def render() -> Iterator[str]:  # in pieces: the home page of 10,000 papers is 20 MB
-            return self._template(template).generate(**self._frame(page, root), **values)
+        return to_render(page.path, partial(self._pieces, template, page, root, **values), self.reuse,
+                         (self.structure_key, shows), weight=max(1, len(shows)))
 
-        return to_render(page.path, render, self.reuse, (self.structure_key, shows), weight=max(1, len(shows)))
-
-    def _render_bytes(self, template: str, page: Page, root: str | None = None, **values: object) -> bytes:
-        return self._template(template).render(**self._frame(page, root), **values).encode("utf-8")
-
-    def _template(self, name: str) -> Template:
-        return self.environment.get_template(name)
-
-    def _frame(self, page: Page, root: str | None) -> dict[str, object]:
-        """The values every page's template gets."""
-        return {"page": page, "root": page.root if root is None else root, "config": self.catalog.config,
-                "catalog": self.catalog, "card": self.card}
+    def _pieces(self, template: str, page: Page, root: str | None = None, **values: object) -> Iterator[str]:
+        """A page's text in the pieces its template yields (the write stage writes them as they come: the home page
+        of 10,000 papers is 20 MB), with the values every page's template gets."""
+        return self.environment.get_template(template).generate(
+            page=page, root=page.root if root is None else root, config=self.catalog.config, catalog=self.catalog,
+            card=self.card, **values)
 
 
 def _paper_page_data(view: PaperView, related: list[PaperView]) -> object:
