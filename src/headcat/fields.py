@@ -42,6 +42,9 @@ IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
 """A calendar date written YYYY-MM-DD (the loader keeps dates as text so that impossible ones are reported here)."""
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+
+
 def _check_web_url(value: object) -> object:
     if not isinstance(value, str):
         return value  # the str type reports it
@@ -51,7 +54,7 @@ def _check_web_url(value: object) -> object:
         raise PydanticCustomError(
             "web_url", "{value} is not a web address; links must start with https:// or http://", {"value": repr(text)}
         )
-    if not parts.hostname or any(character.isspace() or ord(character) < 32 for character in text):
+    if not parts.hostname or _SPACE_OR_CONTROL.search(text):
         raise PydanticCustomError(
             "web_url", "{value} is not a valid web address (no host, or spaces in it)", {"value": repr(text)}
         )

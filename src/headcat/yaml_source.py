@@ -228,37 +228,49 @@ _PlainResolver.yaml_implicit_resolvers = {
 }
 
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_SCALAR_CONSTRUCTORS = {tag: SafeConstructor.yaml_constructors[tag]
+                        for tag in (f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float"))}
+
+
 class _PlainConstructor(SafeConstructor):
-    """Builds only plain data; refuses aliases, non-text keys and duplicate keys."""
+    """Builds only plain data (text, numbers, booleans, null, lists, mappings) in one walk of the node tree;
+    refuses aliases, other tags, non-text keys and duplicate keys. PyYAML's general constructor, which can build
+    any object, costs about three times as much per value."""
 
-    yaml_constructors: dict = {}
+    def get_single_data(self) -> object:
+        node = self.get_single_node()  # type: ignore[attr-defined]  # from the parser half of the loader
+        return None if node is None else self.construct_plain(node, set())
 
-    def construct_object(self, node: Node, deep: bool = False) -> object:
-        if node in self.constructed_objects or node in self.recursive_objects:
+    def construct_plain(self, node: Node, seen: set[int]) -> object:
+        if id(node) in seen:  # the composer gives an alias the very node of its anchor
             raise _located_error("YAML aliases (*name) are not allowed; write the value out", node.start_mark)
-        return super().construct_object(node, deep=deep)
+        seen.add(id(node))
+        tag = node.tag
+        if tag == _STR and isinstance(node, ScalarNode):
+            return node.value
+        if tag in _SCALAR_CONSTRUCTORS and isinstance(node, ScalarNode):
+            return _SCALAR_CONSTRUCTORS[tag](self, node)
+        if tag == _SEQ and isinstance(node, SequenceNode):
+            return [self.construct_plain(item, seen) for item in node.value]
+        if tag == _MAP and isinstance(node, MappingNode):
+            return self.construct_plain_mapping(node, seen)
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        raise _located_error(f"the YAML tag '{tag}' is not allowed; write plain text, lists and mappings",
+                             node.start_mark)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
-        seen: dict[str, Mark] = {}
-        for key_node, _value in node.value:
-            if not (isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
+    def construct_plain_mapping(self, node: MappingNode, seen: set[int]) -> dict:
+        mapping: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            if not (isinstance(key_node, ScalarNode) and key_node.tag == _STR):
                 raise _located_error("a key must be plain text", key_node.start_mark)
-            if key_node.value in seen:
-                first = seen[key_node.value].line + 1
-                message = f"duplicate key '{key_node.value}' (first written on line {first}); keep only one"
+            key = key_node.value
+            if key in mapping:
+                first = next(other for other, _ in node.value if other.value == key).start_mark.line + 1
+                message = f"duplicate key '{key}' (first written on line {first}); keep only one"
                 raise _located_error(message, key_node.start_mark)
-            seen[key_node.value] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_undefined(self, node: Node) -> object:
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise _located_error(f"the YAML tag '{tag}' is not allowed; write plain text, lists and mappings", node.start_mark)
-
-
-for _name in ("null", "bool", "int", "float", "str", "seq", "map"):
-    _tag = f"tag:yaml.org,2002:{_name}"
-    _PlainConstructor.add_constructor(_tag, SafeConstructor.yaml_constructors[_tag])
-_PlainConstructor.add_constructor(None, _PlainConstructor.construct_undefined)
+            mapping[key] = self.construct_plain(value_node, seen)
+        return mapping
 
 
 class _NoAliasComposer(Composer):
