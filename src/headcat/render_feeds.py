@@ -89,9 +89,15 @@ def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None
     feeds = list_feeds(catalog)
     item_html_by_key: dict[tuple[str, str], str] = {}
     """A paper's item HTML is the same in every feed that gives it the same page address: rendered once."""
+    last_generator: dict[str, FeedGenerator] = {}
+    """The generator of the feed rendered last, by feed key: the feed's other format, its neighbour among the jobs,
+    is usually rendered next by the same process, and needs only other links."""
 
     def render(feed: Feed, path: str, media_type: str) -> bytes:
-        generator = _feed_generator(catalog, environment, feed, item_html_by_key)
+        generator = last_generator.get(feed.key)
+        if generator is None:
+            last_generator.clear()
+            generator = last_generator[feed.key] = _feed_generator(catalog, environment, feed, item_html_by_key)
         generator.link(_links(catalog, feed, path, media_type), replace=True)
         return generator.rss_str(pretty=True) if media_type == RSS_TYPE else generator.atom_str(pretty=True)
 
