@@ -93,6 +93,24 @@ def test_an_incremental_build_after_a_change_equals_a_clean_build(root: Path, tm
     assert (root / "README.md").read_text(encoding="utf-8") == expected_readme
 
 
+def test_files_no_longer_produced_are_removed_with_the_folders_they_leave_empty(root: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    kept_folder = root / "site" / "papers" / "amplifying-correct-answers"
+    assert kept_folder.is_dir()
+    (root / "site" / "papers" / "notes.txt").write_text("written by hand\n", encoding="utf-8")
+    (root / PAPER).unlink()
+    for other in sorted((root / "papers").glob("*.yaml"))[:2]:
+        other.unlink()
+
+    build(root, root / "site", TODAY, with_search=False)
+
+    site = root / "site"
+    assert not kept_folder.exists()
+    assert sorted(path.name for path in (site / "papers").iterdir() if path.is_file()) == ["notes.txt"]
+    assert len(list((site / "papers").iterdir())) == len(list((root / "papers").glob("*.yaml"))) + 1
+    assert not [folder for folder in site.rglob("*") if folder.is_dir() and not any(folder.iterdir())]
+
+
 def test_a_rebuild_with_nothing_changed_writes_no_file(root: Path) -> None:
     first = build(root, root / "site", TODAY, with_search=False)
     second = build(root, root / "site", TODAY, with_search=False)

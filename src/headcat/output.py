@@ -305,15 +305,19 @@ def _claim(records: dict[str, OutputRecord | None], path: str) -> None:
 
 
 def _remove(out_dir: Path, paths: set[str]) -> None:
-    """Delete the previous build's files that no output claims any more (papers removed or renamed), then the
-    folders they leave empty. Files headcat did not write are not touched."""
-    for path in sorted(paths):
+    """Delete the previous build's files that no output claims any more (papers removed or renamed, a search index
+    no longer built), then the folders they leave empty, deepest first, each tried once. Files headcat did not
+    write are not touched."""
+    folders: set[Path] = set()
+    for path in paths:
         target = out_dir / path
         target.unlink(missing_ok=True)
-        for folder in target.parents:
-            if folder == out_dir or any(folder.iterdir()):
-                break
+        folders.update(target.parents[:path.count("/")])  # up to, not including, out_dir
+    for folder in sorted(folders, key=lambda folder: len(folder.parts), reverse=True):
+        try:
             folder.rmdir()
+        except OSError:
+            pass  # not empty: it holds files still produced, or files headcat did not write
 
 
 def _check_path(path: str) -> None:
