@@ -131,6 +131,8 @@ def test_typing_a_distinctive_query_narrows_the_list_to_the_matching_paper(page:
     assert visible_card_ids(page) == ["retrieval-heads-long-context"]
     assert page.url.endswith("index.html?q=Hopper")
     assert any(url.endswith("pagefind/pagefind.js") for url in requests), "the search did not use Pagefind"
+    assert any(url.endswith("pagefind/paper-ids.json") for url in requests)
+    assert not [url for url in requests if url.endswith(".pf_fragment")], "results were placed by reading records"
     expect(page.locator("#year-2022")).to_be_hidden()
     page.locator("#search").fill("")
     expect(page.locator("#result-count")).to_have_text(f"Showing all {PAPER_COUNT} papers")

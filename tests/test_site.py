@@ -7,6 +7,7 @@ the real pipeline. Golden files: tests/golden/site/; after an intended change re
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
+from headcat import search_index
 from headcat.cli import main
 from headcat.pipeline import build
 
@@ -410,13 +412,43 @@ def test_two_builds_with_search_are_byte_identical(tmp_path: Path) -> None:
     assert tree_digest(first) == tree_digest(second)
 
 
-def test_search_index_has_a_result_id_for_every_paper_card(tmp_path: Path) -> None:
+def test_search_index_maps_a_result_id_to_every_paper(tmp_path: Path) -> None:
     site_dir = build_site(tmp_path, with_search=True)
-    html = (site_dir / "index.html").read_text(encoding="utf-8")
-    search_ids = re.findall(r'data-search-id="([a-z]+_[0-9a-f]+)"', html)
-    assert len(search_ids) == len(set(search_ids)) == 5
-    assert all((site_dir / "pagefind" / "fragment" / f"{search_id}.pf_fragment").is_file() for search_id in search_ids)
+    paper_ids = json.loads((site_dir / "pagefind" / "paper-ids.json").read_text(encoding="utf-8"))
+    assert sorted(paper_ids.values()) == sorted(path.stem for path in (FIXTURE / "papers").glob("*.yaml"))
+    for result_id, paper_id in paper_ids.items():  # each result's record is its paper's
+        fragment = gzip.decompress((site_dir / "pagefind" / "fragment" / f"{result_id}.pf_fragment").read_bytes())
+        assert json.loads(fragment.removeprefix(b"pagefind_dcd"))["meta"]["paper_id"] == paper_id
     assert (site_dir / "pagefind" / "pagefind.js").is_file() and not (site_dir / "pagefind" / "pagefind-ui.js").exists()
+
+
+def test_the_search_index_changes_no_page(tmp_path: Path, site: Path) -> None:
+    """Pagefind runs beside the rest of the build because nothing else depends on it."""
+    with_search = tree_digest(build_site(tmp_path, with_search=True))
+    assert {path: digest for path, digest in with_search.items() if not path.startswith("pagefind/")} == \
+        tree_digest(site)
+
+
+def test_a_build_that_fails_while_the_search_index_is_made_stops_pagefind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start_silent_pagefind() -> subprocess.Popen[bytes]:  # a Pagefind that never answers
+        process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(search_index, "_start_pagefind", start_silent_pagefind)
+    root = copy_catalog(tmp_path)
+    (root / "templates").unlink()
+    shutil.copytree(REPOSITORY / "templates", root / "templates")
+    (root / "templates" / "site" / "paper.html").write_text("{{ no_such_value }}\n", encoding="utf-8")
+
+    assert main(["build", str(root), "--out", str(root / "site")]) == 1
+
+    assert not (root / "site").exists()
+    assert len(started) == 1 and started[0].poll() is not None
 
 
 def test_a_failed_build_exits_1_and_leaves_the_previous_site_untouched(

@@ -208,6 +208,13 @@ class StagedOutputs:
     """The paths written below `staging` (the others are the previous build's files, kept)."""
     previous: OutputManifest
 
+    def add(self, files: Iterable[OutputFile]) -> None:
+        """Write more files below `staging`: outputs that were not ready when the others were rendered."""
+        for file in files:
+            _claim(self.records, file.path)  # type: ignore[arg-type]  # a record is never None here
+            self.records[file.path] = _write(self.staging, file.path, file.content, file.key)
+            self.rendered.append(file.path)
+
     def update_output(self) -> WriteResult:
         """Make `out_dir` hold exactly the staged outputs: a first build swaps the staged folder in; later builds
         move in only the files whose bytes changed and remove the files no longer produced."""

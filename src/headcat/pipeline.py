@@ -30,7 +30,7 @@ from headcat.render_exports import render_exports
 from headcat.render_feeds import render_feeds
 from headcat.render_readme import render_readme_table
 from headcat.render_site import render_site
-from headcat.search_index import SearchIndex, build_search_index
+from headcat.search_index import SearchIndexing, start_search_index
 from headcat.taxonomy import Taxonomy
 from headcat.timings import timed
 from headcat.templating import make_environment, template_errors_as_problems
@@ -83,16 +83,19 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     """Validate, render the outputs and write them (the output folder changes only once every output rendered);
     README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
-    rendered nor written."""
+    rendered nor written. The search index is made by Pagefind beside the rest (no page shows any of it)."""
     catalog = load_catalog(root, today, use_cache)
-    with _previous_build(root, out_dir, catalog, use_cache) as reuse:
-        outputs = render_outputs(catalog, root, with_search, reuse)  # rendered as the write stage takes them
+    with _search_index(catalog, with_search) as search, _previous_build(root, out_dir, catalog, use_cache) as reuse:
+        outputs = render_outputs(catalog, root, reuse)  # rendered as the write stage takes them
         templates_errors = partial(template_errors_as_problems, root / "templates")
         previous = reuse.previous if reuse else OutputManifest(out_dir)
         with templates_errors(), staged_outputs(out_dir, outputs, previous, reuse, templates_errors) as staged:
             # README.md's table after the site's files (their rendering holds the most memory), before any is published
             with timed("render README.md's table"):
                 documents = plan_documents(catalog, root, readme_required=False, reuse=reuse)
+            if search is not None:
+                with timed("wait for the search index and write it"):
+                    staged.add(search.files())
             result = staged.update_output()
         with timed("write the build cache"):
             if reuse is not None:
@@ -106,15 +109,11 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
                        written_count=result.written)
 
 
-def render_outputs(catalog: Catalog, root: Path, with_search: bool = True,
-                   reuse: Reuse | None = None) -> Iterator[Output]:
-    """Every output file, one at a time (or, with `reuse`, kept from the previous build where its inputs are the
-    same); without search, the site is complete but has no Pagefind index."""
+def render_outputs(catalog: Catalog, root: Path, reuse: Reuse | None = None) -> Iterator[Output]:
+    """Every output file but the search index, one at a time (or, with `reuse`, kept from the previous build where
+    its inputs are the same)."""
     environment = _template_environment(root)
-    with timed("build the search index"):
-        search_index = build_search_index(catalog) if with_search else SearchIndex()
-    yield from render_site(catalog, environment, search_index.result_id_by_paper, reuse)
-    yield from search_index.files
+    yield from render_site(catalog, environment, reuse)
     yield from render_feeds(catalog, environment, reuse)
     yield from render_exports(catalog, environment, reuse)
 
@@ -158,6 +157,20 @@ def _load_settings(root: Path) -> tuple[Config, Taxonomy]:
 def _paper_cache_key(root: Path) -> str:
     """Validated papers stay valid while the taxonomy (which resolves head names) and headcat stay the same."""
     return environment_key("papers", file_fingerprint(root / "taxonomy.yaml"))
+
+
+@contextmanager
+def _search_index(catalog: Catalog, with_search: bool) -> Iterator[SearchIndexing | None]:
+    """Pagefind indexing the catalog while the block runs (None without search); stopped if the block fails."""
+    if not with_search:
+        yield None
+        return
+    with timed("start the search index"):
+        search = start_search_index(catalog)
+    try:
+        yield search
+    finally:
+        search.close()
 
 
 @contextmanager

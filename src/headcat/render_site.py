@@ -8,7 +8,7 @@ needs (a paper's head types, stages, venue) are computed once per paper, so no p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -35,8 +35,6 @@ class PaperView:
     stages: tuple[StageGroup, ...]
     subcategory_slugs: tuple[str, ...]
     venue: VenueGroup | None
-    search_id: str
-    """Pagefind's result id for this paper ('' in a build without search)."""
     data_key: str
     """A digest of everything the paper's card and page show of it (all else comes from the taxonomy)."""
     link_data: str
@@ -85,11 +83,10 @@ class Facet:
     is_open: bool
 
 
-def render_site(catalog: Catalog, environment: Environment, search_ids: Mapping[str, str],
-                reuse: Reuse | None = None) -> Iterator[Output]:
-    """Every page and asset of the site, one at a time; `search_ids` maps paper ids to Pagefind result ids (empty:
-    no search). With `reuse`, a page whose inputs did not change since the previous build is not rendered again."""
-    views = _paper_views(catalog, search_ids)
+def render_site(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> Iterator[Output]:
+    """Every page and asset of the site, one at a time. With `reuse`, a page whose inputs did not change since the
+    previous build is not rendered again."""
+    views = _paper_views(catalog)
     render = _PageRenderer(catalog, environment, reuse)
     yield render.home(views)
     yield from render.paper_pages(views)
@@ -302,7 +299,7 @@ def _paper_page_data(view: PaperView, related: list[PaperView]) -> object:
     return view.data_key, tuple(other.link_data for other in related)
 
 
-def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, PaperView]:
+def _paper_views(catalog: Catalog) -> dict[str, PaperView]:
     venue_by_name = {group.venue: group for group in catalog.venues}
     subcategory_by_head = {head_slug: subcategory.slug for stage in catalog.stages
                            for subcategory in stage.subcategories for head_slug in subcategory.head_slugs}
@@ -314,15 +311,9 @@ def _paper_views(catalog: Catalog, search_ids: Mapping[str, str]) -> dict[str, P
         views[entry.id] = PaperView(
             entry=entry, heads=heads, stages=tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
             subcategory_slugs=tuple(subcategories), venue=venue_by_name.get(entry.paper.venue or ""),
-            search_id=search_ids.get(entry.id, ""),
-            data_key=_with_search_id(catalog.data_key_by_id[entry.id], search_ids.get(entry.id, "")),
+            data_key=catalog.data_key_by_id[entry.id],
             link_data=repr((entry.id, entry.paper.title, entry.year, entry.paper.heads)))
     return views
-
-
-def _with_search_id(data_key: str, search_id: str) -> str:
-    """What a paper's card and page show of it: its data, and in a build with search its Pagefind result id."""
-    return f"{data_key} {search_id}" if search_id else data_key
 
 
 def _facets(catalog: Catalog) -> tuple[Facet, ...]:

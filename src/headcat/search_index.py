@@ -2,9 +2,15 @@
 
 Pagefind (the `pagefind[bin]` package) indexes custom records rather than whole pages: the paper's title,
 authors, venue, head types, stages, models and summary text, with its paper id as metadata. The home page's
-script searches this index, maps each result back to a paper card by its result id, and applies the facets and
-counts them itself from the cards. Records carry no Pagefind filters: Pagefind 1.5 writes its filter files in a
-different order on every run (a hash map's), which would make two builds differ.
+script searches this index, maps each result to a paper card through pagefind/paper-ids.json (each result id's
+paper id, written here), and applies the facets and counts them itself from the cards. Records carry no Pagefind
+filters: Pagefind 1.5 writes its filter files in a different order on every run (a hash map's), which would make
+two builds differ.
+
+No page shows anything of the index, so Pagefind runs beside the rest of the build: `start_search_index` starts it
+and returns at once, and `SearchIndexing.files` waits for its files when everything else is written. Pagefind
+works on one core for most of a large build (about 10 s at 10,000 papers), so this saves most of the time the
+pages take.
 
 We talk to Pagefind's service mode directly (base64 JSON messages separated by commas on stdin/stdout) because
 the `pagefind` Python wrapper waits 100 ms per message, which would cost minutes on a large catalog; the binary
@@ -19,7 +25,6 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 
@@ -32,27 +37,60 @@ _UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", 
                  "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 """Pagefind's ready-made search interfaces: the site has its own, so they are not published."""
 _FRAGMENT_SIGNATURE = b"pagefind_dcd"
+PAPER_IDS_PATH = f"{SEARCH_FOLDER}/paper-ids.json"
+"""Each search result's paper: Pagefind result id -> paper id (the home page's script reads it to find the card)."""
 
 
 class SearchIndexError(RuntimeError):
     """Pagefind could not be run or answered with an error: a broken installation, not bad content."""
 
 
-@dataclass(frozen=True)
-class SearchIndex:
-    files: tuple[OutputFile, ...] = ()
-    result_id_by_paper: dict[str, str] = field(default_factory=dict)
-    """Pagefind's id of each paper's search result, so the home page can map results to cards without fetching."""
+class SearchIndexing:
+    """Pagefind indexing a catalog: its process, and a thread of this process that feeds it the records and takes
+    its files back (waiting on pipes, so leaving the interpreter to the rest of the build). `files` gives the
+    result; `close` stops Pagefind when the build ends without it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        language = catalog.config.language.split("-")[0].lower()
+        # The records are made here, before the build forks helpers: their summaries' HTML (cached by
+        # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
+        records = [_record(entry, catalog, language) for entry in catalog.papers]
+        self._process = _start_pagefind()
+        self._outcome: list[dict[str, bytes] | BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(records, language), daemon=True)
+        self._thread.start()
+
+    def _run(self, records: list[dict[str, Any]], language: str) -> None:
+        try:
+            self._outcome.append(_exchange(self._process, records, language))
+        except BaseException as error:  # noqa: BLE001  # reported by `files`, in the thread that asks
+            self._outcome.append(error)
+
+    def files(self) -> tuple[OutputFile, ...]:
+        """The index's files, once Pagefind is done: its own (without the ready-made interfaces the site does not
+        use), and pagefind/paper-ids.json. Raises SearchIndexError when Pagefind failed."""
+        self._thread.join()
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        files = [OutputFile(f"{SEARCH_FOLDER}/{path}", content) for path, content in sorted(outcome.items())
+                 if path not in _UNUSED_FILES]
+        ids = json.dumps(_result_ids(outcome), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return (*files, OutputFile(PAPER_IDS_PATH, (ids + "\n").encode("utf-8")))
+
+    def close(self) -> None:
+        """Stop Pagefind if it is still working (the build failed before it needed the index)."""
+        if self._thread.is_alive():
+            self._process.kill()
+            self._thread.join()
+        self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
-def build_search_index(catalog: Catalog) -> SearchIndex:
-    """Index every paper; the files come back in memory and are published under pagefind/."""
-    language = catalog.config.language.split("-")[0].lower()
-    records = [_record(entry, catalog, language) for entry in catalog.papers]
-    pagefind_files = _run_pagefind(records, language)
-    files = tuple(OutputFile(f"{SEARCH_FOLDER}/{path}", content) for path, content in sorted(pagefind_files.items())
-                  if path not in _UNUSED_FILES)
-    return SearchIndex(files=files, result_id_by_paper=_result_ids(pagefind_files))
+def start_search_index(catalog: Catalog) -> SearchIndexing:
+    """Start indexing every paper; the files are published under pagefind/."""
+    return SearchIndexing(catalog)
 
 
 def _record(entry: CatalogPaper, catalog: Catalog, language: str) -> dict[str, Any]:
@@ -71,35 +109,45 @@ def _plain_text(markdown: str) -> str:
     return markdown_filter(markdown).striptags()
 
 
-def _run_pagefind(records: list[dict[str, Any]], language: str) -> dict[str, bytes]:
-    """Create an index in a Pagefind service process, add the records, and take the files back."""
+def _start_pagefind() -> subprocess.Popen[bytes]:
     from pagefind.service import get_executable  # finds the binary pagefind[bin] installs; imported here, as
     # only a build with search needs it (its import is a tenth of headcat's start-up)
 
     executable = get_executable()
     if executable is None:
         raise SearchIndexError("the Pagefind binary was not found; install pagefind[bin], or build with --no-search")
-    with subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as process:
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            responses = _Responses(process.stdout)
-            _send(process.stdin, [(1, {"type": "NewIndex", "config": {"force_language": language}})])
-            index_id = responses.next(1)["index_id"]
-            requests = [(number + 2, {"type": "AddRecord", "index_id": index_id, **record})
-                        for number, record in enumerate(records)]
-            requests.append((len(records) + 2, {"type": "GetFiles", "index_id": index_id}))
-            # Pagefind answers while we write: a separate writer keeps both pipes moving on a large catalog.
-            writer = threading.Thread(target=_send, args=(process.stdin, requests), daemon=True)
-            writer.start()
-            for number, _ in requests[:-1]:
-                responses.next(number)
-            files = responses.next(len(records) + 2)["files"]
-            writer.join()
-        finally:
-            process.stdin.close()
-            process.wait()
+    return subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+
+
+def _exchange(process: subprocess.Popen[bytes], records: list[dict[str, Any]], language: str) -> dict[str, bytes]:
+    """Create an index in Pagefind's service process, add the records, and take the files back."""
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        responses = _Responses(process.stdout)
+        _send(process.stdin, [(1, {"type": "NewIndex", "config": {"force_language": language}})])
+        index_id = responses.next(1)["index_id"]
+        requests = [(number + 2, {"type": "AddRecord", "index_id": index_id, **record})
+                    for number, record in enumerate(records)]
+        requests.append((len(records) + 2, {"type": "GetFiles", "index_id": index_id}))
+        # Pagefind answers while we write: a separate writer keeps both pipes moving on a large catalog.
+        writer = threading.Thread(target=_send_all, args=(process.stdin, requests), daemon=True)
+        writer.start()
+        for number, _ in requests[:-1]:
+            responses.next(number)
+        files = responses.next(len(records) + 2)["files"]
+        writer.join()
+    finally:
+        process.stdin.close()
     return {file["path"]: base64.b64decode(file["content"]) for file in files}
+
+
+def _send_all(stream: IO[bytes], requests: list[tuple[int, dict[str, Any]]]) -> None:
+    """`_send` on a thread of its own: when Pagefind closed its end (it failed, or was stopped), the reader says so."""
+    try:
+        _send(stream, requests)
+    except OSError:
+        pass
 
 
 def _send(stream: IO[bytes], requests: list[tuple[int, dict[str, Any]]]) -> None:
@@ -136,7 +184,8 @@ class _Responses:
 
 
 def _result_ids(pagefind_files: dict[str, bytes]) -> dict[str, str]:
-    """Each paper's result id: the name of the fragment file that holds its record (what pagefind.js reports)."""
+    """Each result id's paper id; a result id is the name of the fragment file that holds the paper's record
+    (what pagefind.js reports for a result)."""
     result_ids = {}
     for path, content in pagefind_files.items():
         if not (path.startswith("fragment/") and path.endswith(".pf_fragment")):
@@ -144,5 +193,5 @@ def _result_ids(pagefind_files: dict[str, bytes]) -> dict[str, str]:
         data = gzip.decompress(content)
         if data.startswith(_FRAGMENT_SIGNATURE):
             fragment = json.loads(data[len(_FRAGMENT_SIGNATURE):])
-            result_ids[fragment["meta"]["paper_id"]] = path.removeprefix("fragment/").removesuffix(".pf_fragment")
+            result_ids[path.removeprefix("fragment/").removesuffix(".pf_fragment")] = fragment["meta"]["paper_id"]
     return result_ids

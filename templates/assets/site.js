@@ -51,14 +51,10 @@
         var raw = element.getAttribute("data-" + DATA_NAMES[facet]) || "";
         values[facet] = raw ? raw.split(" ") : [];
       });
-      return { element: element, id: element.id, values: values, searchId: element.getAttribute("data-search-id"), text: null };
+      return { element: element, id: element.id, values: values, text: null };
     });
-    var cardBySearchId = {};
     var cardById = {};
-    cards.forEach(function (card) {
-      if (card.searchId) cardBySearchId[card.searchId] = card;
-      cardById[card.id] = card;
-    });
+    cards.forEach(function (card) { cardById[card.id] = card; });
     var sections = Array.prototype.map.call(document.querySelectorAll(".year-group"), function (section) {
       return { element: section, count: section.querySelector(".year-count"), cards: section.querySelectorAll(".paper-card") };
     });
@@ -79,15 +75,26 @@
       return selected;
     }
 
-    // Pagefind is there when the build made an index (cards then carry result ids); browsers refuse to load
-    // its module from a page opened from disk, so there the text match is used straight away.
-    var hasIndex = cards.some(function (card) { return card.searchId; }) && window.location.protocol !== "file:";
+    // Pagefind is there when the build made an index, with pagefind/paper-ids.json (each result id's paper id);
+    // browsers refuse to load its module from a page opened from disk, so there the text match is used straight
+    // away, as it is when the index cannot be loaded (a build without search).
+    var canLoadIndex = window.location.protocol !== "file:";
 
+    /* A promise of { pagefind, paperIds }, or of null when there is no index to use. */
     function loadSearch() {
-      if (!hasIndex) return Promise.resolve(null);
+      if (!canLoadIndex) return Promise.resolve(null);
       if (!searchEngine) {
-        searchEngine = import(new URL("../pagefind/pagefind.js", scriptUrl).href)
-          .then(function (pagefind) { return pagefind.init ? Promise.resolve(pagefind.init()).then(function () { return pagefind; }) : pagefind; })
+        searchEngine = fetch(new URL("../pagefind/paper-ids.json", scriptUrl).href)
+          .then(function (response) {
+            if (!response.ok) throw new Error("no search index");
+            return response.json();
+          })
+          .then(function (paperIds) {
+            return import(new URL("../pagefind/pagefind.js", scriptUrl).href).then(function (pagefind) {
+              var ready = pagefind.init ? Promise.resolve(pagefind.init()) : Promise.resolve();
+              return ready.then(function () { return { pagefind: pagefind, paperIds: paperIds }; });
+            });
+          })
           .catch(function () { return null; });
       }
       return searchEngine;
@@ -115,13 +122,14 @@
     /* The cards matching the query: a Set, or null for "no query". */
     function matchQuery(query) {
       if (!query.trim()) return Promise.resolve(null);
-      return loadSearch().then(function (pagefind) {
-        if (!pagefind) return matchText(query);
-        return pagefind.search(query).then(function (search) {
+      return loadSearch().then(function (index) {
+        if (!index) return matchText(query);
+        return index.pagefind.search(query).then(function (search) {
           var matched = new Set();
           var unknown = [];
           search.results.forEach(function (result) {
-            var card = cardBySearchId[result.id];
+            var paperId = Object.prototype.hasOwnProperty.call(index.paperIds, result.id) ? index.paperIds[result.id] : null;
+            var card = paperId !== null ? cardById["paper-" + paperId] : null;
             if (card) matched.add(card); else unknown.push(result);
           });
           // A result we cannot place from its id alone: read its record (a small request each).
