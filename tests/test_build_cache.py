@@ -252,6 +252,25 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
     assert not (root / "site").exists()
 
 
+def test_background_work_is_done_in_a_child_process_by_the_end_of_its_block(tmp_path: Path, in_workers: None) -> None:
+    done = tmp_path / "done"
+
+    def work() -> None:
+        time.sleep(0.2)
+        done.write_text(str(os.getpid()), encoding="utf-8")
+
+    with parallel.background_work():
+        parallel.in_background(work, "write a file")
+        assert not done.exists()
+    assert done.read_text(encoding="utf-8") != str(os.getpid())
+
+
+def test_a_failure_in_background_work_is_a_warning(capfd: pytest.CaptureFixture[str], in_workers: None) -> None:
+    with parallel.background_work():
+        parallel.in_background(lambda: 1 / 0, "divide")
+    assert capfd.readouterr().err == "headcat: warning: could not divide: division by zero\n"
+
+
 def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
     def square(job: int) -> tuple[int, int]:
         time.sleep(0.005)  # long enough for the forked helper to take batches too

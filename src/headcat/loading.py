@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from headcat.build_cache import CachedPaperFile, PaperCache, write_paper_cache
 from headcat.config import Config
 from headcat.paper import PAPER_ID, Paper, PaperContext
-from headcat.parallel import run_in_parallel
+from headcat.parallel import in_background, run_in_parallel
 from headcat.problems import Problem, ProblemsFound, did_you_mean
 from headcat.taxonomy import Taxonomy, find_taxonomy_conflicts
 from headcat.timings import timed
@@ -90,9 +90,9 @@ def load_papers(root: Path, taxonomy: Taxonomy, today: date, cache: PaperCache |
     if cache is not None:
         if any(paper is None for paper in papers.values()):  # the cached models were lost: validate everything
             return load_papers(root, taxonomy, today, cache=None)
-        with timed("write the paper cache"):
-            write_paper_cache(cache, scan.cache_entries,
-                              {f"{paper_id}.yaml": paper for paper_id, paper in papers.items()})
+        models = {f"{paper_id}.yaml": paper for paper_id, paper in papers.items()}
+        with timed("write the paper cache (in a child process)"):
+            in_background(partial(write_paper_cache, cache, scan.cache_entries, models), "write the paper cache")
     return LoadedPapers(papers, {paper_id: scan.cache_entries[f"{paper_id}.yaml"].digest for paper_id in papers})
 
 

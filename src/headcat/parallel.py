@@ -20,9 +20,11 @@ import gc
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -144,6 +146,41 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
     if failures:
         raise failures[0]
     return results
+
+
+_background_scopes: list[list[Any]] = []
+"""The child processes started by `in_background` in each `background_work` block still open, innermost last."""
+
+
+@contextmanager
+def background_work() -> Iterator[None]:
+    """Work started with `in_background` inside this block has ended when the block ends."""
+    _background_scopes.append([])
+    try:
+        yield
+    finally:
+        for process in _background_scopes.pop():
+            process.join()
+
+
+def in_background(function: Callable[[], object], what: str) -> None:
+    """Run `function` in a forked child process while this one goes on (the child sees this process's memory as it
+    is now), to be finished when the enclosing `background_work` block ends. For work whose only result is a file
+    (the paper cache): a failure is a warning on stderr naming `what`, not an error. Outside such a block, on one
+    core or without fork, it runs here and now."""
+    if not _background_scopes or _core_count() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        _run_quietly(function, what)
+        return
+    process = multiprocessing.get_context("fork").Process(target=_run_quietly, args=(function, what), daemon=True)
+    process.start()
+    _background_scopes[-1].append(process)
+
+
+def _run_quietly(function: Callable[[], object], what: str) -> None:
+    try:
+        function()
+    except Exception as error:  # noqa: BLE001  # the build goes on without it: say so, once
+        print(f"headcat: warning: could not {what}: {error}", file=sys.stderr)
 
 
 def _sendable(error: BaseException) -> BaseException:

@@ -23,6 +23,7 @@ from headcat.build_cache import (OutputManifest, environment_key, file_fingerpri
                                  read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
 from headcat.loading import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
 from headcat.output import Output, Reuse, staged_outputs
+from headcat.parallel import background_work
 from headcat.problems import Problem, ProblemsFound
 from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
 from headcat.readme_file import README_NAME, ReadmeUpdate, has_markers, plan_readme_update, write_readme
@@ -79,6 +80,7 @@ def check(root: Path, today: date, use_cache: bool = True) -> int:
 
 
 @collector.paused()  # until the build ends: collector.py
+@background_work()  # the paper cache is written by a child process while the build goes on
 def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True) -> BuildResult:
     """Validate, render the outputs and write them (the output folder changes only once every output rendered);
     README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
