@@ -18,7 +18,6 @@ from pathlib import Path
 
 from headcat import __version__
 from headcat.loading import load_taxonomy
-from headcat.new_paper import ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError, create_paper_file
 from headcat.pipeline import build, check, load_catalog, plan_documents
 from headcat.problems import ProblemsFound, summarize_problems
 from headcat.readme_file import README_NAME, stale_readme_problem, write_readme
@@ -136,6 +135,9 @@ def run_schema(arguments: argparse.Namespace) -> int:
 
 
 def run_new(arguments: argparse.Namespace) -> int:
+    from headcat.new_paper import (ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError,  # only this
+                                   create_paper_file)  # command needs them, and their HTTP client's import is 15 ms
+
     request = NewPaperRequest(arxiv=arguments.arxiv, title=arguments.title, heads=tuple(arguments.head),
                               date=arguments.date, paper_id=arguments.id)
     try:
