@@ -545,9 +545,9 @@ def test_summary_markdown_fast_path_renders_exactly_like_markdown_it() -> None:
     samples += [part for path in sorted((Path(__file__).resolve().parents[1] / "papers").glob("*.yaml"))
                 for part in yaml.safe_load(path.read_text(encoding="utf-8"))["summary"].values()]
     for text in samples:
-        assert summary_markup.render_inline(text) == summary_markup._RENDERER.renderInline(text), repr(text)
+        assert summary_markup.render_inline(text) == summary_markup._renderer().renderInline(text), repr(text)
         if "<" not in text and "[" not in text:  # the check's fast path: nothing to refuse can be in such text
-            kinds = {token.type for block in summary_markup._INSPECTOR.parseInline(text)
+            kinds = {token.type for block in summary_markup._inspector().parseInline(text)
                      for token in block.children or ()}
             assert not kinds & {"html_inline", "image", "link_open"}, repr(text)
 
@@ -576,4 +576,4 @@ def test_summary_markdown_code_and_emphasis_fast_path_renders_exactly_like_markd
     samples = ["".join(piece() for _ in range(generator.randint(1, 3))) for _ in range(10000)]
     assert sum(summary_markup._render_simple_text(text) is not None for text in samples) > 500  # the path is taken
     for text in samples:
-        assert summary_markup.render_inline(text) == summary_markup._RENDERER.renderInline(text), repr(text)
+        assert summary_markup.render_inline(text) == summary_markup._renderer().renderInline(text), repr(text)
