@@ -70,7 +70,7 @@ def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
     title = catalog.config.title
 
     def newest(paper_ids: Iterable[str]) -> tuple[CatalogPaper, ...]:
-        return catalog.newest_added_first(paper_ids)[:FEED_ITEMS_MAX]
+        return catalog.newest_added(paper_ids, FEED_ITEMS_MAX)
 
     feeds = [Feed("", "catalog", title, catalog.config.description, newest(entry.id for entry in catalog.papers))]
     feeds += [Feed(f"heads/{group.slug}/", f"heads/{group.slug}", f"{title}: {group.head_type.name}",
