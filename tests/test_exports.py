@@ -19,10 +19,10 @@ import bibtexparser
 import pytest
 import yaml
 
-from headcat.build_cache import OutputManifest
+from headcat.build_cache import OutputManifest, read_output_manifest
 from headcat.cli import main
-from headcat.output import Reuse
-from headcat.pipeline import load_catalog
+from headcat.output import PendingFile, Reuse, ReusedFile
+from headcat.pipeline import build, load_catalog, render_inputs_key
 from headcat.render_exports import csl_name, render_exports
 from headcat.templating import make_environment
 
@@ -176,7 +176,22 @@ def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_agai
                         ("export bib", "memory-heads-conflicts")}
     assert contents == render(root)  # a render of the edited catalog without reuse
     assert b"Memory Heads, Revisited" in contents["catalog.json"]
-    assert all(output.key is None for output in files)  # the write stage compares their bytes
+
+
+def test_a_rebuild_with_no_paper_changed_keeps_the_exports_as_they_are(root: Path) -> None:
+    shutil.copytree(REPOSITORY / "templates", root / "templates")
+    build(root, root / "site", date.today(), with_search=False)
+    catalog = load_catalog(root, date.today())
+    reuse = Reuse(read_output_manifest(root, root / "site"), render_inputs_key(root, catalog))
+
+    kept = render_exports(catalog, make_environment(root / "templates"), reuse)
+
+    assert [(type(output), output.path) for output in kept] == [
+        (ReusedFile, "catalog.json"), (ReusedFile, "papers.bib"), (ReusedFile, "papers.csl.json")]
+    edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
+    catalog = load_catalog(root, date.today())
+    assert all(isinstance(output, PendingFile)
+               for output in render_exports(catalog, make_environment(root / "templates"), reuse))
 
 
 @pytest.mark.parametrize(("name", "expected"), [

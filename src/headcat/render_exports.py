@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment
 
 from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import PendingFile, Reuse
+from headcat.output import Output, Reuse, to_render
 
 CATALOG_FORMAT = "headcat-catalog"
 CATALOG_FORMAT_VERSION = 1
@@ -26,10 +26,9 @@ _CSL_TYPE_BY_KIND = {"preprint": "article", "conference": "paper-conference", "j
                      "other": "document"}
 
 
-def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> list[PendingFile]:
-    """The three exports, for the write stage to render. With `reuse`, a paper's part of each export is rendered
-    again only when the paper changed. The files carry no key (their bytes' digest stands in): they show every paper,
-    so they are joined on every build, and the write stage rewrites one only when its bytes changed."""
+def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> list[Output]:
+    """The three exports, for the write stage to render. With `reuse`, an export is kept as it is when no paper
+    changed, and otherwise joined again from each paper's part, rendered again only for the papers that changed."""
     papers = sorted(catalog.papers, key=lambda entry: entry.id)
 
     def render_parts(kind: str, render: Callable[[CatalogPaper], str]) -> list[str]:
@@ -54,9 +53,10 @@ def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | No
     def csl_file() -> bytes:
         return _json_file(_json_list_text(render_parts("export csl", lambda entry: _json_text(csl_item(entry)))))
 
-    return [PendingFile("catalog.json", catalog_file, weight=len(papers)),
-            PendingFile("papers.bib", bibtex, weight=len(papers)),
-            PendingFile("papers.csl.json", csl_file, weight=len(papers))]
+    shown = [catalog.data_key_by_id[entry.id] for entry in papers]  # every paper; templates and settings are in
+    # every output's key already
+    return [to_render(path, render, reuse, shown, weight=len(papers))
+            for path, render in (("catalog.json", catalog_file), ("papers.bib", bibtex), ("papers.csl.json", csl_file))]
 
 
 def catalog_json(catalog: Catalog, records: list[str]) -> str:
