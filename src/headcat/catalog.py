@@ -212,21 +212,22 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
         for name in paper.heads:
             head_ids[name].append(paper_id)
     related_ids_by_paper = _related_ids_by_paper(papers_by_id)
-    papers = tuple(
-        CatalogPaper(
-            id=paper_id,
-            paper=paper,
-            head_types=tuple(taxonomy.resolve_head_type(name) for name in paper.heads),  # type: ignore[misc]
-            stage_ids=_stage_ids(paper, taxonomy),
-            related_ids=related_ids_by_paper[paper_id],
-        )
-        for paper_id, paper in ordered
-    )
+    placements: dict[tuple[object, ...], tuple[tuple[HeadType, ...], tuple[str, ...]]] = {}
+    """Head types and stages by (heads, stages override): papers that name the same share them."""
+    papers = []
+    for paper_id, paper in ordered:
+        placement = placements.get((paper.heads, paper.stages))
+        if placement is None:
+            placement = placements[paper.heads, paper.stages] = (
+                tuple(taxonomy.resolve_head_type(name) for name in paper.heads),  # type: ignore[misc]
+                _stage_ids(paper, taxonomy))
+        papers.append(CatalogPaper(id=paper_id, paper=paper, head_types=placement[0], stage_ids=placement[1],
+                                   related_ids=related_ids_by_paper[paper_id]))
     stage_ids_by_paper = {entry.id: entry.stage_ids for entry in papers}
     return Catalog(
         config=config,
         taxonomy=taxonomy,
-        papers=papers,
+        papers=tuple(papers),
         heads=tuple(_head_group(head, head_ids, papers_by_id) for head in taxonomy.heads),
         stages=tuple(_stage_group(stage, taxonomy, head_ids, stage_ids_by_paper, ordered_ids) for stage in
                      taxonomy.stages),
@@ -260,7 +261,9 @@ def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str
 
     Linear rather than comparing every pair: papers are listed under every subset of their head types, in rank
     order, and only the first few of each of a paper's subsets can make its top list (any paper further down a
-    subset's list has RELATED_PAPERS_MAX others above it that share at least as much and are newer).
+    subset's list has RELATED_PAPERS_MAX others above it that share at least as much and are newer). Papers with
+    the same head types share those candidates, so they are ranked once per set of head types (a large catalog has
+    far fewer sets than papers); each paper then takes the first ones that are not itself.
     """
     rank_order = sorted(papers_by_id, key=lambda paper_id: (-papers_by_id[paper_id].date.toordinal(), paper_id))
     ids_by_subset: dict[frozenset[str], list[str]] = {}
@@ -269,13 +272,18 @@ def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str
             ids_by_subset.setdefault(subset, []).append(paper_id)
     position = {paper_id: index for index, paper_id in enumerate(rank_order)}
     head_sets = {paper_id: frozenset(paper.heads) for paper_id, paper in papers_by_id.items()}
+    ranked_by_heads: dict[frozenset[str], list[str]] = {}
     related: dict[str, tuple[str, ...]] = {}
     for paper_id, paper in papers_by_id.items():
         heads = head_sets[paper_id]
-        candidates = {other for subset in _head_subsets(paper.heads)
-                      for other in ids_by_subset[subset][:RELATED_PAPERS_MAX + 1] if other != paper_id}
-        ranked = sorted(candidates, key=lambda other: (-len(heads & head_sets[other]), position[other]))
-        related[paper_id] = tuple(ranked[:RELATED_PAPERS_MAX])
+        ranked = ranked_by_heads.get(heads)
+        if ranked is None:
+            candidates = {other for subset in _head_subsets(paper.heads)
+                          for other in ids_by_subset[subset][:RELATED_PAPERS_MAX + 1]}
+            ranked = sorted(candidates, key=lambda other: (-len(heads & head_sets[other]), position[other]))
+            ranked_by_heads[heads] = ranked
+        related[paper_id] = tuple(itertools.islice((other for other in ranked if other != paper_id),
+                                                   RELATED_PAPERS_MAX))
     return related
 
 
