@@ -34,3 +34,10 @@ def test_templates_escape_their_output_and_keep_markup(tmp_path: Path) -> None:
     page = template.render(text="<a & 'b'>", safe=Markup("<br>"))
     assert page == ("&lt;a &amp; &#39;b&#39;&gt;|<br>|<p>&lt;a &amp; &#39;b&#39;&gt;</p>|"
                     "&lt;A &amp; &#39;B&#39;&gt;")
+
+
+def test_single_line_joins_a_list_into_one_line_escaped_once(tmp_path: Path) -> None:
+    (tmp_path / "names.md").write_text('{{ names | join(", ") | single_line }}', encoding="utf-8")
+    template = make_environment(tmp_path).get_template("names.md")
+    assert template.render(names=["Lee <b>Bold</b>", "Ada\n   Lovelace", "O'Brien & Co"]) == \
+        "Lee &lt;b&gt;Bold&lt;/b&gt;, Ada Lovelace, O&#39;Brien &amp; Co"

@@ -115,8 +115,10 @@ def markdown_filter(text: str) -> Markup:
 
 
 def single_line_filter(text: str) -> str:
-    """Every run of whitespace as one space: a blank line inside the README's HTML table would end the table."""
-    return " ".join(str(text).split())
+    """Every run of whitespace as one space: a blank line inside the README's HTML table would end the table.
+    Markup (text escaped already, such as a joined list) stays Markup: no entity holds a space."""
+    line = " ".join(str(text).split())
+    return Markup(line) if isinstance(text, Markup) else line
 
 
 _BIBTEX_SPECIAL = str.maketrans({
