@@ -198,8 +198,14 @@ class Catalog:
     def newest_added(self, paper_ids: Iterable[str], count: int) -> tuple[CatalogPaper, ...]:
         """The `count` of these papers that entered the catalog last, newest first, then by paper id (the feeds'
         order); picked without sorting them all (a head type of a large catalog has thousands)."""
-        entries = (self.paper(paper_id) for paper_id in paper_ids)
-        return tuple(heapq.nsmallest(count, entries, key=lambda entry: (-entry.paper.added.toordinal(), entry.id)))
+        return tuple(self.paper(paper_id) for paper_id in heapq.nsmallest(count, paper_ids,
+                                                                        key=self._added_rank.__getitem__))
+
+    @cached_property
+    def _added_rank(self) -> dict[str, int]:
+        """Each paper's place in the whole catalog by when it entered it, newest first, then by paper id."""
+        order = sorted(self.papers, key=lambda entry: (-entry.paper.added.toordinal(), entry.id))
+        return {entry.id: rank for rank, entry in enumerate(order)}
 
 
 def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Paper],

@@ -37,8 +37,6 @@ class PaperView:
     venue: VenueGroup | None
     data_key: str
     """A digest of everything the paper's card and page show of it (all else comes from the taxonomy)."""
-    link_data: str
-    """What another paper's page shows of it among related papers: id, title, year and head types."""
 
 
 @dataclass(frozen=True)
@@ -295,24 +293,30 @@ class _PageRenderer:
 
 
 def _paper_page_data(view: PaperView, related: list[PaperView]) -> object:
-    """Everything a paper's page shows: the paper itself and, of each related paper, its id, title, year and heads."""
-    return view.data_key, tuple(other.link_data for other in related)
+    """What a paper's page shows: the paper itself, and its related papers (their id, title, year and head types,
+    which their data keys cover: an edit to a related paper's summary renders the page again, and finds it
+    unchanged)."""
+    return view.data_key, tuple(other.data_key for other in related)
 
 
 def _paper_views(catalog: Catalog) -> dict[str, PaperView]:
     venue_by_name = {group.venue: group for group in catalog.venues}
     subcategory_by_head = {head_slug: subcategory.slug for stage in catalog.stages
                            for subcategory in stage.subcategories for head_slug in subcategory.head_slugs}
+    groups: dict[tuple[object, ...], tuple[tuple[HeadGroup, ...], tuple[StageGroup, ...], tuple[str, ...]]] = {}
+    """A paper's head type, stage and sub-category groups, by its head types and stages: many papers share them."""
     views = {}
     for entry in catalog.papers:
-        heads = tuple(catalog.head(head.name) for head in entry.head_types)
-        subcategories = dict.fromkeys(subcategory_by_head[group.slug] for group in heads
-                                      if group.slug in subcategory_by_head)
-        views[entry.id] = PaperView(
-            entry=entry, heads=heads, stages=tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
-            subcategory_slugs=tuple(subcategories), venue=venue_by_name.get(entry.paper.venue or ""),
-            data_key=catalog.data_key_by_id[entry.id],
-            link_data=repr((entry.id, entry.paper.title, entry.year, entry.paper.heads)))
+        placement = groups.get((entry.paper.heads, entry.stage_ids))
+        if placement is None:
+            heads = tuple(catalog.head(head.name) for head in entry.head_types)
+            subcategories = dict.fromkeys(subcategory_by_head[group.slug] for group in heads
+                                          if group.slug in subcategory_by_head)
+            placement = groups[entry.paper.heads, entry.stage_ids] = (
+                heads, tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids), tuple(subcategories))
+        views[entry.id] = PaperView(entry=entry, heads=placement[0], stages=placement[1],
+                                    subcategory_slugs=placement[2], venue=venue_by_name.get(entry.paper.venue or ""),
+                                    data_key=catalog.data_key_by_id[entry.id])
     return views
 
 
