@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -47,7 +48,12 @@ def root(tmp_path: Path) -> Path:
 
 def render(root: Path) -> dict[str, bytes]:
     files = render_exports(load_catalog(root, date.today()), make_environment(REPOSITORY / "templates"))
-    return {output.path: output.render() for output in files}
+    return {output.path: as_bytes(output.render()) for output in files}
+
+
+def as_bytes(content: bytes | Iterable[str]) -> bytes:
+    """An output's content as the write stage writes it."""
+    return content if isinstance(content, bytes) else "".join(content).encode("utf-8")
 
 
 def parse_bibtex(content: bytes) -> bibtexparser.Library:
@@ -160,13 +166,13 @@ def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_agai
     environment = make_environment(REPOSITORY / "templates")
     reuse = Reuse(OutputManifest(root / "site"), inputs_key="templates and settings")
     for output in render_exports(load_catalog(root, date.today()), environment, reuse):
-        output.render()
+        as_bytes(output.render())
     reuse.add_fragments(reuse.take_fresh())  # as the write stage does with what the workers rendered
     before = dict(reuse.cache.fragments)
     edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
 
     files = render_exports(load_catalog(root, date.today()), environment, reuse)
-    contents = {output.path: output.render() for output in files}
+    contents = {output.path: as_bytes(output.render()) for output in files}
     reuse.add_fragments(reuse.take_fresh())
 
     assert len(before) == 3 * len(PAPER_IDS)

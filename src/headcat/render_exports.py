@@ -9,7 +9,7 @@ changed papers' parts and joins the rest from the build cache.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
@@ -42,16 +42,17 @@ def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | No
 
     def bibtex() -> bytes:
         entry_template = environment.get_template("bibtex/entry.bib")
-        text = environment.get_template("exports/papers.bib").render(
+        return environment.get_template("exports/papers.bib").generate(
             entries=render_parts("export bib", lambda entry: entry_template.render(entry=entry)))
-        return text.encode("utf-8")
 
-    def catalog_file() -> bytes:
-        return _json_file(catalog_json(catalog, render_parts(
-            "export json", lambda entry: _json_text(_paper_record(catalog, entry)))))
+    def catalog_file() -> Iterator[str]:
+        yield from catalog_json(catalog, render_parts(
+            "export json", lambda entry: _json_text(_paper_record(catalog, entry))))
+        yield "\n"
 
-    def csl_file() -> bytes:
-        return _json_file(_json_list_text(render_parts("export csl", lambda entry: _json_text(csl_item(entry)))))
+    def csl_file() -> Iterator[str]:
+        yield from _json_list(render_parts("export csl", lambda entry: _json_text(csl_item(entry))))
+        yield "\n"
 
     shown = [catalog.data_key_by_id[entry.id] for entry in papers]  # every paper; templates and settings are in
     # every output's key already
@@ -59,17 +60,17 @@ def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | No
             for path, render in (("catalog.json", catalog_file), ("papers.bib", bibtex), ("papers.csl.json", csl_file))]
 
 
-def catalog_json(catalog: Catalog, records: list[str]) -> str:
-    """The whole catalog as JSON text around `records` (each paper's, in paper id order); see docs/exports.md for
-    every key."""
+def catalog_json(catalog: Catalog, records: list[str]) -> Iterator[str]:
+    """The whole catalog as JSON text around `records` (each paper's, in paper id order), in pieces; see
+    docs/exports.md for every key."""
     config = catalog.config
-    return _json_object_text({
-        "format": _json_text(CATALOG_FORMAT),
-        "version": _json_text(CATALOG_FORMAT_VERSION),
-        "catalog": _json_text(config.model_dump(mode="json", include={"title", "description", "base_url"},
-                                                exclude_none=True)),
-        "papers": _json_list_text(records),
-        "taxonomy": _json_text(catalog.taxonomy.model_dump(mode="json", exclude_none=True)),
+    return _json_object({
+        "format": [_json_text(CATALOG_FORMAT)],
+        "version": [_json_text(CATALOG_FORMAT_VERSION)],
+        "catalog": [_json_text(config.model_dump(mode="json", include={"title", "description", "base_url"},
+                                                 exclude_none=True))],
+        "papers": _json_list(records),
+        "taxonomy": [_json_text(catalog.taxonomy.model_dump(mode="json", exclude_none=True))],
     })
 
 
@@ -127,16 +128,22 @@ def _json_text(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _json_object_text(text_by_key: dict[str, str]) -> str:
-    """The JSON object of these keys and values (JSON text already), as `_json_text` would write it: keys sorted."""
-    return "{" + ",".join(f"{_json_text(key)}:{text}" for key, text in sorted(text_by_key.items())) + "}"
+def _json_object(pieces_by_key: dict[str, Iterable[str]]) -> Iterator[str]:
+    """The JSON object of these keys and values (each JSON text in pieces), as `_json_text` would write it: keys
+    sorted. In pieces, as the exports of a large catalog are tens of megabytes: the write stage joins them in blocks
+    instead of copying the whole text at every step."""
+    yield "{"
+    for index, key in enumerate(sorted(pieces_by_key)):
+        yield ("," if index else "") + _json_text(key) + ":"
+        yield from pieces_by_key[key]
+    yield "}"
 
 
-def _json_list_text(texts: list[str]) -> str:
-    """The JSON list of these values (JSON text already), as `_json_text` would write it."""
-    return "[" + ",".join(texts) + "]"
-
-
-def _json_file(text: str) -> bytes:
-    """A JSON export's bytes: the text and a last newline."""
-    return (text + "\n").encode("utf-8")
+def _json_list(texts: list[str]) -> Iterator[str]:
+    """The JSON list of these values (JSON text already), as `_json_text` would write it, in pieces."""
+    yield "["
+    for index, text in enumerate(texts):
+        if index:
+            yield ","
+        yield text
+    yield "]"
