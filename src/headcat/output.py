@@ -280,7 +280,7 @@ def _write(staging: Path, path: str, content: Content, key: str | None) -> Outpu
 
 def _as_bytes(content: Content) -> Iterator[bytes]:
     """The content as bytes, in blocks of PIECES_PER_BLOCK pieces when it comes in pieces (a paper's page is one
-    block; the home page of 10,000 papers about a thousand)."""
+    block; a page listing 10,000 papers, each card one piece, a few tens)."""
     if isinstance(content, bytes):
         yield content
         return

@@ -143,10 +143,11 @@ def _exchange(process: subprocess.Popen[bytes], records: list[dict[str, Any]], l
 
 
 def _send_all(stream: IO[bytes], requests: list[tuple[int, dict[str, Any]]]) -> None:
-    """`_send` on a thread of its own: when Pagefind closed its end (it failed, or was stopped), the reader says so."""
+    """`_send` on a thread of its own: when Pagefind closed its end, or the reader closed ours (Pagefind failed, or
+    was stopped), the reader reports it."""
     try:
         _send(stream, requests)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: writing to the pipe the reader closed
         pass
 
 

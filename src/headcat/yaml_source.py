@@ -236,7 +236,7 @@ _SCALAR_CONSTRUCTORS = {tag: SafeConstructor.yaml_constructors[tag]
 class _PlainConstructor(SafeConstructor):
     """Builds only plain data (text, numbers, booleans, null, lists, mappings) in one walk of the node tree;
     refuses aliases, other tags, non-text keys and duplicate keys. PyYAML's general constructor, which can build
-    any object, costs about three times as much per value."""
+    any object, costs more than twice as much per value."""
 
     def get_single_data(self) -> object:
         node = self.get_single_node()  # type: ignore[attr-defined]  # from the parser half of the loader
