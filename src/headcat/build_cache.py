@@ -1,11 +1,13 @@
 """The build cache: what the previous build already knew, in ROOT/.headcat-cache/ (ignored by git, safe to delete).
 
-Two things are kept. For paper files: each file's size and modification time when it last validated, the keys
-that identify its paper (for the one-paper-one-file rule) and the validated model, so an unchanged file is not
-parsed again. For each output folder: the key of every output file's inputs and the file's size, so a page whose
-inputs did not change is neither rendered nor written again. Everything is keyed by what it was derived from
-(headcat's version, the taxonomy, the templates, the config); anything that does not match is ignored, never
-trusted, and deleting the folder only makes the next build a full one.
+Kept here: for paper files, each file's size and modification time when it last validated, the keys that identify
+its paper (for the one-paper-one-file rule), a digest of its text and the validated model, so an unchanged file is
+not parsed again; for each output folder, the key of every output file's inputs and the file's size and digest, so
+a page whose inputs did not change is neither rendered nor written again; and fragments of pages (paper cards,
+README rows, each paper's part of the exports), so a page that must be rendered again reuses the parts of it that
+did not change. Everything is keyed by what it was derived from (headcat's version, the taxonomy, the templates,
+the config); anything that does not match is ignored, never trusted, and deleting the folder only makes the next
+build a full one. Jinja keeps compiled templates in its templates/ subfolder, keyed by each template's text.
 """
 
 from __future__ import annotations

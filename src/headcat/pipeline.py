@@ -19,7 +19,7 @@ from jinja2 import Environment
 from headcat import collector
 from headcat.catalog import Catalog, build_catalog
 from headcat.config import Config
-from headcat.build_cache import (OutputManifest, environment_key, file_fingerprint, read_fragments,
+from headcat.build_cache import (CACHE_DIR_NAME, OutputManifest, environment_key, file_fingerprint, read_fragments,
                                  read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
 from headcat.loading import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
 from headcat.output import Output, Reuse, staged_outputs
@@ -114,7 +114,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
 def render_outputs(catalog: Catalog, root: Path, reuse: Reuse | None = None) -> Iterator[Output]:
     """Every output file but the search index, one at a time (or, with `reuse`, kept from the previous build where
     its inputs are the same)."""
-    environment = _template_environment(root)
+    environment = _template_environment(root, use_cache=reuse is not None)
     yield from render_site(catalog, environment, reuse)
     yield from render_feeds(catalog, environment, reuse)
     yield from render_exports(catalog, environment, reuse)
@@ -130,7 +130,7 @@ def plan_documents(catalog: Catalog, root: Path, readme_required: bool = True,
 
 def _render_documents(catalog: Catalog, root: Path, readme_required: bool,
                       reuse: Reuse | None) -> tuple[ReadmeUpdate, ...]:
-    environment = _template_environment(root)
+    environment = _template_environment(root, use_cache=reuse is not None)
     updates = []
     if readme_required or (root / README_NAME).exists():
         updates.append(plan_readme_update(root / README_NAME, render_readme_table(catalog, environment, reuse)))
@@ -197,8 +197,9 @@ def render_inputs_key(root: Path, catalog: Catalog) -> str:
                            catalog.taxonomy.model_dump_json())
 
 
-def _template_environment(root: Path) -> Environment:
+def _template_environment(root: Path, use_cache: bool = False) -> Environment:
+    """The catalog's templates; with the cache, compiled ones are kept in ROOT/.headcat-cache/templates/."""
     templates_dir = root / "templates"
     if not templates_dir.is_dir():
         raise ProblemsFound([Problem(str(templates_dir), 0, 0, "not found; a catalog needs its templates/ folder")])
-    return make_environment(templates_dir)
+    return make_environment(templates_dir, root / CACHE_DIR_NAME / "templates" if use_cache else None)

@@ -17,8 +17,8 @@ from types import CodeType
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, TemplateNotFound,
-                    TemplateSyntaxError, select_autoescape)
+from jinja2 import (Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, Template, TemplateError,
+                    TemplateNotFound, TemplateSyntaxError, select_autoescape)
 from markupsafe import Markup
 
 from headcat.problems import Problem, ProblemsFound
@@ -82,9 +82,17 @@ def escape_output(value: object) -> str:
             .replace('"', "&#34;"))
 
 
-def make_environment(templates_dir: Path) -> Environment:
+def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> Environment:
+    """The environment for the templates in `templates_dir`; with `compiled_dir`, templates compiled by an earlier
+    build are taken from there (Jinja's bytecode cache, keyed by each template's text and Jinja's and Python's
+    versions), which saves compiling the fifteen or so templates a rebuild uses (about 0.1 s)."""
+    bytecode_cache = None
+    if compiled_dir is not None:
+        compiled_dir.mkdir(parents=True, exist_ok=True)
+        bytecode_cache = FileSystemBytecodeCache(str(compiled_dir))
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
+        bytecode_cache=bytecode_cache,
         autoescape=select_autoescape(enabled_extensions=("html", "xml", "svg", "opml", "md"), default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
