@@ -227,8 +227,9 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:
     first = build(root, root / "site", TODAY, with_search=False)
-    assert tree(root / "site") == clean_build(root, tmp_path)[0]
-    # The workers' fragments came back to be cached: every paper's home-page card, and its part of each export.
+    assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
+    # The workers' fragments came back to be cached: every paper's home-page card, its part of each export, and its
+    # README row.
     slots = set(read_fragments(root, render_inputs_key(root, first.catalog)).fragments)
     for paper_id in (entry.id for entry in first.catalog.papers):
         assert {("card", paper_id, "", "True"), ("export json", paper_id), ("readme row", paper_id)} <= slots
@@ -238,7 +239,7 @@ def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_
     second = build(root, root / "site", TODAY, with_search=False)
 
     assert 0 < second.written_count < second.file_count
-    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+    assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
 
 
 def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
@@ -322,4 +323,4 @@ def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(
     second = build(root, root / "site", TODAY, with_search=False)
 
     assert 0 < second.written_count < second.file_count
-    assert tree(root / "site") == clean_build(root, tmp_path)[0]
+    assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
