@@ -161,25 +161,20 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
 
 def _load_model(path: Path, model: type[ModelT], context: object = None) -> tuple[ModelT | None, list[Problem]]:
     """Parse and validate one file; problems come back located, never raised one at a time."""
-    data, problems = _parse_file(path)
+    data, problems, _ = _parse_file(path)
     return _validate(path, data, model, context) if data is not None else (None, problems)
-
-
-def _parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The mapping at the top of a YAML file, or the problems that keep it from being one."""
-    data, problems, _ = _parse_paper_file(path)
-    return data, problems
 
 
 def _read_paper(path: Path, context: PaperContext) -> tuple[Paper | None, list[Problem], str]:
     """A paper file's model, or its located problems, and a digest of its text."""
-    data, problems, digest = _parse_paper_file(path)
+    data, problems, digest = _parse_file(path)
     paper, problems = _validate(path, data, Paper, context) if data is not None else (None, problems)
     return paper, problems, digest
 
 
-def _parse_paper_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem], str]:
-    """`_parse_file`, and a digest of the file's text (empty when it could not be read)."""
+def _parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem], str]:
+    """The mapping at the top of a YAML file, or the problems that keep it from being one; and a digest of the
+    file's text (empty when it could not be read)."""
     display = str(path)
     try:
         text = read_yaml_text(path)

@@ -29,14 +29,11 @@ from headcat.timings import timed
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the output: a relative POSIX path (e.g. 'papers/x/index.html') and its bytes.
-
-    `key` digests what the file was rendered from, when the renderer knows it (then the next build can skip
-    rendering it); otherwise the content's own digest stands in."""
+    """One file of the output, its bytes at hand (an asset, the search index): a relative POSIX path (e.g.
+    'pagefind/pagefind.js') and its bytes, whose digest stands for its key."""
 
     path: str
     content: bytes
-    key: str | None = None
 
     def __post_init__(self) -> None:
         _check_path(self.path)
@@ -99,15 +96,11 @@ class Reuse:
         """The key of the file at `path` made from `page_data` (and what every output depends on)."""
         return fingerprint(self.inputs_key, path, page_data)
 
-    def kept(self, path: str, key: str) -> ReusedFile | None:
-        """The previous build's file at `path` when it was rendered from exactly `key`."""
-        return ReusedFile(path, key) if self.previous.is_current(path, key) else None
-
     def output(self, path: str, page_data: object, render: Callable[[], Content],
                weight: int = 1) -> PendingFile | ReusedFile:
         """The previous build's file when it was rendered from the same inputs, else the file to render."""
         key = self.key(path, page_data)
-        return self.kept(path, key) or PendingFile(path, render, key, weight)
+        return ReusedFile(path, key) if self.previous.is_current(path, key) else PendingFile(path, render, key, weight)
 
     def fragment(self, slot: Slot, data: object, render: Callable[[], str]) -> str:
         """A piece of a page (a paper's card) in `slot`, made from `data` (a small value, such as a data key): the
@@ -212,7 +205,7 @@ class StagedOutputs:
         """Write more files below `staging`: outputs that were not ready when the others were rendered."""
         for file in files:
             _claim(self.records, file.path)  # type: ignore[arg-type]  # a record is never None here
-            self.records[file.path] = _write(self.staging, file.path, file.content, file.key)
+            self.records[file.path] = _write(self.staging, file.path, file.content, None)
             self.rendered.append(file.path)
 
     def update_output(self) -> WriteResult:
@@ -243,7 +236,7 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
                 records[output.path] = None  # holds the file's place in the order until it is written
                 pending.append(output)
             else:
-                records[output.path] = _write(staging, output.path, output.content, output.key)
+                records[output.path] = _write(staging, output.path, output.content, None)
                 rendered.append(output.path)
 
     def render_and_write(file: PendingFile) -> tuple[OutputRecord, Fragments]:

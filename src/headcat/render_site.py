@@ -113,8 +113,9 @@ class _PageRenderer:
         self.structure_key = catalog.structure_key
         """What lists, counts and facets are made of; a page that shows no paper in full depends on this alone."""
         self.card_template = environment.get_template("site/card.html")
-        self.card_by_key: dict[tuple[str, str, bool], Markup] = {}
-        """A paper's card is the same on every list at the same depth: rendered once, shown on many lists."""
+        self.card_by_key: dict[tuple[str, str], Markup] = {}
+        """A paper's card without summary by (paper id, root): the same on every list at the same depth, rendered
+        once, shown on many lists."""
         self.site_feed = Feed(f"{catalog.config.title}: new papers", "feed.xml", "atom.xml")
         self.page_paths: list[str] = []
         """Every page rendered so far, except 404.html: the sitemap's content."""
@@ -265,8 +266,8 @@ class _PageRenderer:
         """A paper on a list (templates/site/card.html); called from the list templates. Cards without summary are
         kept for the next list at the same depth; a card with its summary is shown once (the home page), so it is
         not kept (20 MB at 10,000 papers)."""
-        key = (view.entry.id, root, with_summary)
-        card = self.card_by_key.get(key)
+        key = (view.entry.id, root)
+        card = None if with_summary else self.card_by_key.get(key)
         if card is None:
             def render() -> str:
                 return self.card_template.render(view=view, root=root, with_summary=with_summary)
