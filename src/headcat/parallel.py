@@ -31,6 +31,10 @@ from typing import Any, TypeVar
 Job = TypeVar("Job")
 Result = TypeVar("Result")
 
+PIPE_BYTES = 1 << 20
+"""How much a helper can send before it waits for this process to read. Results are read by a thread of this
+process, which runs only when the thread doing jobs lets it (every 5 ms, Python's switch interval): a helper whose
+results outgrow the pipe (64 KiB by default on Linux) would wait that long every 64 KiB."""
 MIN_WEIGHT_PER_WORKER = 500
 """Below this a helper process costs more (forking, sending results back) than it saves."""
 BATCH_WEIGHT = 100
@@ -120,6 +124,7 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
     try:
         for _ in range(workers - 1):
             receiving, sending = context.Pipe(duplex=False)
+            _widen(sending)
             helper = context.Process(target=help_out, args=(sending,), daemon=True)
             helper.start()
             sending.close()
@@ -181,6 +186,16 @@ def _run_quietly(function: Callable[[], object], what: str) -> None:
         function()
     except Exception as error:  # noqa: BLE001  # the build goes on without it: say so, once
         print(f"headcat: warning: could not {what}: {error}", file=sys.stderr)
+
+
+def _widen(connection: Connection) -> None:
+    """Make the pipe under `connection` hold PIPE_BYTES, where the system allows it (Linux); else leave it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or a limit below PIPE_BYTES: the default size works, a little slower
 
 
 def _sendable(error: BaseException) -> BaseException:
