@@ -1,5 +1,5 @@
 """`python -m headcat` is the `headcat` command."""
 
-from headcat.cli import main
+from headcat.cli import run
 
-raise SystemExit(main())
+run()

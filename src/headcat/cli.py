@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from headcat import __version__
 from headcat.loading import load_taxonomy
@@ -31,6 +32,19 @@ _NO_CACHE_HELP = "ignore ROOT/.headcat-cache and read, render and write everythi
 
 class UsageError(Exception):
     """A command line that cannot run (exit status 2)."""
+
+
+def run() -> NoReturn:
+    """The `headcat` and `python -m headcat` commands: `main()`, then exit at once. Python's usual shutdown frees
+    every object one by one, 0.1 s after a build of 10,000 papers; nothing needs it, as every command has closed
+    its files and waited for its processes by the time `main` returns."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a reader that went away (`headcat schema | head`), or a closed stream: nothing left to say
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
