@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup, escape
 
-from headcat.templating import escape_output, make_environment
+from headcat.templating import escape_output, escape_text, make_environment
 
 
 class Shown:
@@ -24,6 +24,12 @@ class Safe:
                                    3.5, None, Shown(), Safe()])
 def test_escape_output_gives_what_markupsafe_gives(value: object) -> None:
     assert escape_output(value) == str(escape(value))
+
+
+@pytest.mark.parametrize("text", ["plain", "a & b < c > d 'e' \"f\"", "&amp; already", "", "<<&&>>", "é & ü"])
+def test_the_python_escape_gives_what_markupsafe_gives(text: str) -> None:
+    """The fallback for a markupsafe without its inner function."""
+    assert escape_text(text) == str(escape(text))
 
 
 def test_templates_escape_their_output_and_keep_markup(tmp_path: Path) -> None:
