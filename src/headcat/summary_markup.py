@@ -49,7 +49,8 @@ def _inspector() -> MarkdownIt:
 
 # Characters that can start inline Markdown syntax; text without any of them renders as escaped text (the fast path
 # below; a test checks it against markdown-it on generated text).
-_SYNTAX_CHARACTERS = frozenset("\\`*_[]<>!&\n\r")
+# (A regex finds one of them in a few hundred characters twice as fast as a set's isdisjoint.)
+_SYNTAX_CHARACTER = re.compile(r"[\\`*_\[\]<>!&\n\r]")
 # Most summaries are prose with a few `code` spans and *emphasized words*: text made only of those and of plain runs
 # has a second fast path. Each piece is accepted only where markdown-it cannot read it any other way: an underscore
 # inside a word (never emphasis), a code span between single backticks, one asterisk each side of words that it
@@ -60,13 +61,11 @@ _SIMPLE_TEXT = re.compile(
     r"|(?<!`)`[^`\n\r\x00]+`(?!`)"  # code span
     r"|(?<![^ (])\*[A-Za-z0-9](?:[^\\`*_\[\]<>!&\n\r\x00]*[A-Za-z0-9])?\*(?![^ .,;:)])"  # emphasis
     r")*+")
-# Raw HTML, images and links all need one of these; text without them cannot hold anything to refuse.
-_REFUSABLE_CHARACTERS = frozenset("<[")
 
 
 def find_markup_problem(text: str) -> str | None:
     """Why this summary part cannot be accepted, or None."""
-    if _REFUSABLE_CHARACTERS.isdisjoint(text):
+    if "<" not in text and "[" not in text:  # raw HTML, images and links all need one of them
         return None
     for block in _inspector().parseInline(text):
         for token in block.children or ():
@@ -81,7 +80,7 @@ def find_markup_problem(text: str) -> str | None:
 
 def render_inline(text: str) -> str:
     """HTML for a summary part: escaped text, emphasis, code and safe links only."""
-    if _SYNTAX_CHARACTERS.isdisjoint(text):
+    if _SYNTAX_CHARACTER.search(text) is None:
         return text.replace('"', "&quot;")  # what markdown-it makes of plain text: '&', '<', '>' cannot occur here
     html = _render_simple_text(text)
     return _renderer().renderInline(text) if html is None else html
