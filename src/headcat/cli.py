@@ -23,7 +23,6 @@ from headcat.pipeline import build, check, load_catalog, plan_documents
 from headcat.problems import ProblemsFound, summarize_problems
 from headcat.readme_file import README_NAME, stale_readme_problem, write_readme
 from headcat.schema import paper_json_schema
-from headcat.serve import snapshot_sources, start_server, watch_sources
 from headcat.timings import recorded, start_recording
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -116,6 +115,8 @@ def run_readme(arguments: argparse.Namespace) -> int:
 
 
 def run_serve(arguments: argparse.Namespace) -> int:
+    from headcat.serve import snapshot_sources, start_server, watch_sources  # only serve needs http.server (11 ms)
+
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
 
