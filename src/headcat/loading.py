@@ -145,13 +145,13 @@ def _scan_papers(folder: Path, context: PaperContext, cache: PaperCache | None) 
             to_read.append((Path(file.path), status))
     # Parsing and validating, on every core; the models come back from helpers in one piece each.
     validated = run_in_parallel(partial(_read_paper, context=context), [path for path, _ in to_read])
-    for (path, status), (paper, file_problems, digest) in zip(to_read, validated):
+    for (path, status), (paper, file_problems, digest, identity) in zip(to_read, validated):
         problems += file_problems
         if paper is None:
             del identities[path.stem]
             continue
         fresh[path.stem] = paper
-        identities[path.stem] = _identity_keys(paper)
+        identities[path.stem] = identity
         entries[path.name] = CachedPaperFile(status.st_mtime_ns, status.st_size, identities[path.stem], digest)
     problems += _find_duplicate_papers(folder, identities)
     if problems:
@@ -165,11 +165,12 @@ def _load_model(path: Path, model: type[ModelT], context: object = None) -> tupl
     return _validate(path, data, model, context) if data is not None else (None, problems)
 
 
-def _read_paper(path: Path, context: PaperContext) -> tuple[Paper | None, list[Problem], str]:
-    """A paper file's model, or its located problems, and a digest of its text."""
+def _read_paper(path: Path, context: PaperContext) -> tuple[Paper | None, list[Problem], str, tuple[Identity, ...]]:
+    """A paper file's model, or its located problems; a digest of its text; how the paper is recognised in another
+    file (worked out here, on every core)."""
     data, problems, digest = _parse_file(path)
     paper, problems = _validate(path, data, Paper, context) if data is not None else (None, problems)
-    return paper, problems, digest
+    return paper, problems, digest, _identity_keys(paper) if paper is not None else ()
 
 
 def _parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem], str]:
