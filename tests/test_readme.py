@@ -24,6 +24,7 @@ from headcat.cli import main
 from headcat.field_reference import FIELD_REFERENCE
 from headcat.paper import Links, Paper, Summary
 from headcat.pipeline import load_catalog
+from headcat.readme_file import splice_table
 from headcat.render_readme import render_readme_table
 from headcat.templating import make_environment
 
@@ -127,6 +128,12 @@ def test_readme_keeps_every_byte_outside_the_markers(root: Path, capsys: pytest.
     assert crlf.startswith(f"\ufeff{PROSE_BEFORE}{START}\r\n<!-- generated")
     assert crlf.endswith(f"</table>\r\n\r\n{END}\r\n{PROSE_AFTER}")
     assert generated_part(crlf.replace("\r\n", "\n")) == generated_part(text)
+
+
+def test_marker_lines_may_be_indented_and_the_last_line_needs_no_newline() -> None:
+    text = f"# Title\n  {START}  \nold\nInline {END} is prose.\n\t{END}"
+    updated, start_line = splice_table(text, "new", "README.md")
+    assert (updated, start_line) == (f"# Title\n  {START}  \nnew\n\t{END}", 2)
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [

@@ -108,17 +108,19 @@ _Marker = tuple[int, int, int]
 
 
 def _marker_lines(text: str, markers: Markers) -> tuple[list[_Marker], list[_Marker]]:
-    starts: list[_Marker] = []
-    ends: list[_Marker] = []
-    offset = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        following = offset + len(line) + 1
-        if line.strip() == markers.start:
-            starts.append((number, offset, following))
-        elif line.strip() == markers.end:
-            ends.append((number, offset, following))
-        offset = following
-    return starts, ends
+    """The lines that hold a marker and nothing else but spaces. Found by searching for the markers, not by
+    splitting the text into lines: README.md holds a table of every paper (15 MB at 10,000 papers)."""
+    found: dict[str, list[_Marker]] = {markers.start: [], markers.end: []}
+    for marker, lines in found.items():
+        position = text.find(marker)
+        while position != -1:
+            line_start = text.rfind("\n", 0, position) + 1
+            line_end = text.find("\n", position)
+            following = len(text) + 1 if line_end == -1 else line_end + 1
+            if text[line_start:following - 1].strip() == marker:
+                lines.append((text.count("\n", 0, line_start) + 1, line_start, following))
+            position = text.find(marker, position + len(marker))
+    return found[markers.start], found[markers.end]
 
 
 def _marker_problems(text: str, starts: list[_Marker], ends: list[_Marker], path: str,
