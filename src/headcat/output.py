@@ -262,7 +262,8 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
 def _write(staging: Path, path: str, content: Content, key: str | None) -> OutputRecord:
     """Write one file below `staging`; its record has `key`, or when there is none the digest of its bytes. The
     digest only tells whether a file's bytes changed since the previous build, so it is xxHash's XXH3 (128 bits):
-    every byte of the site passes through it (230 MB at 10,000 papers), ten times quicker than hashlib's hashes."""
+    every byte of the site passes through it (211 MB at 10,000 papers), ten to twenty times quicker than hashlib's
+    hashes."""
     target = staging / path
     target.parent.mkdir(parents=True, exist_ok=True)
     digest, size = xxhash.xxh3_128(), 0

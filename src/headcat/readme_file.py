@@ -108,7 +108,7 @@ _Marker = tuple[int, int, int]
 
 
 def _marker_lines(text: str, markers: Markers) -> tuple[list[_Marker], list[_Marker]]:
-    """The lines that hold a marker and nothing else but spaces. Found by searching for the markers, not by
+    """The lines that hold a marker and nothing else but whitespace. Found by searching for the markers, not by
     splitting the text into lines: README.md holds a table of every paper (15 MB at 10,000 papers)."""
     found: dict[str, list[_Marker]] = {markers.start: [], markers.end: []}
     for marker, lines in found.items():
