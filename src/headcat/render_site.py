@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -28,15 +29,23 @@ AUTHORS_ON_CARD = 6
 
 @dataclass(frozen=True)
 class PaperView:
-    """A paper with the groups its labels link to, looked up once for every page that shows it."""
+    """A paper with the groups its labels link to, looked up once for every page that shows it, and the lists of
+    them that pages print, joined once per set of head types and stages rather than on every page."""
 
     entry: CatalogPaper
     heads: tuple[HeadGroup, ...]
     stages: tuple[StageGroup, ...]
-    subcategory_slugs: tuple[str, ...]
     venue: VenueGroup | None
     data_key: str
     """A digest of everything the paper's card and page show of it (all else comes from the taxonomy)."""
+    head_names: str
+    """Its head types' names, comma-separated: 'Induction Head, Name Mover Head'."""
+    head_slugs: str
+    """Its head types' slugs, space-separated (a card's data-head, which the home page's filters read)."""
+    stage_ids: str
+    """Its stages' ids, space-separated (a card's data-stage): 'ICI LR'."""
+    subcategory_slugs: str
+    """Its sub-categories' slugs, space-separated (a card's data-sub)."""
 
 
 @dataclass(frozen=True)
@@ -304,20 +313,22 @@ def _paper_views(catalog: Catalog) -> dict[str, PaperView]:
     venue_by_name = {group.venue: group for group in catalog.venues}
     subcategory_by_head = {head_slug: subcategory.slug for stage in catalog.stages
                            for subcategory in stage.subcategories for head_slug in subcategory.head_slugs}
-    groups: dict[tuple[object, ...], tuple[tuple[HeadGroup, ...], tuple[StageGroup, ...], tuple[str, ...]]] = {}
-    """A paper's head type, stage and sub-category groups, by its head types and stages: many papers share them."""
+    placements: dict[tuple[object, ...], dict[str, Any]] = {}
+    """A paper's head type and stage groups and their lists, by its head types and stages: many papers share them."""
     views = {}
     for entry in catalog.papers:
-        placement = groups.get((entry.paper.heads, entry.stage_ids))
+        placement = placements.get((entry.paper.heads, entry.stage_ids))
         if placement is None:
             heads = tuple(catalog.head(head.name) for head in entry.head_types)
             subcategories = dict.fromkeys(subcategory_by_head[group.slug] for group in heads
                                           if group.slug in subcategory_by_head)
-            placement = groups[entry.paper.heads, entry.stage_ids] = (
-                heads, tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids), tuple(subcategories))
-        views[entry.id] = PaperView(entry=entry, heads=placement[0], stages=placement[1],
-                                    subcategory_slugs=placement[2], venue=venue_by_name.get(entry.paper.venue or ""),
-                                    data_key=catalog.data_key_by_id[entry.id])
+            placement = placements[entry.paper.heads, entry.stage_ids] = {
+                "heads": heads, "stages": tuple(catalog.stage(stage_id) for stage_id in entry.stage_ids),
+                "head_names": ", ".join(group.head_type.name for group in heads),
+                "head_slugs": " ".join(group.slug for group in heads), "stage_ids": " ".join(entry.stage_ids),
+                "subcategory_slugs": " ".join(subcategories)}
+        views[entry.id] = PaperView(entry=entry, venue=venue_by_name.get(entry.paper.venue or ""),
+                                    data_key=catalog.data_key_by_id[entry.id], **placement)
     return views
 
 
