@@ -245,13 +245,15 @@ def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_
 def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
         root: Path, capsys: pytest.CaptureFixture[str], in_workers: None) -> None:
     # Papers' pages are the light jobs that helper processes render (heavy list pages stay in the main process).
-    edit(root / "templates" / "site" / "paper.html", "<h1>{{ paper.title }}</h1>", "<h1>{{ paper.titel }}</h1>")
+    template = root / "templates" / "site" / "paper.html"
+    line = template.read_text(encoding="utf-8").splitlines().index("<h1>{{ paper.title }}</h1>") + 1
+    edit(template, "<h1>{{ paper.title }}</h1>", "<h1>{{ paper.titel }}</h1>")
 
     assert main(["build", str(root), "--no-search"]) == 1
 
     errors = capsys.readouterr().err.replace(f"{root}/", "")
-    assert errors.startswith("templates/site/paper.html:35:1: error: template: 'headcat.paper.Paper object' has no "
-                             "attribute 'titel'")
+    assert errors.startswith(f"templates/site/paper.html:{line}:1: error: template: 'headcat.paper.Paper object' "
+                             "has no attribute 'titel'")
     assert not (root / "site").exists()
 
 

@@ -122,6 +122,11 @@ class _PageRenderer:
         self.structure_key = catalog.structure_key
         """What lists, counts and facets are made of; a page that shows no paper in full depends on this alone."""
         self.card_template = environment.get_template("site/card.html")
+        self.macros = environment.get_template("site/macros.html").module
+        self.labels_by_key: dict[tuple[str, str, str], Markup] = {}
+        """The `labels` macro's output by stages, head types and root: shared by every paper placed alike."""
+        self.links_by_key: dict[tuple[str, str], Markup] = {}
+        """The `typed_links` macro's output by paper id and list class: the same on a paper's card on every list."""
         self.card_by_key: dict[tuple[str, str], Markup] = {}
         """A paper's card without summary by (paper id, root): the same on every list at the same depth, rendered
         once, shown on many lists."""
@@ -279,13 +284,33 @@ class _PageRenderer:
         card = None if with_summary else self.card_by_key.get(key)
         if card is None:
             def render() -> str:
-                return self.card_template.render(view=view, root=root, with_summary=with_summary)
+                return self.card_template.render(view=view, root=root, with_summary=with_summary,
+                                                 labels=self.labels, typed_links=self.typed_links)
 
             slot = ("card", view.entry.id, root, str(with_summary))
             card = Markup(self.reuse.fragment(slot, view.data_key, render) if self.reuse else render())
             if not with_summary:
                 self.card_by_key[key] = card
         return card
+
+    def labels(self, view: PaperView, root: str) -> Markup:
+        """A paper's stage and head type labels (the `labels` macro of templates/site/macros.html), passed to the
+        templates under that name: rendered once per set of stages and head types and page depth, not once per
+        card and page."""
+        key = (view.stage_ids, view.head_slugs, root)
+        html = self.labels_by_key.get(key)
+        if html is None:
+            html = self.labels_by_key[key] = Markup(self.macros.labels(view, root))
+        return html
+
+    def typed_links(self, entry: CatalogPaper, css_class: str = "paper-links") -> Markup:
+        """A paper's links (the `typed_links` macro of templates/site/macros.html), passed to the templates under
+        that name: rendered once per paper and list class, not once per card."""
+        key = (entry.id, css_class)
+        html = self.links_by_key.get(key)
+        if html is None:
+            html = self.links_by_key[key] = Markup(self.macros.typed_links(entry, css_class))
+        return html
 
     def _render(self, template: str, page: Page, root: str | None = None, shows: Sequence[str] = (),
                 **values: object) -> Output:
@@ -299,7 +324,7 @@ class _PageRenderer:
         of 10,000 papers is 20 MB), with the values every page's template gets."""
         return self.environment.get_template(template).generate(
             page=page, root=page.root if root is None else root, config=self.catalog.config, catalog=self.catalog,
-            card=self.card, **values)
+            card=self.card, labels=self.labels, typed_links=self.typed_links, **values)
 
 
 def _paper_page_data(view: PaperView, related: list[PaperView]) -> object:
