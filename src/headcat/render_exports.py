@@ -40,7 +40,7 @@ def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | No
         return [reuse.fragment((kind, entry.id), catalog.data_key_by_id[entry.id], partial(render, entry))
                 for entry in papers]
 
-    def bibtex() -> bytes:
+    def bibtex() -> Iterator[str]:
         entry_template = environment.get_template("bibtex/entry.bib")
         return environment.get_template("exports/papers.bib").generate(
             entries=render_parts("export bib", lambda entry: entry_template.render(entry=entry)))

@@ -123,10 +123,8 @@ class _PageRenderer:
         """What lists, counts and facets are made of; a page that shows no paper in full depends on this alone."""
         self.card_template = environment.get_template("site/card.html")
         self.macros = environment.get_template("site/macros.html").module
-        self.labels_by_key: dict[tuple[str, str, str], Markup] = {}
-        """The `labels` macro's output by stages, head types and root: shared by every paper placed alike."""
-        self.links_by_key: dict[tuple[str, str], Markup] = {}
-        """The `typed_links` macro's output by paper id and list class: the same on a paper's card on every list."""
+        self.macro_output: dict[tuple[str, ...], Markup] = {}
+        """What a macro of site/macros.html rendered, by its name and what its output depends on (see `_macro`)."""
         self.card_by_key: dict[tuple[str, str], Markup] = {}
         """A paper's card without summary by (paper id, root): the same on every list at the same depth, rendered
         once, shown on many lists."""
@@ -294,22 +292,22 @@ class _PageRenderer:
         return card
 
     def labels(self, view: PaperView, root: str) -> Markup:
-        """A paper's stage and head type labels (the `labels` macro of templates/site/macros.html), passed to the
-        templates under that name: rendered once per set of stages and head types and page depth, not once per
-        card and page."""
-        key = (view.stage_ids, view.head_slugs, root)
-        html = self.labels_by_key.get(key)
-        if html is None:
-            html = self.labels_by_key[key] = Markup(self.macros.labels(view, root))
-        return html
+        """A paper's stage and head type labels (the `labels` macro), passed to the templates under that name: the
+        same for every paper placed alike at the same depth."""
+        return self._macro("labels", (view.stage_ids, view.head_slugs, root), view, root)
 
     def typed_links(self, entry: CatalogPaper, css_class: str = "paper-links") -> Markup:
-        """A paper's links (the `typed_links` macro of templates/site/macros.html), passed to the templates under
-        that name: rendered once per paper and list class, not once per card."""
-        key = (entry.id, css_class)
-        html = self.links_by_key.get(key)
+        """A paper's links (the `typed_links` macro), passed to the templates under that name: the same on each of
+        the paper's cards."""
+        return self._macro("typed_links", (entry.id, css_class), entry, css_class)
+
+    def _macro(self, name: str, key: tuple[str, ...], *arguments: object) -> Markup:
+        """The output of the macro `name` of templates/site/macros.html for `arguments`, rendered the first time
+        `key` (all the output depends on) is asked for and kept, not rendered again for every card and page."""
+        slot = (name, *key)
+        html = self.macro_output.get(slot)
         if html is None:
-            html = self.links_by_key[key] = Markup(self.macros.typed_links(entry, css_class))
+            html = self.macro_output[slot] = Markup(getattr(self.macros, name)(*arguments))
         return html
 
     def _render(self, template: str, page: Page, root: str | None = None, shows: Sequence[str] = (),
