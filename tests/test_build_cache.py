@@ -287,6 +287,31 @@ def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> 
     assert len({pid for _, pid in results}) == 2  # this process and one helper shared the work
 
 
+def priority(job: int) -> tuple[int, int]:
+    """A job that tells which process ran it, and at what niceness."""
+    time.sleep(0.005)  # long enough for the forked helper to take batches too
+    return os.getpid(), os.nice(0)
+
+
+def test_helpers_give_way_only_inside_a_giving_way_block(in_workers: None) -> None:
+    here = os.nice(0)
+    usual = parallel.run_in_parallel(priority, list(range(60)))
+    with parallel.giving_way():
+        giving_way = parallel.run_in_parallel(priority, list(range(60)))
+
+    helpers = [{niceness for pid, niceness in results if pid != os.getpid()} for results in (usual, giving_way)]
+    assert helpers == [{here}, {min(19, here + parallel.LOWER_PRIORITY)}]
+    assert {niceness for pid, niceness in giving_way if pid == os.getpid()} == {here}  # this process never gives way
+    assert os.nice(0) == here
+
+
+def test_background_work_gives_way(tmp_path: Path, in_workers: None) -> None:
+    seen = tmp_path / "niceness"
+    with parallel.background_work():
+        parallel.in_background(lambda: seen.write_text(str(os.nice(0)), encoding="utf-8"), "write a file")
+    assert int(seen.read_text(encoding="utf-8")) == min(19, os.nice(0) + parallel.LOWER_PRIORITY)
+
+
 def test_an_error_in_a_helper_process_is_raised_in_this_one(in_workers: None) -> None:
     parent = os.getpid()
 

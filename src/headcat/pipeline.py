@@ -23,7 +23,7 @@ from headcat.build_cache import (CACHE_DIR_NAME, OutputManifest, environment_key
                                  read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
 from headcat.loading import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
 from headcat.output import Output, Reuse, staged_outputs
-from headcat.parallel import background_work
+from headcat.parallel import background_work, giving_way
 from headcat.problems import Problem, ProblemsFound
 from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
 from headcat.readme_file import README_NAME, ReadmeUpdate, has_markers, plan_readme_update, write_readme
@@ -170,7 +170,8 @@ def _search_index(catalog: Catalog, with_search: bool) -> Iterator[SearchIndexin
     with timed("start the search index"):
         search = start_search_index(catalog)
     try:
-        yield search
+        with giving_way():  # Pagefind is what the build waits for at the end: it keeps a core, helpers take the rest
+            yield search
     finally:
         search.close()
 
