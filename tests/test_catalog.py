@@ -74,6 +74,15 @@ def test_venues_are_grouped_most_papers_first(taxonomy: Taxonomy) -> None:
         ("arXiv 2024", "arxiv-2024", ("c", "b")), ("ICLR 2024", "iclr-2024", ("a",))]
 
 
+def test_papers_with_code_are_listed_newest_first(taxonomy: Taxonomy) -> None:
+    papers = {name: make_paper(taxonomy, name, date(2024, 1, index + 1), ["Memory Head"], links=links)
+              for index, (name, links) in enumerate([
+                  ("a", {"paper": "https://example.org/a", "code": "https://example.org/a-code"}),
+                  ("b", {"paper": "https://example.org/b"}),
+                  ("c", {"paper": "https://example.org/c", "code": "https://example.org/c-code"})])}
+    assert build_catalog(Config(), taxonomy, papers).with_code == ("c", "a")
+
+
 def test_slugs_are_lowercase_words_joined_by_hyphens() -> None:
     assert slugify("S-Inhibition Head") == "s-inhibition-head"
     assert slugify("CoT Head") == "cot-head"

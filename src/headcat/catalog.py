@@ -144,6 +144,8 @@ class Catalog:
     """Newest year first."""
     venues: tuple[VenueGroup, ...]
     """Most papers first, then by name."""
+    with_code: tuple[str, ...] = ()
+    """The ids of the papers that link to their code, in the catalog's order."""
     source_digests: Mapping[str, str] = field(default_factory=dict)
     """A digest of each paper file's text, by paper id, when the load stage gave them."""
 
@@ -169,8 +171,8 @@ class Catalog:
     @cached_property
     def structure_key(self) -> str:
         """A digest of how papers group (head types, stages, years, venues, code): what lists and counts are made of."""
-        return fingerprint([(entry.id, entry.paper.heads, entry.stage_ids, entry.year, entry.paper.venue,
-                             entry.has_code) for entry in self.papers])
+        return fingerprint([(entry.id, entry.paper.heads, entry.stage_ids, entry.year, entry.paper.venue)
+                            for entry in self.papers], self.with_code)
 
     @cached_property
     def _paper_by_id(self) -> dict[str, CatalogPaper]:
@@ -239,6 +241,7 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
                      taxonomy.stages),
         years=_year_groups(papers),
         venues=_venue_groups(papers),
+        with_code=tuple(entry.id for entry in papers if entry.has_code),
         source_digests=source_digests or {},
     )
 

@@ -169,9 +169,9 @@ _giving_way = 0
 @contextmanager
 def giving_way() -> Iterator[None]:
     """Helpers forked inside this block run at a lower priority: for the time another program the build waits for
-    (Pagefind) works beside them. That program then keeps a core to itself, and helpers use what it leaves. Pagefind, not
-    the pages, is what a build with search waits for at the end: on two cores, such a build of 10,000 papers took
-    12.0 s instead of 13.6 s (medians of six builds each, alternating)."""
+    (Pagefind) works beside them. That program then keeps a core to itself, and helpers use what it leaves.
+    Pagefind, not the pages, is what a build with search waits for at the end: on two cores, such a build of 10,000
+    papers took 12.0 s instead of 13.6 s (medians of six builds each, alternating)."""
     global _giving_way
     _giving_way += 1
     try:

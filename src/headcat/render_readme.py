@@ -33,7 +33,8 @@ def list_readme_sections(catalog: Catalog) -> tuple[ReadmeSection, ...]:
     """Newest year first; papers in the catalog's order (newest date first) within each."""
     sections = [ReadmeSection(str(group.year), str(group.year), tuple(catalog.paper(i) for i in group.paper_ids))
                 for group in catalog.years if group.year >= FOLD_BEFORE_YEAR]
-    older = tuple(entry for entry in catalog.papers if entry.year < FOLD_BEFORE_YEAR)
+    older = tuple(catalog.paper(paper_id) for group in catalog.years if group.year < FOLD_BEFORE_YEAR
+                  for paper_id in group.paper_ids)
     if older:
         heading = f"{FOLD_BEFORE_YEAR - 1} and earlier"
         sections.append(ReadmeSection(heading, slugify(heading), older))

@@ -183,7 +183,7 @@ class _PageRenderer:
     def code_page(self, views: dict[str, PaperView]) -> Output:
         """The static page behind the home page's "has code" filter."""
         return self.papers("code/index.html", "Papers with code", "papers",
-                           [view for view in views.values() if view.entry.has_code])
+                           [views[paper_id] for paper_id in self.catalog.with_code])
 
     def about_page(self) -> Output:
         return self.listing("site/about.html", "about/index.html", "About and contributing", "about",
@@ -371,14 +371,14 @@ def _facets(catalog: Catalog) -> tuple[Facet, ...]:
                               f"years/{group.year}/index.html") for group in catalog.years)
     venues = tuple(FacetOption(group.slug, group.venue, len(group.paper_ids), f"venues/{group.slug}/index.html")
                    for group in catalog.venues)
-    with_code = sum(1 for entry in catalog.papers if entry.has_code)
     return (
         Facet("stage", "Stage", stages, is_open=True),
         Facet("sub", "Sub-category", subcategories, is_open=False),
         Facet("head", "Head type", heads, is_open=False),
         Facet("year", "Year", years, is_open=True),
         Facet("venue", "Venue", venues, is_open=False),
-        Facet("code", "Code", (FacetOption("yes", "Has code", with_code, "code/index.html"),), is_open=True),
+        Facet("code", "Code", (FacetOption("yes", "Has code", len(catalog.with_code), "code/index.html"),),
+              is_open=True),
     )
 
 
