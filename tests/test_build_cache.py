@@ -196,20 +196,23 @@ def test_check_finds_a_problem_in_a_file_changed_after_the_cache_was_written(
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("{{ paper.title }}", "{{ paper.titel }}",
-     "templates/site/card.html:8:1: error: template: 'headcat.paper.Paper object' has no attribute 'titel'"),
-    ("{% endif %}", "{% endiff %}", "templates/site/card.html:7:1: error: template syntax: Encountered unknown tag "
-     "'endiff'."),
+     "templates/site/card.html:{line}:1: error: template: 'headcat.paper.Paper object' has no attribute 'titel'"),
+    ("{% endif %}", "{% endiff %}", "templates/site/card.html:{line}:1: error: template syntax: Encountered unknown "
+     "tag 'endiff'."),
 ], ids=["undefined value", "syntax error"])
 def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
         root: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str) -> None:
     build(root, root / "site", TODAY, with_search=False)
     before = tree(root / "site")
-    edit(root / "templates" / "site" / "card.html", old, new)
+    template = root / "templates" / "site" / "card.html"
+    line = next(number for number, text in enumerate(template.read_text(encoding="utf-8").splitlines(), start=1)
+                if old in text)  # the first line holding the mistake
+    edit(template, old, new)
 
     assert main(["build", str(root), "--no-search"]) == 1
 
     errors = capsys.readouterr().err.replace(f"{root}/", "")
-    assert errors.startswith(expected)
+    assert errors.startswith(expected.format(line=line))
     assert "Traceback" not in errors and "internal error" not in errors
     assert tree(root / "site") == before
     # The template change made every cached fragment stale; the store begun afresh was dropped with the build.
