@@ -144,7 +144,7 @@ class Catalog:
     """Newest year first."""
     venues: tuple[VenueGroup, ...]
     """Most papers first, then by name."""
-    with_code: tuple[str, ...] = ()
+    with_code: tuple[str, ...]
     """The ids of the papers that link to their code, in the catalog's order."""
     source_digests: Mapping[str, str] = field(default_factory=dict)
     """A digest of each paper file's text, by paper id, when the load stage gave them."""
