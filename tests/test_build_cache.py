@@ -6,6 +6,7 @@ the cache, and compares the output tree (and README.md) with a build of the same
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from headcat import output, parallel
+from headcat import collector, output, parallel
 from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
 from headcat.pipeline import build, render_inputs_key
@@ -288,6 +289,17 @@ def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> 
     results = parallel.run_in_parallel(square, jobs, weights=[1 + job % 7 for job in jobs])
     assert [result for result, _ in results] == [job * job for job in jobs]
     assert len({pid for _, pid in results}) == 2  # this process and one helper shared the work
+
+
+def test_what_a_paused_build_made_is_old_when_the_collector_resumes() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        made = [[index] for index in range(10_000)]  # containers the collector tracks
+    assert gc.isenabled()
+    # In the oldest generation, not scanned as young objects by the first collection after the build.
+    assert any(item is made for item in gc.get_objects(generation=2))
+    assert not any(item is made for item in gc.get_objects(generation=0))
 
 
 def priority(job: int) -> tuple[int, int]:
