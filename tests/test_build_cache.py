@@ -52,6 +52,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def line_holding(path: Path, text: str) -> int:
+    """The number of the first line of `path` that holds `text` (where an edit puts a mistake)."""
+    return next(number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                if text in line)
+
+
 def rename_paper(root: Path) -> None:
     (root / PAPER).rename(root / "papers" / "amplifying-the-answer.yaml")
 
@@ -206,8 +212,7 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
     build(root, root / "site", TODAY, with_search=False)
     before = tree(root / "site")
     template = root / "templates" / "site" / "card.html"
-    line = next(number for number, text in enumerate(template.read_text(encoding="utf-8").splitlines(), start=1)
-                if old in text)  # the first line holding the mistake
+    line = line_holding(template, old)
     edit(template, old, new)
 
     assert main(["build", str(root), "--no-search"]) == 1
@@ -250,7 +255,7 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
         root: Path, capsys: pytest.CaptureFixture[str], in_workers: None) -> None:
     # Papers' pages are the light jobs that helper processes render (heavy list pages stay in the main process).
     template = root / "templates" / "site" / "paper.html"
-    line = template.read_text(encoding="utf-8").splitlines().index("<h1>{{ paper.title }}</h1>") + 1
+    line = line_holding(template, "<h1>{{ paper.title }}</h1>")
     edit(template, "<h1>{{ paper.title }}</h1>", "<h1>{{ paper.titel }}</h1>")
 
     assert main(["build", str(root), "--no-search"]) == 1
