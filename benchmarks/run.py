@@ -44,8 +44,10 @@ MEMORY = {"cold_mib": "headcat peak memory, no search", "search_mib": "headcat p
           "hugo_mib": "Hugo peak memory"}
 TARGETS = {  # the issue's targets: (label, numerator, denominator or None, at most, unit)
     "cold_vs_hugo": ("cold, no search / Hugo", "cold", "hugo", 0.8, "x"),
+    "cold_vs_hugo_beside": ("cold, no search / Hugo, round by round", "cold", "hugo beside", 0.8, "x"),
     "one_change_vs_hugo": ("one change / Hugo", "one_change", "hugo", 0.25, "x"),
     "search_vs_hugo": ("with search / Hugo", "search", "hugo", 2.0, "x"),
+    "search_vs_hugo_beside": ("with search / Hugo, round by round", "search", "hugo beside", 2.0, "x"),
     "peak_mib": ("peak memory, no search", "cold_mib", None, 300.0, " MiB"),
     "check_s": ("check", "check", None, 1.0, " s"),
 }
@@ -58,6 +60,8 @@ class Measured:
     """The largest resident set of the process or of any one of its descendants (wait4)."""
     tree_pss_mib: float = 0.0
     """The largest sampled sum of proportional set sizes over the process tree (memory pass only)."""
+    cpu_seconds: float = 0.0
+    """User and system time of the process and of the processes it waited for (its workers, Pagefind)."""
 
     @property
     def peak_mib(self) -> float:
@@ -161,19 +165,31 @@ class Runner:
     def measure(self, repeat: int) -> dict[str, object]:
         original = self.edited.read_text(encoding="utf-8").replace(EDITED_TEXT[1], EDITED_TEXT[0])  # if interrupted
         runs: dict[str, list[Measured]] = {key: [] for key in FIGURES}
+        beside: dict[str, list[float]] = {"cold": [], "search": []}
+        """Each round's headcat build divided by the Hugo build that ran right after it."""
         try:
             warm_up = self._warm_up()
             for round_number in range(repeat):
+                previous = None
                 for key, measured in self._round(round_number, original):
                     runs[key].append(measured)
-                    print(f"  {key:<11} {measured.seconds:8.3f} s {measured.max_rss_mib:8.1f} MiB max RSS", flush=True)
+                    print(f"  {key:<11} {measured.seconds:8.3f} s {measured.cpu_seconds:8.3f} s CPU "
+                          f"{measured.max_rss_mib:8.1f} MiB max RSS", flush=True)
+                    if key == "hugo" and previous is not None and previous[0] in beside:
+                        beside[previous[0]].append(previous[1].seconds / measured.seconds)
+                    previous = key, measured
             memory = self._memory_pass()
         finally:
             self.edited.write_text(original, encoding="utf-8")
         figures = {key: {"median_s": statistics.median(m.seconds for m in values),
                          "runs_s": [round(m.seconds, 4) for m in values],
+                         "cpu_median_s": statistics.median(m.cpu_seconds for m in values),
+                         "cpu_runs_s": [round(m.cpu_seconds, 4) for m in values],
                          "max_rss_mib": max(m.max_rss_mib for m in values)}
                    for key, values in runs.items() if values}
+        for key, ratios in beside.items():
+            if ratios and key in figures:
+                figures[key]["vs_hugo_beside"] = [round(ratio, 4) for ratio in ratios]
         return {"figures": figures, "memory": memory, "warm_up_s": warm_up, "targets": _compare(figures, memory)}
 
     def _warm_up(self) -> dict[str, float]:
@@ -247,7 +263,8 @@ class Runner:
                 errors.seek(0)
                 message = errors.read().decode("utf-8", "replace")[-3000:]
                 raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{message}")
-        return Measured(seconds, usage.ru_maxrss / 1024, sampler.stop() if sampler else 0.0)
+        return Measured(seconds, usage.ru_maxrss / 1024, sampler.stop() if sampler else 0.0,
+                        usage.ru_utime + usage.ru_stime)
 
 
 class TreeSampler:
@@ -307,10 +324,15 @@ def _remove(*paths: Path) -> None:
 
 
 def _compare(figures: dict[str, dict], memory: dict[str, float]) -> dict[str, dict]:
+    """Each target's figure: a ratio of medians; "hugo beside" takes the median of the round-by-round ratios
+    instead (each build against the Hugo build right after it, so both saw the machine in the same state)."""
     compared = {}
     for key, (_, numerator, denominator, limit, _) in TARGETS.items():
         value = figures[numerator]["median_s"] if numerator in figures else memory.get(numerator)
-        if denominator:
+        if denominator == "hugo beside":
+            ratios = figures.get(numerator, {}).get("vs_hugo_beside")
+            value = statistics.median(ratios) if ratios else None
+        elif denominator:
             value = value / figures[denominator]["median_s"] if denominator in figures and value else None
         if value is not None:
             compared[key] = {"value": round(value, 4), "at_most": limit, "met": value <= limit}
@@ -344,6 +366,9 @@ def format_table(results: dict[str, object]) -> str:
     for key, label in FIGURES.items():
         cells = [sizes[size]["figures"].get(key, {}).get("median_s") for size in sizes]
         lines.append(f"{label:<40}" + "".join(f"{_cell(value, ' s'):>12}" for value in cells))
+    for key in ("cold", "hugo"):
+        cells = [sizes[size]["figures"].get(key, {}).get("cpu_median_s") for size in sizes]
+        lines.append(f"{FIGURES[key] + ', CPU time':<40}" + "".join(f"{_cell(value, ' s'):>12}" for value in cells))
     for key, label in MEMORY.items():
         cells = [sizes[size]["memory"].get(key) for size in sizes]
         lines.append(f"{label:<40}" + "".join(f"{_cell(value, ' MiB', 0):>12}" for value in cells))
