@@ -79,11 +79,16 @@ def main() -> None:
     facts = _setup_facts(hugo, arguments.repeat)
     print(_describe_setup(facts, headcat, hugo, build_flags))
     results: dict[str, object] = {"setup": facts, "sizes": {}}
-    for count in arguments.sizes:
-        root, hugo_dir = prepare_catalogs(work, count)
-        print(f"\nN = {count:,}: {root}", flush=True)
-        runner = Runner(headcat, hugo, build_flags, root, hugo_dir, work / "out" / f"n{count}")
-        results["sizes"][str(count)] = runner.measure(arguments.repeat)
+    set_aside = SetAside(work / "set-aside")
+    try:
+        for count in arguments.sizes:
+            root, hugo_dir = prepare_catalogs(work, count)
+            print(f"\nN = {count:,}: {root}", flush=True)
+            runner = Runner(headcat, hugo, build_flags, root, hugo_dir, work / "out" / f"n{count}", set_aside)
+            results["sizes"][str(count)] = runner.measure(arguments.repeat)
+    finally:
+        print(f"deleting the outputs set aside in {set_aside.folder} ...", flush=True)
+        _remove(set_aside.folder)
     results["setup"]["load_average_after"] = os.getloadavg()[0]
     results["setup"]["headcat_commit_after"] = _setup_facts(hugo, arguments.repeat)["headcat_commit"]
     print("\n" + format_table(results))
@@ -154,8 +159,8 @@ class Runner:
     """One size: the rounds of alternating headcat and Hugo runs, and the memory pass after them."""
 
     def __init__(self, headcat: list[str], hugo: str | None, build_flags: list[str], root: Path, hugo_dir: Path,
-                 out: Path) -> None:
-        self.headcat, self.hugo, self.build_flags = headcat, hugo, build_flags
+                 out: Path, set_aside: SetAside) -> None:
+        self.headcat, self.hugo, self.build_flags, self.set_aside = headcat, hugo, build_flags, set_aside
         self.root, self.hugo_dir = root, hugo_dir
         self.site, self.hugo_site, self.caches = out / "headcat-site", out / "hugo-site", out / "caches"
         self.env = {**_installed_environment(), "XDG_CACHE_HOME": str(self.caches / "xdg"), "HUGO_CACHEDIR": str(self.caches / "hugo")}
@@ -235,13 +240,14 @@ class Runner:
 
     def _headcat_build(self, cold: bool, search: bool = False, sample: bool = False) -> Measured:
         if cold:
-            _remove(self.site, self.caches / "xdg", self.root / ".headcat-cache",
+            self.set_aside(self.site, self.caches / "xdg", self.root / ".headcat-cache",
                     *(path for path in self.root.iterdir() if path.name not in CATALOG_ENTRIES))
         flags = [] if search else self.build_flags
         return self._run([*self.headcat, "build", str(self.root), "--out", str(self.site), *flags], sample)
 
     def _hugo_build(self, sample: bool = False) -> Measured:
-        _remove(self.hugo_site, self.caches / "hugo", self.hugo_dir / "resources", self.hugo_dir / ".hugo_build.lock")
+        self.set_aside(self.hugo_site, self.caches / "hugo", self.hugo_dir / "resources",
+                       self.hugo_dir / ".hugo_build.lock")
         return self._run([self.hugo, "--quiet", "-s", str(self.hugo_dir), "-d", str(self.hugo_site)], sample)
 
     def _run(self, command: list[str], sample: bool = False) -> Measured:
@@ -313,6 +319,33 @@ def _pss_kib(pid: int) -> int:
         return next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
     except (OSError, IndexError, ValueError, StopIteration):
         return 0
+
+
+class SetAside:
+    """Moves what a cold build must not find (the previous output, caches) out of the way by renaming it into one
+    folder, deleted when the run ends: no file is deleted while builds are timed.
+
+    Deleting would make the next build slower by an amount that has nothing to do with the tool measured, and that
+    grows over a run. On an ext4 file system without a journal (as on the machine these figures come from), the
+    inode allocator passes over every free inode deleted in the last 60 seconds (360 when its inode table block has
+    changes not yet written), reading its block for each: after many builds, each followed by the deletion of its
+    10,000 files, creating one file cost up to 1.4 ms of system time instead of 0.06 ms. A rename frees nothing."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        if folder.exists():  # left by an interrupted run
+            _remove(folder)
+
+    def __call__(self, *paths: Path) -> None:
+        for path in paths:
+            if path.exists() or path.is_symlink():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.count += 1
+                try:
+                    path.rename(self.folder / f"{self.count}-{path.name}")
+                except OSError:  # on another file system than the work folder
+                    _remove(path)
 
 
 def _remove(*paths: Path) -> None:
