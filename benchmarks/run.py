@@ -87,8 +87,9 @@ def main() -> None:
             runner = Runner(headcat, hugo, build_flags, root, hugo_dir, work / "out" / f"n{count}", set_aside)
             results["sizes"][str(count)] = runner.measure(arguments.repeat)
     finally:
-        print(f"deleting the outputs set aside in {set_aside.folder} ...", flush=True)
-        _remove(set_aside.folder)
+        if set_aside.folder.exists():
+            print(f"deleting the outputs set aside in {set_aside.folder} ...", flush=True)
+            _remove(set_aside.folder)
     results["setup"]["load_average_after"] = os.getloadavg()[0]
     results["setup"]["headcat_commit_after"] = _setup_facts(hugo, arguments.repeat)["headcat_commit"]
     print("\n" + format_table(results))
@@ -241,7 +242,7 @@ class Runner:
     def _headcat_build(self, cold: bool, search: bool = False, sample: bool = False) -> Measured:
         if cold:
             self.set_aside(self.site, self.caches / "xdg", self.root / ".headcat-cache",
-                    *(path for path in self.root.iterdir() if path.name not in CATALOG_ENTRIES))
+                           *(path for path in self.root.iterdir() if path.name not in CATALOG_ENTRIES))
         flags = [] if search else self.build_flags
         return self._run([*self.headcat, "build", str(self.root), "--out", str(self.site), *flags], sample)
 
