@@ -24,7 +24,6 @@ from headcat.templating import markdown_filter
 ASSET_FILES = {"assets/style.css": "assets/style.css", "assets/site.js": "assets/site.js",
                "assets/favicon.svg": "favicon.svg"}
 """Files under templates/ published as they are (template path: output path); every page links them."""
-AUTHORS_ON_CARD = 6
 
 
 @dataclass(frozen=True)
