@@ -126,6 +126,16 @@ def test_a_rebuild_with_nothing_changed_writes_no_file(root: Path) -> None:
     assert second.file_count == first.file_count
 
 
+def test_an_output_file_changed_by_hand_is_written_again(root: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    page = root / "site" / "papers" / "amplifying-correct-answers" / "index.html"
+    written = page.read_bytes()
+    page.write_bytes(written + b"<!-- edited -->\n")
+
+    assert build(root, root / "site", TODAY, with_search=False).written_count == 1
+    assert page.read_bytes() == written
+
+
 def test_a_paper_file_saved_again_with_the_same_text_rewrites_nothing(root: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
     path = root / PAPER
