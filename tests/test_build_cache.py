@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from headcat import collector, output, parallel
+from headcat import collector, output, parallel, search_index
 from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
 from headcat.pipeline import build, render_inputs_key
@@ -38,11 +39,11 @@ def tree(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def clean_build(root: Path, tmp_path: Path) -> tuple[dict[str, str], str]:
+def clean_build(root: Path, tmp_path: Path, with_search: bool = False) -> tuple[dict[str, str], str]:
     """A build of the same input from nothing: a copy of the catalog without the cache or the output."""
     copy = tmp_path / "clean"
     shutil.copytree(root, copy, ignore=lambda folder, names: [CACHE_DIR_NAME, "site"] if folder == str(root) else [])
-    build(copy, copy / "site", TODAY, with_search=False, use_cache=False)
+    build(copy, copy / "site", TODAY, with_search=with_search, use_cache=False)
     return tree(copy / "site"), (copy / "README.md").read_text(encoding="utf-8")
 
 
@@ -98,6 +99,55 @@ def test_an_incremental_build_after_a_change_equals_a_clean_build(root: Path, tm
     expected_tree, expected_readme = clean_build(root, tmp_path)
     assert tree(root / "site") == expected_tree
     assert (root / "README.md").read_text(encoding="utf-8") == expected_readme
+
+
+@pytest.fixture
+def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """For each time a build runs Pagefind, the paper ids of the records it indexes."""
+    indexed: list[list[str]] = []
+    exchange = search_index._exchange
+
+    def recording_exchange(process: object, records: list[dict], language: str) -> object:
+        indexed.append(sorted(record["meta"]["paper_id"] for record in records))
+        return exchange(process, records, language)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_index, "_exchange", recording_exchange)
+    return indexed
+
+
+SEARCH_CHANGES = {"edit a summary": True, "change a paper's head types": True, "add a paper": True,
+                  "delete a paper": True, "rename a paper": True, "change the taxonomy": True,
+                  "change a template": False, "change the config": False}
+"""Changes, and whether the search index must be made again (only what its records are made from counts)."""
+
+
+@pytest.mark.parametrize("change", SEARCH_CHANGES, ids=list(SEARCH_CHANGES))
+def test_an_incremental_build_with_search_after_a_change_equals_a_clean_build(
+        root: Path, tmp_path: Path, change: str, pagefind_runs: list[list[str]]) -> None:
+    build(root, root / "site", TODAY, with_search=True)
+    CHANGES[change](root)
+
+    build(root, root / "site", TODAY, with_search=True)
+
+    expected_tree, _ = clean_build(root, tmp_path, with_search=True)
+    assert tree(root / "site") == expected_tree
+    assert len(pagefind_runs) == (2 if SEARCH_CHANGES[change] else 1) + 1  # the clean build runs it too
+
+
+def test_a_rebuild_with_search_keeps_an_index_made_from_the_same_records(
+        root: Path, pagefind_runs: list[list[str]]) -> None:
+    first = build(root, root / "site", TODAY, with_search=True)
+    again = build(root, root / "site", TODAY, with_search=True)
+    assert any(path.startswith("pagefind/fragment/") for path in tree(root / "site"))
+    assert again.written_count == 0 and again.file_count == first.file_count
+    assert len(pagefind_runs) == 1
+    (root / "site" / "pagefind" / "paper-ids.json").write_text("{}\n", encoding="utf-8")  # a damaged index
+
+    build(root, root / "site", TODAY, with_search=True)
+
+    assert len(pagefind_runs) == 2
+    paper_ids = json.loads((root / "site" / "pagefind" / "paper-ids.json").read_text(encoding="utf-8"))
+    assert sorted(paper_ids.values()) == pagefind_runs[0]
 
 
 def test_files_no_longer_produced_are_removed_with_the_folders_they_leave_empty(root: Path) -> None:

@@ -144,6 +144,12 @@ class OutputManifest:
         except OSError:
             return False
 
+    def current_files_of(self, key: str) -> list[str] | None:
+        """The paths of the files made together from `key` (such as the search index's), when each is still there
+        as it was written; None when there are none, or one of them changed."""
+        paths = [path for path, record in self.records.items() if record.key == key]
+        return paths if paths and all(self.is_current(path, key) for path in paths) else None
+
 
 def read_output_manifest(root: Path, out_dir: Path) -> OutputManifest:
     """The manifest of `out_dir`, or an empty one (nothing reused) when there is none or the folder is gone."""

@@ -31,10 +31,12 @@ from headcat.timings import timed
 @dataclass(frozen=True)
 class OutputFile:
     """One file of the output, its bytes at hand (an asset, the search index): a relative POSIX path (e.g.
-    'pagefind/pagefind.js') and its bytes, whose digest stands for its key."""
+    'pagefind/pagefind.js') and its bytes, whose digest stands for its key unless it is given one (what it was
+    made from, for a later build to know it can keep the file)."""
 
     path: str
     content: bytes
+    key: str | None = None
 
     def __post_init__(self) -> None:
         _check_path(self.path)
@@ -202,11 +204,15 @@ class StagedOutputs:
     """The paths written below `staging` (the others are the previous build's files, kept)."""
     previous: OutputManifest
 
-    def add(self, files: Iterable[OutputFile]) -> None:
-        """Write more files below `staging`: outputs that were not ready when the others were rendered."""
+    def add(self, files: Iterable[OutputFile | ReusedFile]) -> None:
+        """Write more files below `staging` (or keep the previous build's): outputs that were not ready when the
+        others were rendered."""
         for file in files:
             _claim(self.records, file.path)  # type: ignore[arg-type]  # a record is never None here
-            self.records[file.path] = _write(self.staging, file.path, file.content, None)
+            if isinstance(file, ReusedFile):
+                self.records[file.path] = self.previous.records[file.path]
+                continue
+            self.records[file.path] = _write(self.staging, file.path, file.content, file.key)
             self.rendered.append(file.path)
 
     def update_output(self) -> WriteResult:
@@ -237,7 +243,7 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
                 records[output.path] = None  # holds the file's place in the order until it is written
                 pending.append(output)
             else:
-                records[output.path] = _write(staging, output.path, output.content, None)
+                records[output.path] = _write(staging, output.path, output.content, output.key)
                 rendered.append(output.path)
 
     def render_and_write(file: PendingFile) -> tuple[OutputRecord, Fragments]:

@@ -85,9 +85,11 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     """Validate, render the outputs and write them (the output folder changes only once every output rendered);
     README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
     With the cache, unchanged paper files are not parsed again and pages whose inputs did not change are neither
-    rendered nor written. The search index is made by Pagefind beside the rest (no page shows any of it)."""
+    rendered nor written. The search index is made by Pagefind beside the rest (no page shows any of it); with the
+    cache, an index made from the same records is kept."""
     catalog = load_catalog(root, today, use_cache)
-    with _search_index(catalog, with_search) as search, _previous_build(root, out_dir, catalog, use_cache) as reuse:
+    with _previous_build(root, out_dir, catalog, use_cache) as reuse, \
+            _search_index(catalog, with_search, reuse.previous if reuse else None) as search:
         outputs = render_outputs(catalog, root, reuse)  # rendered as the write stage takes them
         templates_errors = partial(template_errors_as_problems, root / "templates")
         previous = reuse.previous if reuse else OutputManifest(out_dir)
@@ -162,13 +164,15 @@ def _paper_cache_key(root: Path) -> str:
 
 
 @contextmanager
-def _search_index(catalog: Catalog, with_search: bool) -> Iterator[SearchIndexing | None]:
-    """Pagefind indexing the catalog while the block runs (None without search); stopped if the block fails."""
+def _search_index(catalog: Catalog, with_search: bool,
+                  previous: OutputManifest | None) -> Iterator[SearchIndexing | None]:
+    """Pagefind indexing the catalog while the block runs (unless the `previous` build's index was made from the same
+    records; None without search); stopped if the block fails."""
     if not with_search:
         yield None
         return
     with timed("start the search index"):
-        search = start_search_index(catalog)
+        search = start_search_index(catalog, previous)
     try:
         with giving_way():  # Pagefind is what the build waits for at the end: it keeps a core, helpers take the rest
             yield search

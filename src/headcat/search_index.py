@@ -10,7 +10,11 @@ two builds differ.
 No page shows anything of the index, so Pagefind runs beside the rest of the build: `start_search_index` starts it
 and returns at once, and `SearchIndexing.files` waits for its files when everything else is written. Pagefind
 works on one core for most of a large build (about 10 s at 10,000 papers), so this saves most of the time the
-pages take.
+pages take. When no record changed since the previous build, the index is kept as it is and Pagefind is not run.
+
+The index is one whole: Pagefind can merge several indexes in the browser, which would let a rebuild index only
+the part holding a changed paper, but each index answers a word it lacks with the longest word it has that begins
+the query ('anthropic' with 'an'), so a rare word would match unrelated papers in every part without it.
 
 We talk to Pagefind's service mode directly (base64 JSON messages separated by commas on stdin/stdout) because
 the `pagefind` Python wrapper waits 100 ms per message, which would cost minutes on a large catalog; the binary
@@ -25,11 +29,12 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any
 
-
+from headcat.build_cache import OutputManifest, environment_key
 from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import OutputFile
+from headcat.output import OutputFile, ReusedFile
 from headcat.templating import markdown_filter
 
 SEARCH_FOLDER = "pagefind"
@@ -48,38 +53,49 @@ class SearchIndexError(RuntimeError):
 class SearchIndexing:
     """Pagefind indexing a catalog: its process, and a thread of this process that feeds it the records and takes
     its files back (waiting on pipes, so leaving the interpreter to the rest of the build). `files` gives the
-    result; `close` stops Pagefind when the build ends without it."""
+    result; `close` stops Pagefind when the build ends without it. Given the previous build's manifest, an index
+    made from the same records is kept, and Pagefind is not started."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, previous: OutputManifest | None = None) -> None:
         language = catalog.config.language.split("-")[0].lower()
+        self._key = search_index_key(catalog)
+        kept = previous.current_files_of(self._key) if previous is not None else None
+        self._kept = tuple(ReusedFile(path, self._key) for path in kept or ())
+        self._process = None if self._kept else _start_pagefind()
+        self._outcome: list[dict[str, bytes] | BaseException] = []
+        if self._process is None:
+            return
         # The records are made here, before the build forks helpers: their summaries' HTML (cached by
         # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
         records = [_record(entry, catalog, language) for entry in catalog.papers]
-        self._process = _start_pagefind()
-        self._outcome: list[dict[str, bytes] | BaseException] = []
         self._thread = threading.Thread(target=self._run, args=(records, language), daemon=True)
         self._thread.start()
 
     def _run(self, records: list[dict[str, Any]], language: str) -> None:
         try:
-            self._outcome.append(_exchange(self._process, records, language))
+            self._outcome.append(_exchange(self._process, records, language))  # type: ignore[arg-type]
         except BaseException as error:  # noqa: BLE001  # reported by `files`, in the thread that asks
             self._outcome.append(error)
 
-    def files(self) -> tuple[OutputFile, ...]:
+    def files(self) -> tuple[OutputFile | ReusedFile, ...]:
         """The index's files, once Pagefind is done: its own (without the ready-made interfaces the site does not
-        use), and pagefind/paper-ids.json. Raises SearchIndexError when Pagefind failed."""
+        use), and pagefind/paper-ids.json; or the previous build's, when they were made from the same records.
+        Raises SearchIndexError when Pagefind failed."""
+        if self._process is None:
+            return self._kept
         self._thread.join()
         outcome = self._outcome[0]
         if isinstance(outcome, BaseException):
             raise outcome
-        files = [OutputFile(f"{SEARCH_FOLDER}/{path}", content) for path, content in sorted(outcome.items())
+        files = [OutputFile(f"{SEARCH_FOLDER}/{path}", content, self._key) for path, content in sorted(outcome.items())
                  if path not in _UNUSED_FILES]
         ids = json.dumps(_result_ids(outcome), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return (*files, OutputFile(PAPER_IDS_PATH, (ids + "\n").encode("utf-8")))
+        return (*files, OutputFile(PAPER_IDS_PATH, (ids + "\n").encode("utf-8"), self._key))
 
     def close(self) -> None:
         """Stop Pagefind if it is still working (the build failed before it needed the index)."""
+        if self._process is None:
+            return
         if self._thread.is_alive():
             self._process.kill()
             self._thread.join()
@@ -88,9 +104,25 @@ class SearchIndexing:
             self._process.stdout.close()
 
 
-def start_search_index(catalog: Catalog) -> SearchIndexing:
-    """Start indexing every paper; the files are published under pagefind/."""
-    return SearchIndexing(catalog)
+def start_search_index(catalog: Catalog, previous: OutputManifest | None = None) -> SearchIndexing:
+    """Start indexing every paper (unless the `previous` build's index was made from the same records); the files
+    are published under pagefind/."""
+    return SearchIndexing(catalog, previous)
+
+
+def search_index_key(catalog: Catalog) -> str:
+    """What the index's files are made from: every paper's data key (the records are made from the papers, and the
+    taxonomy's names, aliases and stage names), the language, and the versions of headcat and Pagefind."""
+    return "search:" + environment_key("search", _pagefind_version(), catalog.config.language,
+                                       catalog.taxonomy.model_dump_json(),
+                                       tuple(catalog.data_key_by_id[entry.id] for entry in catalog.papers))
+
+
+def _pagefind_version() -> str:
+    try:
+        return version("pagefind_bin")
+    except PackageNotFoundError:
+        return ""
 
 
 def _record(entry: CatalogPaper, catalog: Catalog, language: str) -> dict[str, Any]:
