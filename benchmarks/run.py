@@ -30,13 +30,15 @@ import generate
 CATALOG_ENTRIES = {"papers", "taxonomy.yaml", "templates", "pyproject.toml", "README.md"}
 """What a synthetic catalog holds; anything else a build leaves in it (a cache) is deleted before a cold build."""
 EDITED_TEXT = ("  innovation: >-\n    ", "  innovation: >-\n    Revised: ")
-"""The one-paper change: the first words of a summary part, toggled on every round."""
+"""The one-paper change: the first words of a summary part, toggled before each one-change rebuild."""
 FIGURES = {
     "startup": "headcat --version (start-up, imports)",
     "cold": "headcat cold build, no search",
     "search": "headcat cold build, with search",
     "no_change": "headcat rebuild, nothing changed",
     "one_change": "headcat rebuild, one paper changed",
+    "search_no_change": "headcat rebuild, search, nothing changed",
+    "search_one_change": "headcat rebuild, search, one changed",
     "check": "headcat check",
     "hugo": "Hugo cold build",
 }
@@ -46,6 +48,7 @@ TARGETS = {  # the issue's targets: (label, numerator, denominator or None, at m
     "cold_vs_hugo": ("cold, no search / Hugo", "cold", "hugo", 0.8, "x"),
     "cold_vs_hugo_beside": ("cold, no search / Hugo, round by round", "cold", "hugo beside", 0.8, "x"),
     "one_change_vs_hugo": ("one change / Hugo", "one_change", "hugo", 0.25, "x"),
+    "search_one_change_vs_hugo": ("one change, with search / Hugo", "search_one_change", "hugo", 0.25, "x"),
     "search_vs_hugo": ("with search / Hugo", "search", "hugo", 2.0, "x"),
     "search_vs_hugo_beside": ("with search / Hugo, round by round", "search", "hugo beside", 2.0, "x"),
     "peak_mib": ("peak memory, no search", "cold_mib", None, 300.0, " MiB"),
@@ -175,11 +178,11 @@ class Runner:
         """Each round's headcat build divided by the Hugo build that ran right after it."""
         try:
             warm_up = self._warm_up()
-            for round_number in range(repeat):
+            for _ in range(repeat):
                 previous = None
-                for key, measured in self._round(round_number, original):
+                for key, measured in self._round(original):
                     runs[key].append(measured)
-                    print(f"  {key:<11} {measured.seconds:8.3f} s {measured.cpu_seconds:8.3f} s CPU "
+                    print(f"  {key:<17} {measured.seconds:8.3f} s {measured.cpu_seconds:8.3f} s CPU "
                           f"{measured.max_rss_mib:8.1f} MiB max RSS", flush=True)
                     if key == "hugo" and previous is not None and previous[0] in beside:
                         beside[previous[0]].append(previous[1].seconds / measured.seconds)
@@ -209,22 +212,30 @@ class Runner:
               flush=True)
         return seconds
 
-    def _round(self, round_number: int, original: str):
-        """Alternating: headcat cold, Hugo, headcat rebuilds, headcat with search, Hugo, check."""
+    def _round(self, original: str):
+        """Alternating: headcat cold, Hugo, headcat rebuilds, headcat with search and its rebuilds, Hugo, check."""
         yield "startup", self._run([*self.headcat, "--version"])
         yield "cold", self._headcat_build(cold=True)
         if self.hugo:
             yield "hugo", self._hugo_build()
         yield "no_change", self._headcat_build(cold=False)
-        changed = original.replace(*EDITED_TEXT, 1) if round_number % 2 == 0 else original
-        if changed == self.edited.read_text(encoding="utf-8"):
-            raise SystemExit(f"could not edit {self.edited}: its summary is not written as generate.py writes it")
-        self.edited.write_text(changed, encoding="utf-8")
+        self._change_one_paper(original)
         yield "one_change", self._headcat_build(cold=False)
         yield "search", self._headcat_build(cold=True, search=True)
         if self.hugo:
             yield "hugo", self._hugo_build()
+        yield "search_no_change", self._headcat_build(cold=False, search=True)
+        self._change_one_paper(original)
+        yield "search_one_change", self._headcat_build(cold=False, search=True)
         yield "check", self._run([*self.headcat, "check", str(self.root)])
+
+    def _change_one_paper(self, original: str) -> None:
+        """Edit the paper when it is as generated, or put it back as generated: either way one paper changed."""
+        edited = original.replace(*EDITED_TEXT, 1)
+        if edited == original:
+            raise SystemExit(f"could not edit {self.edited}: its summary is not written as generate.py writes it")
+        current = self.edited.read_text(encoding="utf-8")
+        self.edited.write_text(original if current == edited else edited, encoding="utf-8")
 
     def _memory_pass(self) -> dict[str, float]:
         """Cold builds with the process tree sampled, so that Pagefind and worker processes count."""
