@@ -8,6 +8,7 @@ needs (a paper's head types, stages, venue) are computed once per paper, so no p
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -233,8 +234,8 @@ class _PageRenderer:
 
     def stats_page(self) -> Output:
         catalog = self.catalog
-        year_rows = [(group, [sum(1 for paper_id in group.paper_ids if stage.stage.id in
-                                  catalog.paper(paper_id).stage_ids) for stage in catalog.stages])
+        by_year_and_stage = Counter((entry.year, stage_id) for entry in catalog.papers for stage_id in entry.stage_ids)
+        year_rows = [(group, [by_year_and_stage[group.year, stage.stage.id] for stage in catalog.stages])
                      for group in catalog.years]
         year_columns = [(group.year, counts) for group, counts in reversed(year_rows)]
         heads = sorted((group for group in catalog.heads if group.paper_ids),
