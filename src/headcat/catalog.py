@@ -214,7 +214,6 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
                   source_digests: Mapping[str, str] | None = None) -> Catalog:
     """Derive and group; the papers were validated by the load stage, so nothing here can fail on input."""
     ordered = sorted(papers_by_id.items(), key=lambda item: (item[1].date, item[0]), reverse=True)
-    ordered_ids = [paper_id for paper_id, _ in ordered]
     head_ids: dict[str, list[str]] = {name: [] for name in _names(taxonomy)}
     for paper_id, paper in ordered:
         for name in paper.heads:
@@ -231,14 +230,13 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Pa
                 _stage_ids(paper, taxonomy))
         papers.append(CatalogPaper(id=paper_id, paper=paper, head_types=placement[0], stage_ids=placement[1],
                                    related_ids=related_ids_by_paper[paper_id]))
-    stage_ids_by_paper = {entry.id: entry.stage_ids for entry in papers}
+    ids_by_stage, ids_by_subcategory = _ids_by_stage_and_subcategory(papers, taxonomy)
     return Catalog(
         config=config,
         taxonomy=taxonomy,
         papers=tuple(papers),
         heads=tuple(_head_group(head, head_ids, papers_by_id) for head in taxonomy.heads),
-        stages=tuple(_stage_group(stage, taxonomy, head_ids, stage_ids_by_paper, ordered_ids) for stage in
-                     taxonomy.stages),
+        stages=tuple(_stage_group(stage, taxonomy, ids_by_stage, ids_by_subcategory) for stage in taxonomy.stages),
         years=_year_groups(papers),
         venues=_venue_groups(papers),
         with_code=tuple(entry.id for entry in papers if entry.has_code),
@@ -312,21 +310,36 @@ def _head_group(head: HeadType, head_ids: dict[str, list[str]], papers_by_id: di
                      related_slugs=tuple(slugify(name) for name, _ in related))
 
 
-def _stage_group(stage: Stage, taxonomy: Taxonomy, head_ids: dict[str, list[str]],
-                 stage_ids_by_paper: dict[str, tuple[str, ...]], ordered_ids: list[str]) -> StageGroup:
+def _ids_by_stage_and_subcategory(papers: list[CatalogPaper], taxonomy: Taxonomy) -> tuple[
+        dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+    """The ids of the papers in each stage, and in each (stage, sub-category) by their head types, in the catalog's
+    order: one pass over the papers, not one per group."""
+    subcategory_of_head = {head.name: (head.stage, head.subcategory) for head in taxonomy.heads
+                           if head.stage and head.subcategory}
+    by_stage: dict[str, list[str]] = {}
+    by_subcategory: dict[tuple[str, str], list[str]] = {}
+    for entry in papers:
+        for stage_id in entry.stage_ids:
+            by_stage.setdefault(stage_id, []).append(entry.id)
+        for place in dict.fromkeys(subcategory_of_head[name] for name in entry.paper.heads
+                                   if name in subcategory_of_head):
+            by_subcategory.setdefault(place, []).append(entry.id)  # type: ignore[arg-type]
+    return by_stage, by_subcategory
+
+
+def _stage_group(stage: Stage, taxonomy: Taxonomy, ids_by_stage: dict[str, list[str]],
+                 ids_by_subcategory: dict[tuple[str, str], list[str]]) -> StageGroup:
     subcategories = []
     for subcategory in stage.subcategories:
         heads = [head for head in taxonomy.heads if head.stage == stage.id and head.subcategory == subcategory.name]
-        in_subcategory = {paper_id for head in heads for paper_id in head_ids[head.name]}
         subcategories.append(SubCategoryGroup(
             subcategory=subcategory,
             slug=slugify(subcategory.name),
             head_slugs=tuple(slugify(head.name) for head in heads),
-            paper_ids=_in_order(ordered_ids, in_subcategory),
+            paper_ids=tuple(ids_by_subcategory.get((stage.id, subcategory.name), ())),
         ))
-    in_stage = {paper_id for paper_id, stage_ids in stage_ids_by_paper.items() if stage.id in stage_ids}
     return StageGroup(stage=stage, slug=stage.id.lower(), subcategories=tuple(subcategories),
-                      paper_ids=_in_order(ordered_ids, in_stage))
+                      paper_ids=tuple(ids_by_stage.get(stage.id, ())))
 
 
 def _year_groups(papers: tuple[CatalogPaper, ...]) -> tuple[YearGroup, ...]:
@@ -343,9 +356,3 @@ def _venue_groups(papers: tuple[CatalogPaper, ...]) -> tuple[VenueGroup, ...]:
             ids_by_venue.setdefault(entry.paper.venue, []).append(entry.id)
     venues = sorted(ids_by_venue, key=lambda venue: (-len(ids_by_venue[venue]), venue.casefold(), venue))
     return tuple(VenueGroup(venue, slugify(venue), tuple(ids_by_venue[venue])) for venue in venues)
-
-
-def _in_order(ordered_ids: list[str], chosen: Iterable[str]) -> tuple[str, ...]:
-    wanted = set(chosen)
-    return tuple(paper_id for paper_id in ordered_ids if paper_id in wanted)
-
