@@ -273,9 +273,14 @@ def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str
     far fewer sets than papers); each paper then takes the first ones that are not itself.
     """
     rank_order = sorted(papers_by_id, key=lambda paper_id: (-papers_by_id[paper_id].date.toordinal(), paper_id))
+    subsets_by_heads: dict[tuple[str, ...], list[frozenset[str]]] = {}
     ids_by_subset: dict[frozenset[str], list[str]] = {}
     for paper_id in rank_order:
-        for subset in _head_subsets(papers_by_id[paper_id].heads):
+        heads = papers_by_id[paper_id].heads
+        subsets = subsets_by_heads.get(heads)
+        if subsets is None:
+            subsets = subsets_by_heads[heads] = _head_subsets(heads)
+        for subset in subsets:
             ids_by_subset.setdefault(subset, []).append(paper_id)
     position = {paper_id: index for index, paper_id in enumerate(rank_order)}
     head_sets = {paper_id: frozenset(paper.heads) for paper_id, paper in papers_by_id.items()}
@@ -285,12 +290,12 @@ def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str
         heads = head_sets[paper_id]
         ranked = ranked_by_heads.get(heads)
         if ranked is None:
-            candidates = {other for subset in _head_subsets(paper.heads)
+            candidates = {other for subset in subsets_by_heads[paper.heads]
                           for other in ids_by_subset[subset][:RELATED_PAPERS_MAX + 1]}
             ranked = sorted(candidates, key=lambda other: (-len(heads & head_sets[other]), position[other]))
             ranked_by_heads[heads] = ranked
-        related[paper_id] = tuple(itertools.islice((other for other in ranked if other != paper_id),
-                                                   RELATED_PAPERS_MAX))
+        related[paper_id] = tuple(other for other in ranked[:RELATED_PAPERS_MAX + 1] if other != paper_id)[
+            :RELATED_PAPERS_MAX]
     return related
 
 
