@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -56,9 +55,6 @@ class PendingFile:
     key: str | None = None
     weight: int = 1
     """About how much work rendering it is: the number of papers it shows."""
-    key_of: Callable[[], str] | None = None
-    """Works out the key instead, where the file is rendered: for a file the previous build did not write, whose key
-    is needed only for the next build (100,000 keys are a second of the plan stage, which runs on one core)."""
 
     def __post_init__(self) -> None:
         _check_path(self.path)
@@ -106,8 +102,6 @@ class Reuse:
     def output(self, path: str, page_data: object, render: Callable[[], Content],
                weight: int = 1) -> PendingFile | ReusedFile:
         """The previous build's file when it was rendered from the same inputs, else the file to render."""
-        if path not in self.previous.records:  # nothing to reuse
-            return PendingFile(path, render, weight=weight, key_of=partial(self.key, path, page_data))
         key = self.key(path, page_data)
         return ReusedFile(path, key) if self.previous.is_current(path, key) else PendingFile(path, render, key, weight)
 
@@ -254,7 +248,7 @@ def _stage(staging: Path, outputs: Iterable[Output], previous: OutputManifest, r
 
     def render_and_write(file: PendingFile) -> tuple[OutputRecord, Fragments]:
         with errors():  # a file in pieces is rendered as it is written
-            record = _write(staging, file.path, file.render(), file.key_of() if file.key_of else file.key)
+            record = _write(staging, file.path, file.render(), file.key)
         return record, reuse.take_fresh() if reuse else {}
 
     def keep_record(result: tuple[OutputRecord, Fragments]) -> OutputRecord:
