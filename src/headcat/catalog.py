@@ -319,8 +319,8 @@ def _ids_by_stage_and_subcategory(papers: list[CatalogPaper], taxonomy: Taxonomy
         dict[str, list[str]], dict[tuple[str, str], list[str]]]:
     """The ids of the papers in each stage, and in each (stage, sub-category) by their head types, in the catalog's
     order: one pass over the papers, not one per group."""
-    subcategory_of_head = {head.name: (head.stage, head.subcategory) for head in taxonomy.heads
-                           if head.stage and head.subcategory}
+    subcategory_of_head: dict[str, tuple[str, str]] = {head.name: (head.stage, head.subcategory)
+                                                      for head in taxonomy.heads if head.stage and head.subcategory}
     by_stage: dict[str, list[str]] = {}
     by_subcategory: dict[tuple[str, str], list[str]] = {}
     for entry in papers:
@@ -328,7 +328,7 @@ def _ids_by_stage_and_subcategory(papers: list[CatalogPaper], taxonomy: Taxonomy
             by_stage.setdefault(stage_id, []).append(entry.id)
         for place in dict.fromkeys(subcategory_of_head[name] for name in entry.paper.heads
                                    if name in subcategory_of_head):
-            by_subcategory.setdefault(place, []).append(entry.id)  # type: ignore[arg-type]
+            by_subcategory.setdefault(place, []).append(entry.id)
     return by_stage, by_subcategory
 
 
