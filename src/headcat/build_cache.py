@@ -137,8 +137,10 @@ class OutputManifest:
     def is_current(self, path: str, key: str) -> bool:
         """Whether the file at `path` was rendered from exactly `key` and is still there as it was written."""
         record = self.records.get(path)
-        if record is None or record.key != key:
-            return False
+        return record is not None and record.key == key and self.is_intact(path, record)
+
+    def is_intact(self, path: str, record: OutputRecord) -> bool:
+        """Whether the file at `path` is still there as it was written (its size: it is not read)."""
         try:
             return os.stat(f"{self.out_dir}/{path}").st_size == record.size  # a string path: 10,000 of these
         except OSError:
@@ -147,8 +149,8 @@ class OutputManifest:
     def current_files_of(self, key: str) -> list[str] | None:
         """The paths of the files made together from `key` (such as the search index's), when each is still there
         as it was written; None when there are none, or one of them changed."""
-        paths = [path for path, record in self.records.items() if record.key == key]
-        return paths if paths and all(self.is_current(path, key) for path in paths) else None
+        records = {path: record for path, record in self.records.items() if record.key == key}
+        return list(records) if records and all(self.is_intact(*item) for item in records.items()) else None
 
 
 def read_output_manifest(root: Path, out_dir: Path) -> OutputManifest:

@@ -311,7 +311,7 @@ def _update_in_place(out_dir: Path, staging: Path, records: dict[str, OutputReco
     for path in rendered:
         before = previous.records.get(path)
         target = out_dir / path
-        if before is not None and before.digest == records[path].digest and previous.is_current(path, before.key):
+        if before is not None and before.digest == records[path].digest and previous.is_intact(path, before):
             continue  # the same bytes as the file there, which is as the previous build wrote it
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / path, target)
