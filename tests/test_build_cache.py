@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from headcat import collector, output, parallel, search_index
+from headcat import collector, output, parallel, pipeline, search_index
 from headcat.build_cache import CACHE_DIR_NAME, read_fragments
 from headcat.cli import main
 from headcat.pipeline import build, render_inputs_key
@@ -75,6 +75,12 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "edit a title": lambda root: edit(root / PAPER, "Amplifying the Correct Answer", "Amplifying <Right> Answers"),
     "change a paper's head types": lambda root: edit(root / PAPER, "[Amplification Head]",
                                                      "[Amplification Head, Memory Head]"),
+    "change a paper's date": lambda root: edit(root / PAPER, "date: 2023-07-13", "date: 2021-03-02"),
+    "change a paper's venue": lambda root: edit(root / PAPER, "venue: NeurIPS 2023", "venue: ICML 2023"),
+    "add a code link": lambda root: edit(root / PAPER, "  project: https://example.org/amplify\n",
+                                         "  project: https://example.org/amplify\n  code: https://example.org/code\n"),
+    "override a paper's stages": lambda root: edit(root / PAPER, "heads: [Amplification Head]\n",
+                                                   "heads: [Amplification Head]\nstages: [LR]\n"),
     "add a paper": add_paper,
     "delete a paper": lambda root: (root / PAPER).unlink(),
     "rename a paper": rename_paper,
@@ -231,6 +237,28 @@ def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Pat
     assert main_store.read_bytes() != written_first and recent_slots() == set()
     shutil.rmtree(tmp_path / "clean")
     assert tree(root / "site") == clean_build(root, tmp_path)[0]
+
+
+LAYOUT_CHANGES = {"edit a summary": False, "edit a title": False, "change a template": False,
+                  "change a paper's head types": True, "change a paper's date": True, "change a paper's venue": True,
+                  "add a code link": True, "override a paper's stages": True, "add a paper": True,
+                  "delete a paper": True, "rename a paper": True, "change the taxonomy": True}
+"""Changes, and whether the catalog's layout (orderings and groupings) must be worked out again."""
+
+
+@pytest.mark.parametrize("change", LAYOUT_CHANGES, ids=list(LAYOUT_CHANGES))
+def test_a_rebuild_takes_the_catalog_layout_from_the_cache_unless_what_it_comes_from_changed(
+        root: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    planned: list[int] = []
+    plan = pipeline.plan_layout
+    monkeypatch.setattr(pipeline, "plan_layout", lambda *arguments: planned.append(1) or plan(*arguments))
+    build(root, root / "site", TODAY, with_search=False)
+    assert planned == [1]
+    CHANGES[change](root)
+
+    build(root, root / "site", TODAY, with_search=False)
+
+    assert len(planned) == (2 if LAYOUT_CHANGES[change] else 1)
 
 
 def test_a_deleted_cache_or_output_only_makes_the_next_build_a_full_one(root: Path, tmp_path: Path) -> None:

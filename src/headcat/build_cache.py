@@ -5,9 +5,11 @@ its paper (for the one-paper-one-file rule), a digest of its text and the valida
 not parsed again; for each output folder, the key of every output file's inputs and the file's size and digest, so
 a page whose inputs did not change is neither rendered nor written again; and fragments of pages (paper cards,
 README rows, each paper's part of the exports), so a page that must be rendered again reuses the parts of it that
-did not change. Everything is keyed by what it was derived from (headcat's version, the taxonomy, the templates,
-the config); anything that does not match is ignored, never trusted, and deleting the folder only makes the next
-build a full one. Jinja keeps compiled templates in its templates/ subfolder, keyed by each template's text.
+did not change; and the catalog's layout (its orderings and groupings as paper ids), so a rebuild after an edit
+that moves no paper (a summary, a title) does not work it out again. Everything is keyed by what it was derived
+from (headcat's version, the taxonomy, the templates, the config); anything that does not match is ignored, never
+trusted, and deleting the folder only makes the next build a full one. Jinja keeps compiled templates in its
+templates/ subfolder, keyed by each template's text.
 """
 
 from __future__ import annotations
@@ -285,6 +287,16 @@ def _read_fragment_store(path: Path, key: str) -> Fragments:
                     return fragments
     except Exception:  # a cache that cannot be read is simply not used
         return {}
+
+
+def read_catalog_layout(root: Path, key: str) -> Any:
+    """The catalog layout (catalog.CatalogLayout) the previous build worked out from inputs with the same
+    `layout_key`, or None."""
+    return _read_pickle(root / CACHE_DIR_NAME / "catalog-layout.pickle", environment_key("layout", key))
+
+
+def write_catalog_layout(root: Path, key: str, layout: Any) -> None:
+    _write_pickle(root / CACHE_DIR_NAME / "catalog-layout.pickle", environment_key("layout", key), layout)
 
 
 def _manifest_path(root: Path, out_dir: Path) -> Path:

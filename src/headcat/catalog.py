@@ -3,6 +3,11 @@
 Computes what no file states: each paper's stages (from its head types unless it overrides them), year, slug
 paths and related papers; groups by head type, stage and sub-category, year and venue. Every ordering has an
 explicit tie-break, so the same input always gives the same catalog. Reads no files and renders nothing.
+
+The groupings are worked out in two steps: `plan_layout` gives the catalog's layout, every ordering and grouping as
+paper ids, from the few fields it depends on (`layout_key` digests them); `build_catalog` puts the papers and the
+taxonomy's objects in place. A rebuild after an edit that changes none of those fields (a summary, a title) takes
+the layout from the build cache.
 """
 
 from __future__ import annotations
@@ -210,36 +215,85 @@ class Catalog:
         return {entry.id: rank for rank, entry in enumerate(order)}
 
 
-def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: dict[str, Paper],
-                  source_digests: Mapping[str, str] | None = None) -> Catalog:
-    """Derive and group; the papers were validated by the load stage, so nothing here can fail on input."""
-    ordered = sorted(papers_by_id.items(), key=lambda item: (item[1].date, item[0]), reverse=True)
+@dataclass(frozen=True)
+class CatalogLayout:
+    """How the papers order, group and relate, as paper ids: everything the catalog stage works out from each
+    paper's id, date, head types, stage override, venue and code link, and from the taxonomy (see `layout_key`)."""
+
+    paper_ids: tuple[str, ...]
+    """Newest first: by date, then paper id."""
+    related_ids: dict[str, tuple[str, ...]]
+    head_ids: dict[str, tuple[str, ...]]
+    """By head type name, in the catalog's order."""
+    head_related_slugs: dict[str, tuple[str, ...]]
+    """By head type name: the head types that appear with it in papers, most often first."""
+    stage_ids: dict[str, tuple[str, ...]]
+    """By stage id: its papers, in the catalog's order."""
+    subcategory_ids: dict[tuple[str, str], tuple[str, ...]]
+    """By (stage id, sub-category name): the papers whose head types are placed there, in the catalog's order."""
+    years: tuple[tuple[int, tuple[str, ...]], ...]
+    """Newest year first."""
+    venues: tuple[tuple[str, tuple[str, ...]], ...]
+    """Most papers first, then by name."""
+    with_code: tuple[str, ...]
+
+
+def layout_key(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> str:
+    """A digest of everything `plan_layout` reads: the taxonomy and each paper's id, date, head types, stage
+    override, venue and whether it links to its code."""
+    return fingerprint(taxonomy.model_dump_json(),
+                       [(paper_id, paper.date.toordinal(), paper.heads, paper.stages, paper.venue,
+                         paper.links.code is not None) for paper_id, paper in papers_by_id.items()])
+
+
+def plan_layout(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> CatalogLayout:
+    """The catalog's orderings and groupings, as paper ids."""
+    ordered = sorted(papers_by_id, key=lambda paper_id: (papers_by_id[paper_id].date, paper_id), reverse=True)
     head_ids: dict[str, list[str]] = {name: [] for name in _names(taxonomy)}
-    for paper_id, paper in ordered:
-        for name in paper.heads:
+    for paper_id in ordered:
+        for name in papers_by_id[paper_id].heads:
             head_ids[name].append(paper_id)
-    related_ids_by_paper = _related_ids_by_paper(papers_by_id)
+    ids_by_stage, ids_by_subcategory = _ids_by_stage_and_subcategory(ordered, papers_by_id, taxonomy)
+    return CatalogLayout(
+        paper_ids=tuple(ordered),
+        related_ids=_related_ids_by_paper(papers_by_id),
+        head_ids={name: tuple(ids) for name, ids in head_ids.items()},
+        head_related_slugs={name: _related_slugs(name, ids, papers_by_id) for name, ids in head_ids.items()},
+        stage_ids={stage_id: tuple(ids) for stage_id, ids in ids_by_stage.items()},
+        subcategory_ids={place: tuple(ids) for place, ids in ids_by_subcategory.items()},
+        years=_year_groups(ordered, papers_by_id),
+        venues=_venue_groups(ordered, papers_by_id),
+        with_code=tuple(paper_id for paper_id in ordered if papers_by_id[paper_id].links.code is not None),
+    )
+
+
+def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper],
+                  source_digests: Mapping[str, str] | None = None, layout: CatalogLayout | None = None) -> Catalog:
+    """Derive and group; the papers were validated by the load stage, so nothing here can fail on input. `layout`,
+    when given, must be `plan_layout` of the same taxonomy and papers (the build cache keeps it by `layout_key`)."""
+    layout = layout or plan_layout(taxonomy, papers_by_id)
     placements: dict[tuple[object, ...], tuple[tuple[HeadType, ...], tuple[str, ...]]] = {}
     """Head types and stages by (heads, stages override): papers that name the same share them."""
     papers = []
-    for paper_id, paper in ordered:
+    for paper_id in layout.paper_ids:
+        paper = papers_by_id[paper_id]
         placement = placements.get((paper.heads, paper.stages))
         if placement is None:
             placement = placements[paper.heads, paper.stages] = (
                 tuple(taxonomy.resolve_head_type(name) for name in paper.heads),  # type: ignore[misc]
                 _stage_ids(paper, taxonomy))
         papers.append(CatalogPaper(id=paper_id, paper=paper, head_types=placement[0], stage_ids=placement[1],
-                                   related_ids=related_ids_by_paper[paper_id]))
-    ids_by_stage, ids_by_subcategory = _ids_by_stage_and_subcategory(papers, taxonomy)
+                                   related_ids=layout.related_ids[paper_id]))
     return Catalog(
         config=config,
         taxonomy=taxonomy,
         papers=tuple(papers),
-        heads=tuple(_head_group(head, head_ids, papers_by_id) for head in taxonomy.heads),
-        stages=tuple(_stage_group(stage, taxonomy, ids_by_stage, ids_by_subcategory) for stage in taxonomy.stages),
-        years=_year_groups(papers),
-        venues=_venue_groups(papers),
-        with_code=tuple(entry.id for entry in papers if entry.has_code),
+        heads=tuple(HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=layout.head_ids[head.name],
+                              related_slugs=layout.head_related_slugs[head.name]) for head in taxonomy.heads),
+        stages=tuple(_stage_group(stage, taxonomy, layout) for stage in taxonomy.stages),
+        years=tuple(YearGroup(year, paper_ids) for year, paper_ids in layout.years),
+        venues=tuple(VenueGroup(venue, slugify(venue), paper_ids) for venue, paper_ids in layout.venues),
+        with_code=layout.with_code,
         source_digests=source_digests or {},
     )
 
@@ -262,7 +316,7 @@ def _stage_ids(paper: Paper, taxonomy: Taxonomy) -> tuple[str, ...]:
     return tuple(stage.id for stage in taxonomy.stages if stage.id in chosen)
 
 
-def _related_ids_by_paper(papers_by_id: dict[str, Paper]) -> dict[str, tuple[str, ...]]:
+def _related_ids_by_paper(papers_by_id: Mapping[str, Paper]) -> dict[str, tuple[str, ...]]:
     """For each paper, up to RELATED_PAPERS_MAX papers sharing its head types: most shared first, then newest,
     then by id.
 
@@ -306,34 +360,37 @@ def _head_subsets(heads: tuple[str, ...]) -> list[frozenset[str]]:
             for combination in itertools.combinations(unique, size)]
 
 
-def _head_group(head: HeadType, head_ids: dict[str, list[str]], papers_by_id: dict[str, Paper]) -> HeadGroup:
+def _related_slugs(name: str, paper_ids: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[str, ...]:
+    """The slugs of the head types that appear with head type `name` in its papers, most often first."""
     together: Counter[str] = Counter()
-    for paper_id in head_ids[head.name]:
-        together.update(name for name in papers_by_id[paper_id].heads if name != head.name)
-    related = sorted(together.items(), key=lambda item: (-item[1], item[0]))
-    return HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=tuple(head_ids[head.name]),
-                     related_slugs=tuple(slugify(name) for name, _ in related))
+    for paper_id in paper_ids:
+        together.update(other for other in papers_by_id[paper_id].heads if other != name)
+    return tuple(slugify(other) for other, _ in sorted(together.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _ids_by_stage_and_subcategory(papers: list[CatalogPaper], taxonomy: Taxonomy) -> tuple[
+def _ids_by_stage_and_subcategory(ordered: list[str], papers_by_id: Mapping[str, Paper], taxonomy: Taxonomy) -> tuple[
         dict[str, list[str]], dict[tuple[str, str], list[str]]]:
-    """The ids of the papers in each stage, and in each (stage, sub-category) by their head types, in the catalog's
-    order: one pass over the papers, not one per group."""
+    """The ids of the papers in each stage, and in each (stage, sub-category) by their head types, in the order of
+    `ordered`: one pass over the papers, not one per group."""
     subcategory_of_head: dict[str, tuple[str, str]] = {head.name: (head.stage, head.subcategory)
                                                       for head in taxonomy.heads if head.stage and head.subcategory}
+    stage_ids: dict[tuple[object, ...], tuple[str, ...]] = {}
+    """By (heads, stages override): papers that name the same share them."""
     by_stage: dict[str, list[str]] = {}
     by_subcategory: dict[tuple[str, str], list[str]] = {}
-    for entry in papers:
-        for stage_id in entry.stage_ids:
-            by_stage.setdefault(stage_id, []).append(entry.id)
-        for place in dict.fromkeys(subcategory_of_head[name] for name in entry.paper.heads
-                                   if name in subcategory_of_head):
-            by_subcategory.setdefault(place, []).append(entry.id)
+    for paper_id in ordered:
+        paper = papers_by_id[paper_id]
+        placement = (paper.heads, paper.stages)
+        if placement not in stage_ids:
+            stage_ids[placement] = _stage_ids(paper, taxonomy)
+        for stage_id in stage_ids[placement]:
+            by_stage.setdefault(stage_id, []).append(paper_id)
+        for place in dict.fromkeys(subcategory_of_head[name] for name in paper.heads if name in subcategory_of_head):
+            by_subcategory.setdefault(place, []).append(paper_id)
     return by_stage, by_subcategory
 
 
-def _stage_group(stage: Stage, taxonomy: Taxonomy, ids_by_stage: dict[str, list[str]],
-                 ids_by_subcategory: dict[tuple[str, str], list[str]]) -> StageGroup:
+def _stage_group(stage: Stage, taxonomy: Taxonomy, layout: CatalogLayout) -> StageGroup:
     subcategories = []
     for subcategory in stage.subcategories:
         heads = [head for head in taxonomy.heads if head.stage == stage.id and head.subcategory == subcategory.name]
@@ -341,23 +398,24 @@ def _stage_group(stage: Stage, taxonomy: Taxonomy, ids_by_stage: dict[str, list[
             subcategory=subcategory,
             slug=slugify(subcategory.name),
             head_slugs=tuple(slugify(head.name) for head in heads),
-            paper_ids=tuple(ids_by_subcategory.get((stage.id, subcategory.name), ())),
+            paper_ids=layout.subcategory_ids.get((stage.id, subcategory.name), ()),
         ))
     return StageGroup(stage=stage, slug=stage.id.lower(), subcategories=tuple(subcategories),
-                      paper_ids=tuple(ids_by_stage.get(stage.id, ())))
+                      paper_ids=layout.stage_ids.get(stage.id, ()))
 
 
-def _year_groups(papers: tuple[CatalogPaper, ...]) -> tuple[YearGroup, ...]:
+def _year_groups(ordered: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[tuple[int, tuple[str, ...]], ...]:
     ids_by_year: dict[int, list[str]] = {}
-    for entry in papers:
-        ids_by_year.setdefault(entry.year, []).append(entry.id)
-    return tuple(YearGroup(year, tuple(ids_by_year[year])) for year in sorted(ids_by_year, reverse=True))
+    for paper_id in ordered:
+        ids_by_year.setdefault(papers_by_id[paper_id].date.year, []).append(paper_id)
+    return tuple((year, tuple(ids_by_year[year])) for year in sorted(ids_by_year, reverse=True))
 
 
-def _venue_groups(papers: tuple[CatalogPaper, ...]) -> tuple[VenueGroup, ...]:
+def _venue_groups(ordered: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     ids_by_venue: dict[str, list[str]] = {}
-    for entry in papers:
-        if entry.paper.venue:
-            ids_by_venue.setdefault(entry.paper.venue, []).append(entry.id)
+    for paper_id in ordered:
+        venue = papers_by_id[paper_id].venue
+        if venue:
+            ids_by_venue.setdefault(venue, []).append(paper_id)
     venues = sorted(ids_by_venue, key=lambda venue: (-len(ids_by_venue[venue]), venue.casefold(), venue))
-    return tuple(VenueGroup(venue, slugify(venue), tuple(ids_by_venue[venue])) for venue in venues)
+    return tuple((venue, tuple(ids_by_venue[venue])) for venue in venues)

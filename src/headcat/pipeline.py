@@ -17,10 +17,11 @@ from pathlib import Path
 from jinja2 import Environment
 
 from headcat import collector
-from headcat.catalog import Catalog, build_catalog
+from headcat.catalog import Catalog, CatalogLayout, build_catalog, layout_key, plan_layout
 from headcat.config import Config
-from headcat.build_cache import (CACHE_DIR_NAME, OutputManifest, environment_key, file_fingerprint, read_fragments,
-                                 read_output_manifest, read_paper_cache, write_fragments, write_output_manifest)
+from headcat.build_cache import (CACHE_DIR_NAME, OutputManifest, environment_key, file_fingerprint,
+                                 read_catalog_layout, read_fragments, read_output_manifest, read_paper_cache,
+                                 write_catalog_layout, write_fragments, write_output_manifest)
 from headcat.loading import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
 from headcat.output import Output, Reuse, staged_outputs
 from headcat.parallel import background_work, giving_way
@@ -63,12 +64,26 @@ def load_input(root: Path, today: date, use_cache: bool = False) -> LoadedInput:
 
 
 def load_catalog(root: Path, today: date, use_cache: bool = False) -> Catalog:
-    """The catalog stage's result: validated input, grouped and derived."""
+    """The catalog stage's result: validated input, grouped and derived. With the cache, the layout the previous
+    build worked out is used again when the papers and taxonomy it came from are the same (see catalog.py)."""
     with collector.paused():  # loading and grouping make millions of objects and no reference cycles: collector.py
         with timed("load papers"):
             loaded = load_input(root, today, use_cache)
         with timed("build the catalog"):
-            return build_catalog(loaded.config, loaded.taxonomy, loaded.papers.by_id, loaded.papers.source_digests)
+            layout = _catalog_layout(root, loaded) if use_cache else None
+            return build_catalog(loaded.config, loaded.taxonomy, loaded.papers.by_id, loaded.papers.source_digests,
+                                 layout)
+
+
+def _catalog_layout(root: Path, loaded: LoadedInput) -> CatalogLayout:
+    """The previous build's layout when it was worked out from the same papers and taxonomy; else a new one, kept
+    in the cache for the next build."""
+    key = layout_key(loaded.taxonomy, loaded.papers.by_id)
+    layout = read_catalog_layout(root, key)
+    if not isinstance(layout, CatalogLayout):
+        layout = plan_layout(loaded.taxonomy, loaded.papers.by_id)
+        write_catalog_layout(root, key, layout)
+    return layout
 
 
 def check(root: Path, today: date, use_cache: bool = True) -> int:
