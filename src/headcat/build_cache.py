@@ -27,7 +27,9 @@ from typing import Any
 from headcat import __version__
 
 CACHE_DIR_NAME = ".headcat-cache"
-_FORMAT = 5
+_FORMAT = 6
+"""Raised whenever what the cache stores changes shape (a field renamed, a kind of file added), so that caches
+written before are ignored rather than misread."""
 
 
 def fingerprint(*parts: object) -> str:

@@ -223,13 +223,13 @@ class CatalogLayout:
     paper_ids: tuple[str, ...]
     """Newest first: by date, then paper id."""
     related_ids: dict[str, tuple[str, ...]]
-    head_ids: dict[str, tuple[str, ...]]
-    """By head type name, in the catalog's order."""
+    head_paper_ids: dict[str, tuple[str, ...]]
+    """By head type name: its papers, in the catalog's order."""
     head_related_slugs: dict[str, tuple[str, ...]]
     """By head type name: the head types that appear with it in papers, most often first."""
-    stage_ids: dict[str, tuple[str, ...]]
+    stage_paper_ids: dict[str, tuple[str, ...]]
     """By stage id: its papers, in the catalog's order."""
-    subcategory_ids: dict[tuple[str, str], tuple[str, ...]]
+    subcategory_paper_ids: dict[tuple[str, str], tuple[str, ...]]
     """By (stage id, sub-category name): the papers whose head types are placed there, in the catalog's order."""
     years: tuple[tuple[int, tuple[str, ...]], ...]
     """Newest year first."""
@@ -257,10 +257,10 @@ def plan_layout(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> Catalo
     return CatalogLayout(
         paper_ids=tuple(ordered),
         related_ids=_related_ids_by_paper(papers_by_id),
-        head_ids={name: tuple(ids) for name, ids in head_ids.items()},
+        head_paper_ids={name: tuple(ids) for name, ids in head_ids.items()},
         head_related_slugs={name: _related_slugs(name, ids, papers_by_id) for name, ids in head_ids.items()},
-        stage_ids={stage_id: tuple(ids) for stage_id, ids in ids_by_stage.items()},
-        subcategory_ids={place: tuple(ids) for place, ids in ids_by_subcategory.items()},
+        stage_paper_ids={stage_id: tuple(ids) for stage_id, ids in ids_by_stage.items()},
+        subcategory_paper_ids={place: tuple(ids) for place, ids in ids_by_subcategory.items()},
         years=_year_groups(ordered, papers_by_id),
         venues=_venue_groups(ordered, papers_by_id),
         with_code=tuple(paper_id for paper_id in ordered if papers_by_id[paper_id].links.code is not None),
@@ -288,7 +288,7 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
         config=config,
         taxonomy=taxonomy,
         papers=tuple(papers),
-        heads=tuple(HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=layout.head_ids[head.name],
+        heads=tuple(HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=layout.head_paper_ids[head.name],
                               related_slugs=layout.head_related_slugs[head.name]) for head in taxonomy.heads),
         stages=tuple(_stage_group(stage, taxonomy, layout) for stage in taxonomy.stages),
         years=tuple(YearGroup(year, paper_ids) for year, paper_ids in layout.years),
@@ -398,10 +398,10 @@ def _stage_group(stage: Stage, taxonomy: Taxonomy, layout: CatalogLayout) -> Sta
             subcategory=subcategory,
             slug=slugify(subcategory.name),
             head_slugs=tuple(slugify(head.name) for head in heads),
-            paper_ids=layout.subcategory_ids.get((stage.id, subcategory.name), ()),
+            paper_ids=layout.subcategory_paper_ids.get((stage.id, subcategory.name), ()),
         ))
     return StageGroup(stage=stage, slug=stage.id.lower(), subcategories=tuple(subcategories),
-                      paper_ids=layout.stage_ids.get(stage.id, ()))
+                      paper_ids=layout.stage_paper_ids.get(stage.id, ()))
 
 
 def _year_groups(ordered: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[tuple[int, tuple[str, ...]], ...]:
