@@ -61,7 +61,7 @@ class CatalogPaper:
 
     @property
     def has_code(self) -> bool:
-        return self.paper.links.code is not None
+        return _links_to_code(self.paper)
 
     @property
     def arxiv_url(self) -> str | None:
@@ -243,7 +243,7 @@ def layout_key(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> str:
     override, venue and whether it links to its code."""
     return fingerprint(taxonomy.model_dump_json(),
                        [(paper_id, paper.date.toordinal(), paper.heads, paper.stages, paper.venue,
-                         paper.links.code is not None) for paper_id, paper in papers_by_id.items()])
+                         _links_to_code(paper)) for paper_id, paper in papers_by_id.items()])
 
 
 def plan_layout(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> CatalogLayout:
@@ -263,7 +263,7 @@ def plan_layout(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> Catalo
         subcategory_paper_ids={place: tuple(ids) for place, ids in ids_by_subcategory.items()},
         years=_year_groups(ordered, papers_by_id),
         venues=_venue_groups(ordered, papers_by_id),
-        with_code=tuple(paper_id for paper_id in ordered if papers_by_id[paper_id].links.code is not None),
+        with_code=tuple(paper_id for paper_id in ordered if _links_to_code(papers_by_id[paper_id])),
     )
 
 
@@ -305,6 +305,11 @@ def slugify(text: str) -> str:
 
 def _names(taxonomy: Taxonomy) -> list[str]:
     return [head.name for head in taxonomy.heads]
+
+
+def _links_to_code(paper: Paper) -> bool:
+    """Whether the paper has a code link: the home page's "has code" filter, the code page and the layout."""
+    return paper.links.code is not None
 
 
 def _stage_ids(paper: Paper, taxonomy: Taxonomy) -> tuple[str, ...]:
