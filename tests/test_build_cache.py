@@ -221,7 +221,7 @@ def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Pat
     written_first = main_store.read_bytes()
 
     def recent_slots() -> set[tuple[str, ...]]:
-        return read_fragments(root, render_inputs_key(root, first.catalog)).recent
+        return set(read_fragments(root, render_inputs_key(root, first.catalog)).recent)
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     build(root, root / "site", TODAY, with_search=False)
@@ -294,6 +294,17 @@ def test_check_finds_a_problem_in_a_file_changed_after_the_cache_was_written(
     assert f"{PAPER}:2:7: error: date: '2023-02-30' is not a real calendar date" in capsys.readouterr().err
 
 
+def test_a_fragment_store_whose_text_was_cut_short_is_not_used(root: Path, tmp_path: Path) -> None:
+    build(root, root / "site", TODAY, with_search=False)
+    text_file, = (root / CACHE_DIR_NAME).glob("fragments-*.text")
+    text_file.write_bytes(text_file.read_bytes()[:-100])  # as a disk that filled up might leave it
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+
+    build(root, root / "site", TODAY, with_search=False)
+
+    assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
+
+
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("{{ paper.title }}", "{{ paper.titel }}",
      "templates/site/card.html:{line}:1: error: template: 'headcat.paper.Paper object' has no attribute 'titel'"),
@@ -304,6 +315,7 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
         root: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str) -> None:
     build(root, root / "site", TODAY, with_search=False)
     before = tree(root / "site")
+    fragment_files = sorted(path.name for path in (root / CACHE_DIR_NAME).iterdir() if "fragments" in path.name)
     template = root / "templates" / "site" / "card.html"
     line = line_holding(template, old)
     edit(template, old, new)
@@ -316,7 +328,8 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
     assert tree(root / "site") == before
     # The template change made every cached fragment stale; the store begun afresh was dropped with the build.
     assert sorted(path.name for path in (root / CACHE_DIR_NAME).iterdir() if "fragments" in path.name) == \
-        ["fragments-recent.pickle", "fragments.pickle"]
+        fragment_files
+    assert len(fragment_files) == 3  # the index, its text file and the recent store
 
 
 @pytest.fixture
@@ -332,7 +345,7 @@ def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_
     assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
     # The workers' fragments came back to be cached: every paper's home-page card, its part of each export, and its
     # README row.
-    slots = set(read_fragments(root, render_inputs_key(root, first.catalog)).fragments)
+    slots = read_fragments(root, render_inputs_key(root, first.catalog)).slots()
     for paper_id in (entry.id for entry in first.catalog.papers):
         assert {("card", paper_id, "", "True"), ("export json", paper_id), ("readme row", paper_id)} <= slots
 
@@ -456,7 +469,7 @@ def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(
         root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(output, "FRESH_MAX", 2)  # the home page's cards go to the cache two at a time
     first = build(root, root / "site", TODAY, with_search=False)
-    slots = set(read_fragments(root, render_inputs_key(root, first.catalog)).fragments)
+    slots = read_fragments(root, render_inputs_key(root, first.catalog)).slots()
     assert {("card", entry.id, "", "True") for entry in first.catalog.papers} <= slots
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")

@@ -168,7 +168,7 @@ def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_agai
     for output in render_exports(load_catalog(root, date.today()), environment, reuse):
         as_bytes(output.render())
     reuse.add_fragments(reuse.take_fresh())  # as the write stage does with what the workers rendered
-    before = dict(reuse.cache.fragments)
+    before = dict(reuse.cache.recent)  # no main store here: every fragment is a recent one
     edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
 
     files = render_exports(load_catalog(root, date.today()), environment, reuse)
@@ -177,7 +177,7 @@ def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_agai
 
     assert len(before) == 3 * len(PAPER_IDS)
     # Reuse.fragment stores a new (data, text) pair only when it renders the fragment.
-    rendered = {slot for slot, fragment in reuse.cache.fragments.items() if fragment is not before.get(slot)}
+    rendered = {slot for slot, fragment in reuse.cache.recent.items() if fragment is not before.get(slot)}
     assert rendered == {("export json", "memory-heads-conflicts"), ("export csl", "memory-heads-conflicts"),
                         ("export bib", "memory-heads-conflicts")}
     assert contents == render(root)  # a render of the edited catalog without reuse

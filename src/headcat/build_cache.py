@@ -21,13 +21,14 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from headcat import __version__
 
 CACHE_DIR_NAME = ".headcat-cache"
-_FORMAT = 6
+_FORMAT = 7
 """Raised whenever what the cache stores changes shape (a field renamed, a kind of file added), so that caches
 written before are ignored rather than misread."""
 
@@ -174,6 +175,9 @@ Fragments = dict[Slot, tuple[Any, str]]
 """Page fragments by slot ('card', paper id, variant...; 'readme row', paper id; 'export bib', paper id...): what
 the fragment was rendered from (a small value compared by equality, such as the paper's data key), and its text.
 A slot holds one fragment, so the cache never outgrows the catalog."""
+FragmentIndex = dict[Slot, tuple[Any, int, int]]
+"""Where the main store keeps each slot's text: what it was rendered from, and its offset and length in bytes in
+the store's text file."""
 RECENT_FRAGMENTS_MAX = 2000
 """As for models: fragments rendered since the main store was written go to a small store of their own."""
 
@@ -182,18 +186,39 @@ RECENT_FRAGMENTS_MAX = 2000
 class FragmentCache:
     """The fragments of earlier builds rendered with the same templates, settings and taxonomy (`inputs_key`).
 
-    When there are none (a first build, or the templates changed), the main store is written afresh while the
-    build runs: fragments go to the file as they arrive and are not kept in memory (80 MB at 10,000 papers)."""
+    The main store is a text file and an index of it: only the index is read, and a fragment's text is read from
+    the file when a page asks for it, so a rebuild does not hold every card, README row and export record of the
+    catalog in memory (75 MB at 10,000 papers), and forked helpers share nothing of it to copy. Fragments rendered
+    since it was written are kept in memory (`recent`). When there is no main store (a first build, or the
+    templates changed), a new one is written while the build runs: fragments go to the file as they arrive."""
 
-    fragments: Fragments
-    recent: set[Slot]
-    """The slots whose fragment is not in the main store (it was rendered after the main store was written)."""
+    index: FragmentIndex = field(default_factory=dict)
+    text_file: Any = None
+    """The main store's text file, open for reading (None without a main store)."""
+    recent: Fragments = field(default_factory=dict)
+    """The fragments not in the main store: rendered after it was written, by an earlier build or this one."""
     changed: bool = False
     """Whether fragments were added since the cache was read."""
     stream: _FragmentStream | None = None
     """Where new fragments go when the main store is written afresh."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     """Fragments arrive from the thread that receives a helper's results and from the main thread."""
+
+    def get(self, slot: Slot, data: object) -> str | None:
+        """The text of the fragment in `slot` when it was rendered from equal `data`, else None."""
+        fragment = self.recent.get(slot)
+        if fragment is not None:
+            return fragment[1] if fragment[0] == data else None
+        stored = self.index.get(slot)
+        return self.stored_text(slot) if stored is not None and stored[0] == data else None
+
+    def stored_text(self, slot: Slot) -> str:
+        """The text the main store holds in `slot`."""
+        _, offset, length = self.index[slot]
+        return _read_at(self.text_file, offset, length).decode("utf-8")
+
+    def slots(self) -> set[Slot]:
+        return set(self.index) | set(self.recent)
 
     def add(self, fragments: Fragments) -> None:
         if not fragments:
@@ -203,7 +228,6 @@ class FragmentCache:
             if self.stream is not None:
                 self.stream.append(fragments)
             else:
-                self.fragments.update(fragments)
                 self.recent.update(fragments)
 
     def abandon(self) -> None:
@@ -212,83 +236,126 @@ class FragmentCache:
             self.stream.abandon()
 
 
-class _FragmentStream:
-    """A main store written batch by batch: its key, then any number of pickled dicts (later ones win)."""
+def _read_at(file: Any, offset: int, length: int) -> bytes:
+    """`length` bytes of `file` from `offset`, without moving its position: helpers forked from this process read
+    the same open file."""
+    if _HAS_PREAD:
+        return os.pread(file.fileno(), length, offset)
+    file.seek(offset)  # no pread (Windows): no helpers either, as there is no fork
+    return file.read(length)
 
-    def __init__(self, path: Path, key: str) -> None:
-        self.path, self.key = path, key
-        self.file: Any = None
-        self.temporary: Path | None = None
+
+_HAS_PREAD = hasattr(os, "pread")
+
+
+class _FragmentStream:
+    """A main store written batch by batch as fragments arrive: their texts to a new text file, and the index of
+    each batch to a new index file (the store's key, the text file's name, one pickled dict per batch, and at the
+    end the text file's size). The index then replaces the previous one, which is never left pointing into a file
+    it was not written with, and the text files of earlier stores are deleted."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.folder, self.key = folder, key
+        self.text: Any = None
+        self.text_path: Path | None = None
+        self.index: Any = None
+        self.index_path: Path | None = None
+        self.size = 0
 
     def append(self, fragments: Fragments) -> None:
-        if self.file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            self.file, self.temporary = os.fdopen(handle, "wb"), Path(temporary)
-            pickle.dump(self.key, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(fragments, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.file.flush()  # nothing left in a buffer that a forked helper would inherit
+        if self.text is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            text_handle, text_name = tempfile.mkstemp(prefix="fragments-", suffix=".text", dir=self.folder)
+            index_handle, index_name = tempfile.mkstemp(prefix=".fragments.pickle.", dir=self.folder)
+            self.text, self.text_path = os.fdopen(text_handle, "wb"), Path(text_name)
+            self.index, self.index_path = os.fdopen(index_handle, "wb"), Path(index_name)
+            for header in (self.key, self.text_path.name):
+                pickle.dump(header, self.index, protocol=pickle.HIGHEST_PROTOCOL)
+        index: FragmentIndex = {}
+        for slot, (data, text) in fragments.items():
+            encoded = text.encode("utf-8")
+            self.text.write(encoded)
+            index[slot] = (data, self.size, len(encoded))
+            self.size += len(encoded)
+        pickle.dump(index, self.index, protocol=pickle.HIGHEST_PROTOCOL)
+        self.text.flush()  # nothing left in a buffer that a forked helper would inherit
+        self.index.flush()
 
     def finish(self) -> None:
-        if self.file is not None and self.temporary is not None:
-            self.file.close()
-            os.replace(self.temporary, self.path)
-            self.file = self.temporary = None
+        if self.text is None or self.text_path is None or self.index_path is None:
+            return
+        pickle.dump(self.size, self.index, protocol=pickle.HIGHEST_PROTOCOL)
+        self.text.close()
+        self.index.close()
+        os.replace(self.index_path, self.folder / "fragments.pickle")
+        for old in self.folder.glob("fragments-*.text"):
+            if old != self.text_path:
+                old.unlink(missing_ok=True)
+        self.text = self.index = self.text_path = self.index_path = None
 
     def abandon(self) -> None:
-        if self.file is not None and self.temporary is not None:
-            self.file.close()
-            self.temporary.unlink(missing_ok=True)
-            self.file = self.temporary = None
+        if self.text is not None and self.text_path is not None and self.index_path is not None:
+            self.text.close()
+            self.index.close()
+            self.text_path.unlink(missing_ok=True)
+            self.index_path.unlink(missing_ok=True)
+            self.text = self.index = self.text_path = self.index_path = None
 
 
 def read_fragments(root: Path, inputs_key: str) -> FragmentCache:
     folder, key = root / CACHE_DIR_NAME, environment_key("fragments", inputs_key)
-    fragments = _read_fragment_store(folder / "fragments.pickle", key)
-    if not fragments:
-        return FragmentCache({}, set(), stream=_FragmentStream(folder / "fragments.pickle", key))
+    index, text_file = _read_fragment_store(folder, key)
+    if text_file is None:
+        return FragmentCache(stream=_FragmentStream(folder, key))
     recent = _read_pickle(folder / "fragments-recent.pickle", key) or {}
-    fragments.update(recent)
-    return FragmentCache(fragments, set(recent))
+    return FragmentCache(index=index, text_file=text_file, recent=recent)
+
+
+def _read_fragment_store(folder: Path, key: str) -> tuple[FragmentIndex, Any]:
+    """The main store's index, and its text file open for the build to read; no file when the store is missing,
+    unreadable, stored with another key, or its text file is not the size the index was finished with."""
+    index: FragmentIndex = {}
+    try:
+        with (folder / "fragments.pickle").open("rb") as stream:
+            if pickle.load(stream) != key:
+                return {}, None
+            text_name = pickle.load(stream)
+            while isinstance(record := pickle.load(stream), dict):
+                index.update(record)
+        text_file = (folder / text_name).open("rb")
+    except Exception:  # a cache that cannot be read is simply not used
+        return {}, None
+    if os.fstat(text_file.fileno()).st_size != record:
+        text_file.close()
+        return {}, None
+    return index, text_file
 
 
 def write_fragments(root: Path, inputs_key: str, cache: FragmentCache, paper_ids: set[str]) -> None:
     """Keep the fragments of papers still in the catalog (the second part of every slot is a paper id): nothing to
     write when no fragment was added and no paper left; only the recent ones when they are few and no paper left;
-    else all of them, in the main store."""
+    else all of them, in a new main store."""
     folder, key = root / CACHE_DIR_NAME, environment_key("fragments", inputs_key)
     if cache.stream is not None:  # written as the fragments arrived, all of this catalog's papers
         if cache.changed:
             _write_pickle(folder / "fragments-recent.pickle", key, {})
             cache.stream.finish()
         return
-    papers_left = any(slot[1] not in paper_ids for slot in cache.fragments)
+    papers_left = any(slot[1] not in paper_ids for slot in chain(cache.index, cache.recent))
     if not cache.changed and not papers_left:
         return
-    if len(cache.recent) <= RECENT_FRAGMENTS_MAX and len(cache.fragments) > len(cache.recent) and not papers_left:
-        _write_pickle(folder / "fragments-recent.pickle", key, {slot: cache.fragments[slot] for slot in cache.recent})
+    if len(cache.recent) <= RECENT_FRAGMENTS_MAX and cache.index and not papers_left:
+        _write_pickle(folder / "fragments-recent.pickle", key, cache.recent)
         return
-    kept = {slot: fragment for slot, fragment in cache.fragments.items() if slot[1] in paper_ids}
+    stream = _FragmentStream(folder, key)
+    kept = [slot for slot in cache.index if slot[1] in paper_ids and slot not in cache.recent]
+    for start in range(0, len(kept), 1000):  # a thousand texts in memory at a time
+        stream.append({slot: (cache.index[slot][0], cache.stored_text(slot)) for slot in kept[start:start + 1000]})
+    stream.append({slot: fragment for slot, fragment in cache.recent.items() if slot[1] in paper_ids})
+    if cache.text_file is not None:
+        cache.text_file.close()  # its store is replaced
     _write_pickle(folder / "fragments-recent.pickle", key, {})
-    stream = _FragmentStream(folder / "fragments.pickle", key)
-    stream.append(kept)
     stream.finish()
-
-
-def _read_fragment_store(path: Path, key: str) -> Fragments:
-    """The main store's fragments, or none when it is missing, unreadable or was stored with another key."""
-    fragments: Fragments = {}
-    try:
-        with path.open("rb") as stream:
-            if pickle.load(stream) != key:
-                return {}
-            while True:
-                try:
-                    fragments.update(pickle.load(stream))
-                except EOFError:
-                    return fragments
-    except Exception:  # a cache that cannot be read is simply not used
-        return {}
 
 
 def read_catalog_layout(root: Path, key: str) -> Any:

@@ -85,7 +85,7 @@ class Reuse:
 
     previous: OutputManifest
     inputs_key: str
-    cache: FragmentCache = field(default_factory=lambda: FragmentCache({}, set()))
+    cache: FragmentCache = field(default_factory=FragmentCache)
     """Fragments of earlier builds, updated with this build's (kept for the next); the cache is only valid for
     this `inputs_key`."""
     fresh: Fragments = field(default_factory=dict)
@@ -118,8 +118,7 @@ class Reuse:
 
     def cached_fragment(self, slot: Slot, data: object) -> str | None:
         """The previous build's fragment in `slot` when it was made from equal `data`, else None."""
-        previous = self.cache.fragments.get(slot)
-        return previous[1] if previous is not None and previous[0] == data else None
+        return self.cache.get(slot, data)
 
     def take_fresh(self) -> Fragments:
         fresh, self.fresh = self.fresh, {}
