@@ -235,6 +235,7 @@ def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Pat
     (root / PAPER).unlink()  # a paper leaves: its fragments leave the cache, which is written whole again
     build(root, root / "site", TODAY, with_search=False)
     assert main_store.read_bytes() != written_first and recent_slots() == set()
+    assert len(list((root / CACHE_DIR_NAME).glob("fragments-*.text"))) == 1  # the replaced store's text is gone
     shutil.rmtree(tmp_path / "clean")
     assert tree(root / "site") == clean_build(root, tmp_path)[0]
 

@@ -218,6 +218,7 @@ class FragmentCache:
         return _read_at(self.text_file, offset, length).decode("utf-8")
 
     def slots(self) -> set[Slot]:
+        """Every slot that holds a fragment, in the main store or among the recent ones."""
         return set(self.index) | set(self.recent)
 
     def add(self, fragments: Fragments) -> None:
