@@ -237,6 +237,9 @@ class FragmentCache:
             self.stream.abandon()
 
 
+_HAS_PREAD = hasattr(os, "pread")
+
+
 def _read_at(file: Any, offset: int, length: int) -> bytes:
     """`length` bytes of `file` from `offset`, without moving its position: helpers forked from this process read
     the same open file."""
@@ -244,9 +247,6 @@ def _read_at(file: Any, offset: int, length: int) -> bytes:
         return os.pread(file.fileno(), length, offset)
     file.seek(offset)  # no pread (Windows): no helpers either, as there is no fork
     return file.read(length)
-
-
-_HAS_PREAD = hasattr(os, "pread")
 
 
 class _FragmentStream:
