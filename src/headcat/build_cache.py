@@ -210,12 +210,7 @@ class FragmentCache:
         if fragment is not None:
             return fragment[1] if fragment[0] == data else None
         stored = self.index.get(slot)
-        return self.stored_text(slot) if stored is not None and stored[0] == data else None
-
-    def stored_text(self, slot: Slot) -> str:
-        """The text the main store holds in `slot`."""
-        _, offset, length = self.index[slot]
-        return _read_at(self.text_file, offset, length).decode("utf-8")
+        return _text_at(self.text_file, stored[1], stored[2]) if stored is not None and stored[0] == data else None
 
     def slots(self) -> set[Slot]:
         """Every slot that holds a fragment, in the main store or among the recent ones."""
@@ -240,13 +235,13 @@ class FragmentCache:
 _HAS_PREAD = hasattr(os, "pread")
 
 
-def _read_at(file: Any, offset: int, length: int) -> bytes:
-    """`length` bytes of `file` from `offset`, without moving its position: helpers forked from this process read
-    the same open file."""
+def _text_at(file: Any, offset: int, length: int) -> str:
+    """The text in `length` bytes of `file` from `offset`, read without moving the file's position: helpers forked
+    from this process read the same open file."""
     if _HAS_PREAD:
-        return os.pread(file.fileno(), length, offset)
+        return os.pread(file.fileno(), length, offset).decode("utf-8")
     file.seek(offset)  # no pread (Windows): no helpers either, as there is no fork
-    return file.read(length)
+    return file.read(length).decode("utf-8")
 
 
 class _FragmentStream:
@@ -349,9 +344,10 @@ def write_fragments(root: Path, inputs_key: str, cache: FragmentCache, paper_ids
         _write_pickle(folder / "fragments-recent.pickle", key, cache.recent)
         return
     stream = _FragmentStream(folder, key)
-    kept = [slot for slot in cache.index if slot[1] in paper_ids and slot not in cache.recent]
+    kept = [(slot, stored) for slot, stored in cache.index.items() if slot[1] in paper_ids and slot not in cache.recent]
     for start in range(0, len(kept), 1000):  # a thousand texts in memory at a time
-        stream.append({slot: (cache.index[slot][0], cache.stored_text(slot)) for slot in kept[start:start + 1000]})
+        stream.append({slot: (data, _text_at(cache.text_file, offset, length))
+                       for slot, (data, offset, length) in kept[start:start + 1000]})
     stream.append({slot: fragment for slot, fragment in cache.recent.items() if slot[1] in paper_ids})
     if cache.text_file is not None:
         cache.text_file.close()  # its store is replaced
