@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup, escape
 
-from headcat.templating import escape_output, escape_text, make_environment
+from headcat.templating import _BIBTEX_SPECIAL, bibtex_filter, escape_output, escape_text, make_environment
 
 
 class Shown:
@@ -47,3 +47,10 @@ def test_single_line_joins_a_list_into_one_line_escaped_once(tmp_path: Path) -> 
     template = make_environment(tmp_path).get_template("names.md")
     assert template.render(names=["Lee <b>Bold</b>", "Ada\n   Lovelace", "O'Brien & Co"]) == \
         "Lee &lt;b&gt;Bold&lt;/b&gt;, Ada Lovelace, O&#39;Brien &amp; Co"
+
+
+@pytest.mark.parametrize("special", sorted(map(chr, _BIBTEX_SPECIAL)))
+def test_bibtex_escapes_each_special_character_alone(special: str) -> None:
+    """Text without specials skips the escaping: each special must still be found when it is the only one."""
+    assert bibtex_filter(f"50 {special} 60") == f"50 {special} 60".translate(_BIBTEX_SPECIAL) != f"50 {special} 60"
+    assert bibtex_filter("Plain  title:\n a (sub) title") == "Plain title: a (sub) title"
