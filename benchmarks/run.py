@@ -98,7 +98,7 @@ def main() -> None:
     finally:
         if set_aside.folder.exists():
             print(f"deleting the outputs set aside in {set_aside.folder} ...", flush=True)
-            _remove(set_aside.folder)
+            remove(set_aside.folder)
     results["setup"]["load_average_after"] = os.getloadavg()[0]
     results["setup"]["headcat_commit_after"] = _setup_facts(hugo, arguments.repeat)["headcat_commit"]
     print("\n" + format_table(results))
@@ -128,7 +128,7 @@ def _headcat_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "headcat"]
 
 
-def _installed_environment() -> dict[str, str]:
+def installed_environment() -> dict[str, str]:
     """This process's environment, with Python allowed to keep compiled modules: headcat is measured as installed,
     with its bytecode (a shell that sets PYTHONDONTWRITEBYTECODE would charge every run about 0.1 s for compiling
     headcat's modules again)."""
@@ -138,7 +138,7 @@ def _installed_environment() -> dict[str, str]:
 def _build_flags(headcat: list[str]) -> list[str]:
     """The flags of a build without search; the first run of headcat also leaves its modules compiled."""
     usage = subprocess.run([*headcat, "build", "--help"], capture_output=True, text=True,
-                           env=_installed_environment()).stdout
+                           env=installed_environment()).stdout
     return ["--no-search"] if "--no-search" in usage else []
 
 
@@ -173,7 +173,7 @@ class Runner:
         self.headcat, self.hugo, self.build_flags, self.set_aside = headcat, hugo, build_flags, set_aside
         self.root, self.hugo_dir = root, hugo_dir
         self.site, self.hugo_site, self.caches = out / "headcat-site", out / "hugo-site", out / "caches"
-        self.env = {**_installed_environment(), "XDG_CACHE_HOME": str(self.caches / "xdg"), "HUGO_CACHEDIR": str(self.caches / "hugo")}
+        self.env = {**installed_environment(), "XDG_CACHE_HOME": str(self.caches / "xdg"), "HUGO_CACHEDIR": str(self.caches / "hugo")}
         paper_files = sorted((root / "papers").iterdir())
         self.edited = paper_files[len(paper_files) // 2]
 
@@ -361,7 +361,7 @@ class SetAside:
         self.folder = folder
         self.count = 0
         if folder.exists():  # left by an interrupted run
-            _remove(folder)
+            remove(folder)
 
     def __call__(self, *paths: Path) -> None:
         for path in paths:
@@ -371,10 +371,10 @@ class SetAside:
                 try:
                     path.rename(self.folder / f"{self.count}-{path.name}")
                 except OSError:  # on another file system than the work folder
-                    _remove(path)
+                    remove(path)
 
 
-def _remove(*paths: Path) -> None:
+def remove(*paths: Path) -> None:
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
