@@ -53,4 +53,8 @@ def test_single_line_joins_a_list_into_one_line_escaped_once(tmp_path: Path) -> 
 def test_bibtex_escapes_each_special_character_alone(special: str) -> None:
     """Text without specials skips the escaping: each special must still be found when it is the only one."""
     assert bibtex_filter(f"50 {special} 60") == f"50 {special} 60".translate(_BIBTEX_SPECIAL) != f"50 {special} 60"
-    assert bibtex_filter("Plain  title:\n a (sub) title") == "Plain title: a (sub) title"
+
+
+def test_bibtex_text_without_specials_is_kept_on_one_line() -> None:
+    text = "Plain  title:\n a (sub) title, 'quoted' \"too\""
+    assert bibtex_filter(text) == "Plain title: a (sub) title, 'quoted' \"too\""
