@@ -173,7 +173,8 @@ class Runner:
         self.headcat, self.hugo, self.build_flags, self.set_aside = headcat, hugo, build_flags, set_aside
         self.root, self.hugo_dir = root, hugo_dir
         self.site, self.hugo_site, self.caches = out / "headcat-site", out / "hugo-site", out / "caches"
-        self.env = {**installed_environment(), "XDG_CACHE_HOME": str(self.caches / "xdg"), "HUGO_CACHEDIR": str(self.caches / "hugo")}
+        self.env = {**installed_environment(), "XDG_CACHE_HOME": str(self.caches / "xdg"),
+                    "HUGO_CACHEDIR": str(self.caches / "hugo")}
         paper_files = sorted((root / "papers").iterdir())
         self.edited = paper_files[len(paper_files) // 2]
 

@@ -226,8 +226,11 @@ class FragmentCache:
             else:
                 self.recent.update(fragments)
 
-    def abandon(self) -> None:
-        """Forget a main store half written (the build failed); the previous one, if any, stays."""
+    def close(self) -> None:
+        """At the end of the build: close the main store's text file, and forget a main store still half written
+        (the build failed before `write_fragments` finished it); the previous one, if any, stays."""
+        if self.text_file is not None:
+            self.text_file.close()
         if self.stream is not None:
             self.stream.abandon()
 

@@ -197,8 +197,8 @@ def _search_index(catalog: Catalog, with_search: bool,
 
 @contextmanager
 def _previous_build(root: Path, out_dir: Path, catalog: Catalog, use_cache: bool) -> Iterator[Reuse | None]:
-    """What the previous build left to reuse (nothing without the cache); a store of fragments half written by a
-    build that fails is dropped at the end."""
+    """What the previous build left to reuse (nothing without the cache); at the end its fragment store is closed,
+    and a store of fragments half written by a build that fails is dropped."""
     if not use_cache:
         yield None
         return
@@ -208,7 +208,7 @@ def _previous_build(root: Path, out_dir: Path, catalog: Catalog, use_cache: bool
     try:
         yield reuse
     finally:
-        reuse.cache.abandon()
+        reuse.cache.close()
 
 
 def render_inputs_key(root: Path, catalog: Catalog) -> str:
