@@ -18,9 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from headcat import collector, output, parallel, pipeline, search_index
-from headcat.build_cache import CACHE_DIR_NAME, read_fragments
-from headcat.cli import main
+from headcat.process import collector
+from headcat.write import staging as output
+from headcat.process import parallel
+from headcat import pipeline
+from headcat.render import search as search_index
+from headcat.cache.build_cache import CACHE_DIR_NAME, read_fragments
+from headcat.commands.cli import main
 from headcat.pipeline import build, render_inputs_key
 
 TODAY = date(2026, 1, 1)
@@ -308,7 +312,7 @@ def test_a_fragment_store_whose_text_was_cut_short_is_not_used(root: Path, tmp_p
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("{{ paper.title }}", "{{ paper.titel }}",
-     "templates/site/card.html:{line}:1: error: template: 'headcat.paper.Paper object' has no attribute 'titel'"),
+     "templates/site/card.html:{line}:1: error: template: 'headcat.model.paper.Paper object' has no attribute 'titel'"),
     ("{% endif %}", "{% endiff %}", "templates/site/card.html:{line}:1: error: template syntax: Encountered unknown "
      "tag 'endiff'."),
 ], ids=["undefined value", "syntax error"])
@@ -368,7 +372,7 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
     assert main(["build", str(root), "--no-search"]) == 1
 
     errors = capsys.readouterr().err.replace(f"{root}/", "")
-    assert errors.startswith(f"templates/site/paper.html:{line}:1: error: template: 'headcat.paper.Paper object' "
+    assert errors.startswith(f"templates/site/paper.html:{line}:1: error: template: 'headcat.model.paper.Paper object' "
                              "has no attribute 'titel'")
     assert not (root / "site").exists()
 

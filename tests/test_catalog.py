@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from headcat.catalog import RELATED_PAPERS_MAX, build_catalog, slugify
-from headcat.config import Config
-from headcat.loading import load_taxonomy
-from headcat.paper import Paper, PaperContext
-from headcat.taxonomy import Taxonomy
+from headcat.catalog.catalog import RELATED_PAPERS_MAX, build_catalog, slugify
+from headcat.model.config import Config
+from headcat.load.papers import load_taxonomy
+from headcat.model.paper import Paper, PaperContext
+from headcat.model.taxonomy import Taxonomy
 
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from headcat.cli import main
-from headcat.loading import load_papers, load_taxonomy
-from headcat.yaml_source import SourceError, parse_yaml
+from headcat.commands.cli import main
+from headcat.load.papers import load_papers, load_taxonomy
+from headcat.load.yaml_source import SourceError, parse_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOG = FIXTURES / "catalog"

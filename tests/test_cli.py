@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from headcat.cli import main
+from headcat.commands.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOG = FIXTURES / "catalog"

@@ -20,12 +20,12 @@ import bibtexparser
 import pytest
 import yaml
 
-from headcat.build_cache import OutputManifest, read_output_manifest
-from headcat.cli import main
-from headcat.output import PendingFile, Reuse, ReusedFile
+from headcat.cache.build_cache import OutputManifest, read_output_manifest
+from headcat.commands.cli import main
+from headcat.write.staging import PendingFile, Reuse, ReusedFile
 from headcat.pipeline import build, load_catalog, render_inputs_key
-from headcat.render_exports import csl_name, render_exports
-from headcat.templating import make_environment
+from headcat.render.exports import csl_name, render_exports
+from headcat.render.environment import make_environment
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"

@@ -20,10 +20,10 @@ import feedparser
 import pytest
 import yaml
 
-from headcat.catalog import Catalog
+from headcat.catalog.catalog import Catalog
 from headcat import pipeline
-from headcat.render_feeds import paper_item_id, render_feeds
-from headcat.templating import make_environment
+from headcat.render.feeds import paper_item_id, render_feeds
+from headcat.render.environment import make_environment
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"

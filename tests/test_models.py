@@ -14,10 +14,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from headcat.loading import load_taxonomy
-from headcat.paper import SUMMARY_PART_MAX_CHARS, Paper, PaperContext
-from headcat.summary_markup import find_markup_problem, is_safe_link, render_inline
-from headcat.yaml_source import SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
+from headcat.load.papers import load_taxonomy
+from headcat.model.paper import SUMMARY_PART_MAX_CHARS, Paper, PaperContext
+from headcat.model.summary_markup import find_markup_problem, is_safe_link, render_inline
+from headcat.load.yaml_source import SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog"
 TODAY = date(2025, 1, 1)
@@ -519,14 +519,14 @@ def test_source_text_at_gives_a_number_exactly_as_written() -> None:
 def test_the_libyaml_fast_path_is_used_when_pyyaml_has_it() -> None:
     import yaml
 
-    from headcat import yaml_source
+    from headcat.load import yaml_source
 
     assert yaml.__with_libyaml__, "this machine's PyYAML lacks libyaml; install the wheel that bundles it"
     assert yaml_source._FastLoader is not None
 
 
 def test_the_fast_and_the_locating_parser_read_every_repository_paper_alike() -> None:
-    from headcat import yaml_source
+    from headcat.load import yaml_source
 
     for path in sorted((Path(__file__).resolve().parents[1] / "papers").glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -537,7 +537,7 @@ def test_the_fast_and_the_locating_parser_read_every_repository_paper_alike() ->
 def test_summary_markdown_fast_path_renders_exactly_like_markdown_it() -> None:
     import random
 
-    from headcat import summary_markup
+    from headcat.model import summary_markup
 
     generator = random.Random(5)
     alphabet = "abc XYZ 0123 .,;:'\"()-+=%$#@~^{}|/?\\`*_[]<>!&\t"
@@ -555,7 +555,7 @@ def test_summary_markdown_fast_path_renders_exactly_like_markdown_it() -> None:
 def test_summary_markdown_code_and_emphasis_fast_path_renders_exactly_like_markdown_it() -> None:
     import random
 
-    from headcat import summary_markup
+    from headcat.model import summary_markup
 
     # Code spans and *emphasis* with all kinds of neighbours and inner edges: some take the fast path, the others
     # must be refused by it, and both must come out as markdown-it renders them.

@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from headcat.cli import main
-from headcat.new_paper import NewPaperUsageError, derive_paper_id, normalize_arxiv_id
-from headcat.yaml_source import parse_yaml, read_yaml_text
+from headcat.commands.cli import main
+from headcat.commands.new_paper import NewPaperUsageError, derive_paper_id, normalize_arxiv_id
+from headcat.load.yaml_source import parse_yaml, read_yaml_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date.today().isoformat()

@@ -20,13 +20,13 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from headcat.cli import main
-from headcat.field_reference import FIELD_REFERENCE
-from headcat.paper import Links, Paper, Summary
+from headcat.commands.cli import main
+from headcat.render.field_reference import FIELD_REFERENCE
+from headcat.model.paper import Links, Paper, Summary
 from headcat.pipeline import load_catalog
-from headcat.readme_file import splice_table
-from headcat.render_readme import render_readme_table
-from headcat.templating import make_environment
+from headcat.write.documents import splice_table
+from headcat.render.readme import render_readme_table
+from headcat.render.environment import make_environment
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"

@@ -15,11 +15,11 @@ import jsonschema
 import pytest
 import yaml
 
-from headcat.cli import main
-from headcat.loading import load_config, load_papers, load_taxonomy
-from headcat.paper import Paper
-from headcat.problems import ProblemsFound
-from headcat.taxonomy import Taxonomy
+from headcat.commands.cli import main
+from headcat.load.papers import load_config, load_papers, load_taxonomy
+from headcat.model.paper import Paper
+from headcat.model.problems import ProblemsFound
+from headcat.model.taxonomy import Taxonomy
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PAPERS = REPOSITORY / "papers"

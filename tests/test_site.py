@@ -23,8 +23,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from headcat import search_index
-from headcat.cli import main
+from headcat.render import search as search_index
+from headcat.commands.cli import main
 from headcat.pipeline import build
 
 REPOSITORY = Path(__file__).parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup, escape
 
-from headcat.templating import _BIBTEX_SPECIAL, bibtex_filter, escape_output, escape_text, make_environment
+from headcat.render.environment import _BIBTEX_SPECIAL, bibtex_filter, escape_output, escape_text, make_environment
 
 
 class Shown:

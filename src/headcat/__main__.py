@@ -1,5 +1,5 @@
 """`python -m headcat` is the `headcat` command."""
 
-from headcat.cli import run
+from headcat.commands.cli import run
 
 run()

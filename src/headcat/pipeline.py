@@ -16,26 +16,26 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from headcat import collector
-from headcat.catalog import Catalog, CatalogLayout, build_catalog, layout_key, plan_layout
-from headcat.config import Config
-from headcat.build_cache import (CACHE_DIR_NAME, OutputManifest, environment_key, file_fingerprint,
+from headcat.process import collector
+from headcat.catalog.catalog import Catalog, CatalogLayout, build_catalog, layout_key, plan_layout
+from headcat.model.config import Config
+from headcat.cache.build_cache import (CACHE_DIR_NAME, OutputManifest, environment_key, file_fingerprint,
                                  read_catalog_layout, read_fragments, read_output_manifest, read_paper_cache,
                                  write_catalog_layout, write_fragments, write_output_manifest)
-from headcat.loading import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
-from headcat.output import Output, Reuse, staged_outputs
-from headcat.parallel import background_work, giving_way
-from headcat.problems import Problem, ProblemsFound
-from headcat.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
-from headcat.readme_file import README_NAME, ReadmeUpdate, has_markers, plan_readme_update, write_readme
-from headcat.render_exports import render_exports
-from headcat.render_feeds import render_feeds
-from headcat.render_readme import render_readme_table
-from headcat.render_site import render_site
-from headcat.search_index import SearchIndexing, start_search_index
-from headcat.taxonomy import Taxonomy
-from headcat.timings import timed
-from headcat.templating import make_environment, template_errors_as_problems
+from headcat.load.papers import LoadedPapers, check_papers, load_config, load_papers, load_taxonomy
+from headcat.write.staging import Output, Reuse, staged_outputs
+from headcat.process.parallel import background_work, giving_way
+from headcat.model.problems import Problem, ProblemsFound
+from headcat.render.field_reference import CONTRIBUTING_NAME, FIELD_REFERENCE, render_field_reference
+from headcat.write.documents import README_NAME, ReadmeUpdate, has_markers, plan_readme_update, write_readme
+from headcat.render.exports import render_exports
+from headcat.render.feeds import render_feeds
+from headcat.render.readme import render_readme_table
+from headcat.render.site import render_site
+from headcat.render.search import SearchIndexing, start_search_index
+from headcat.model.taxonomy import Taxonomy
+from headcat.process.timings import timed
+from headcat.render.environment import make_environment, template_errors_as_problems
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
-from headcat.build_cache import fingerprint
-from headcat.config import Config
-from headcat.paper import Paper
-from headcat.taxonomy import HeadType, Stage, SubCategory, Taxonomy
+from headcat.cache.build_cache import fingerprint
+from headcat.model.config import Config
+from headcat.model.paper import Paper
+from headcat.model.taxonomy import HeadType, Stage, SubCategory, Taxonomy
 
 RELATED_PAPERS_MAX = 6
 

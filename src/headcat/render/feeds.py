@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 
-from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import Output, Reuse, to_render
+from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.write.staging import Output, Reuse, to_render
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator

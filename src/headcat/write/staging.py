@@ -23,9 +23,9 @@ from pathlib import Path
 
 import xxhash
 
-from headcat.build_cache import FragmentCache, Fragments, OutputManifest, OutputRecord, Slot, fingerprint
-from headcat.parallel import run_in_parallel
-from headcat.timings import timed
+from headcat.cache.build_cache import FragmentCache, Fragments, OutputManifest, OutputRecord, Slot, fingerprint
+from headcat.process.parallel import run_in_parallel
+from headcat.process.timings import timed
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from headcat.problems import Problem, ProblemsFound
+from headcat.model.problems import Problem, ProblemsFound
 
 README_NAME = "README.md"
 START_MARKER = "<!-- headcat:start -->"

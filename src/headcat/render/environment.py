@@ -21,8 +21,8 @@ from jinja2 import (Environment, FileSystemBytecodeCache, FileSystemLoader, Stri
                     TemplateNotFound, TemplateSyntaxError, select_autoescape)
 from markupsafe import Markup
 
-from headcat.problems import Problem, ProblemsFound
-from headcat.summary_markup import render_inline
+from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.summary_markup import render_inline
 
 
 @contextmanager

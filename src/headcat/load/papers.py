@@ -20,14 +20,14 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from headcat.build_cache import CachedPaperFile, PaperCache, write_paper_cache
-from headcat.config import Config
-from headcat.paper import PAPER_ID, Paper, PaperContext
-from headcat.parallel import in_background, run_in_parallel
-from headcat.problems import Problem, ProblemsFound, did_you_mean
-from headcat.taxonomy import Taxonomy, find_taxonomy_conflicts
-from headcat.timings import timed
-from headcat.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
+from headcat.cache.build_cache import CachedPaperFile, PaperCache, write_paper_cache
+from headcat.model.config import Config
+from headcat.model.paper import PAPER_ID, Paper, PaperContext
+from headcat.process.parallel import in_background, run_in_parallel
+from headcat.model.problems import Problem, ProblemsFound, did_you_mean
+from headcat.model.taxonomy import Taxonomy, find_taxonomy_conflicts
+from headcat.process.timings import timed
+from headcat.load.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

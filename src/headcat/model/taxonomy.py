@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from headcat.fields import FileModel, Text
+from headcat.model.fields import FileModel, Text
 
 Placement = Literal["survey", "catalog", "unplaced"]
 

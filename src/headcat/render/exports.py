@@ -15,8 +15,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import Output, Reuse, to_render
+from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.write.staging import Output, Reuse, to_render
 
 CATALOG_FORMAT = "headcat-catalog"
 CATALOG_FORMAT_VERSION = 1

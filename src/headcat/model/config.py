@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from headcat.fields import FileModel, Text, WebUrl
+from headcat.model.fields import FileModel, Text, WebUrl
 
 
 class Config(FileModel):

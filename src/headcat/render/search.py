@@ -32,10 +32,10 @@ from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any
 
-from headcat.build_cache import OutputManifest, environment_key
-from headcat.catalog import Catalog, CatalogPaper
-from headcat.output import OutputFile, ReusedFile
-from headcat.templating import markdown_filter
+from headcat.cache.build_cache import OutputManifest, environment_key
+from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.write.staging import OutputFile, ReusedFile
+from headcat.render.environment import markdown_filter
 
 SEARCH_FOLDER = "pagefind"
 _UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",

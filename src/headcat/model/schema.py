@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from headcat.paper import Paper
-from headcat.taxonomy import Taxonomy
+from headcat.model.paper import Paper
+from headcat.model.taxonomy import Taxonomy
 
 SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema"
 

@@ -23,11 +23,11 @@ from xml.etree import ElementTree
 import yaml
 
 from headcat import __version__
-from headcat.loading import ARXIV_URL, CatalogIdentities, load_taxonomy, read_catalog_identities, title_key
-from headcat.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
-from headcat.problems import did_you_mean
-from headcat.taxonomy import Taxonomy
-from headcat.yaml_source import parse_yaml
+from headcat.load.papers import ARXIV_URL, CatalogIdentities, load_taxonomy, read_catalog_identities, title_key
+from headcat.model.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
+from headcat.model.problems import did_you_mean
+from headcat.model.taxonomy import Taxonomy
+from headcat.load.yaml_source import parse_yaml
 
 DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_TIMEOUT = 15.0

@@ -17,10 +17,10 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from headcat.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
-from headcat.output import Output, OutputFile, Reuse, to_render
-from headcat.render_charts import bar_chart, stacked_bar_chart
-from headcat.templating import markdown_filter
+from headcat.catalog.catalog import Catalog, CatalogPaper, HeadGroup, StageGroup, VenueGroup
+from headcat.write.staging import Output, OutputFile, Reuse, to_render
+from headcat.render.charts import bar_chart, stacked_bar_chart
+from headcat.render.environment import markdown_filter
 
 ASSET_FILES = {"assets/style.css": "assets/style.css", "assets/site.js": "assets/site.js",
                "assets/favicon.svg": "favicon.svg"}

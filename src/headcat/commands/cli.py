@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from headcat import __version__
-from headcat.loading import load_taxonomy
+from headcat.load.papers import load_taxonomy
 from headcat.pipeline import build, check, load_catalog, plan_documents
-from headcat.problems import ProblemsFound, summarize_problems
-from headcat.readme_file import README_NAME, stale_readme_problem, write_readme
-from headcat.schema import paper_json_schema
-from headcat.timings import recorded, start_recording
+from headcat.model.problems import ProblemsFound, summarize_problems
+from headcat.write.documents import README_NAME, stale_readme_problem, write_readme
+from headcat.model.schema import paper_json_schema
+from headcat.process.timings import recorded, start_recording
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _NO_CACHE_HELP = "ignore ROOT/.headcat-cache and read, render and write everything (the output is the same)"
@@ -115,7 +115,7 @@ def run_readme(arguments: argparse.Namespace) -> int:
 
 
 def run_serve(arguments: argparse.Namespace) -> int:
-    from headcat.serve import snapshot_sources, start_server, watch_sources  # only serve needs http.server (11 ms)
+    from headcat.commands.serve import snapshot_sources, start_server, watch_sources  # only serve needs http.server (11 ms)
 
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
@@ -150,7 +150,7 @@ def run_schema(arguments: argparse.Namespace) -> int:
 
 
 def run_new(arguments: argparse.Namespace) -> int:
-    from headcat.new_paper import (ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError,  # only this
+    from headcat.commands.new_paper import (ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError,  # only this
                                    create_paper_file)  # command needs them, and their HTTP client's import is 15 ms
 
     request = NewPaperRequest(arxiv=arguments.arxiv, title=arguments.title, heads=tuple(arguments.head),

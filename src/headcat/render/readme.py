@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from markupsafe import Markup
 
-from headcat.catalog import Catalog, CatalogPaper, slugify
-from headcat.output import FragmentRequest, Reuse, render_fragments
+from headcat.catalog.catalog import Catalog, CatalogPaper, slugify
+from headcat.write.staging import FragmentRequest, Reuse, render_fragments
 
 FOLD_BEFORE_YEAR = 2022
 """Papers older than this share one heading: there are few of them, one heading each would be mostly empty."""

@@ -16,9 +16,9 @@ from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints,
                       model_validator)
 from pydantic_core import PydanticCustomError
 
-from headcat.fields import FileModel, IsoDate, Text, WebUrl
-from headcat.summary_markup import find_markup_problem
-from headcat.taxonomy import Taxonomy
+from headcat.model.fields import FileModel, IsoDate, Text, WebUrl
+from headcat.model.summary_markup import find_markup_problem
+from headcat.model.taxonomy import Taxonomy
 
 SUMMARY_PART_MAX_CHARS = 400
 """About 60 words: a summary part is read on a paper card, not instead of the paper."""
@@ -81,7 +81,7 @@ def _resolve_head_name(value: str, info: ValidationInfo) -> str:
     taxonomy = _context(info).taxonomy
     head = taxonomy.resolve_head_type(value)
     if head is None:
-        from headcat.problems import did_you_mean
+        from headcat.model.problems import did_you_mean
 
         hint = did_you_mean(value, taxonomy.head_spellings) or "; add it to taxonomy.yaml if it is a new head type"
         raise PydanticCustomError("unknown_head", "unknown head type '{value}'{hint}", {"value": value, "hint": hint})
