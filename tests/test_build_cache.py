@@ -6,26 +6,24 @@ the cache, and compares the output tree (and README.md) with a build of the same
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import shutil
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from headcat.process import collector
-from headcat.write import staging as output
-from headcat.process import parallel
 from headcat import pipeline
-from headcat.render import search as search_index
-from headcat.cache.build_cache import CACHE_DIR_NAME, read_fragments
+from headcat.cache.fragments import FragmentStore
+from headcat.cache.location import catalog_cache_folder
+from headcat.cache.toolchain import toolchain_key
 from headcat.commands.cli import main
-from headcat.pipeline import build, render_inputs_key
+from headcat.pipeline import build
+from headcat.process import parallel
+from headcat.render import context, search
 
 TODAY = date(2026, 1, 1)
 PAPER = "papers/amplifying-correct-answers.yaml"
@@ -46,9 +44,14 @@ def tree(folder: Path) -> dict[str, str]:
 def clean_build(root: Path, tmp_path: Path, with_search: bool = False) -> tuple[dict[str, str], str]:
     """A build of the same input from nothing: a copy of the catalog without the cache or the output."""
     copy = tmp_path / "clean"
-    shutil.copytree(root, copy, ignore=lambda folder, names: [CACHE_DIR_NAME, "site"] if folder == str(root) else [])
+    shutil.copytree(root, copy, ignore=lambda folder, names: ["site"] if folder == str(root) else [])
     build(copy, copy / "site", TODAY, with_search=with_search, use_cache=False)
     return tree(copy / "site"), (copy / "README.md").read_text(encoding="utf-8")
+
+
+def fragment_store(root: Path) -> FragmentStore:
+    """The fragments the last build kept for the next."""
+    return FragmentStore.open(catalog_cache_folder(root), toolchain_key())
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -115,13 +118,13 @@ def test_an_incremental_build_after_a_change_equals_a_clean_build(root: Path, tm
 def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """For each time a build runs Pagefind, the paper ids of the records it indexes."""
     indexed: list[list[str]] = []
-    exchange = search_index._exchange
+    exchange = search._exchange
 
     def recording_exchange(process: object, records: list[dict], language: str) -> object:
         indexed.append(sorted(record["meta"]["paper_id"] for record in records))
         return exchange(process, records, language)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(search_index, "_exchange", recording_exchange)
+    monkeypatch.setattr(search, "_exchange", recording_exchange)
     return indexed
 
 
@@ -221,11 +224,11 @@ def test_a_rebuild_after_a_summary_edit_rewrites_only_what_shows_it(root: Path) 
 
 def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Path, tmp_path: Path) -> None:
     first = build(root, root / "site", TODAY, with_search=False)
-    main_store = root / CACHE_DIR_NAME / "fragments.pickle"
+    main_store = catalog_cache_folder(root) / "fragments"
     written_first = main_store.read_bytes()
 
-    def recent_slots() -> set[tuple[str, ...]]:
-        return set(read_fragments(root, render_inputs_key(root, first.catalog)).recent)
+    def recent_slots() -> set[str]:
+        return set(fragment_store(root).recent)
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     build(root, root / "site", TODAY, with_search=False)
@@ -233,13 +236,13 @@ def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Pat
     build(root, root / "site", TODAY, with_search=False)
 
     assert main_store.read_bytes() == written_first  # 60,000 fragments are not rewritten for one paper's edits
-    assert {slot[1] for slot in recent_slots()} == {"amplifying-correct-answers"}
+    assert {slot.split("\x1f")[1] for slot in recent_slots()} == {"amplifying-correct-answers"}
     assert tree(root / "site") == clean_build(root, tmp_path)[0]
 
     (root / PAPER).unlink()  # a paper leaves: its fragments leave the cache, which is written whole again
     build(root, root / "site", TODAY, with_search=False)
     assert main_store.read_bytes() != written_first and recent_slots() == set()
-    assert len(list((root / CACHE_DIR_NAME).glob("fragments-*.text"))) == 1  # the replaced store's text is gone
+    assert len(list(catalog_cache_folder(root).glob("fragments-*.text"))) == 1  # the replaced store's text is gone
     shutil.rmtree(tmp_path / "clean")
     assert tree(root / "site") == clean_build(root, tmp_path)[0]
 
@@ -247,21 +250,21 @@ def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Pat
 LAYOUT_CHANGES = {"edit a summary": False, "edit a title": False, "change a template": False,
                   "change a paper's head types": True, "change a paper's date": True, "change a paper's venue": True,
                   "add a code link": True, "override a paper's stages": True, "add a paper": True,
-                  "delete a paper": True, "rename a paper": True, "change the taxonomy": True}
-"""Changes, and whether the rebuild works the catalog's layout (orderings and groupings) out again: after an edit of
-a field it comes from, or of the taxonomy (its key holds all of it)."""
+                  "delete a paper": True, "rename a paper": True, "change the taxonomy": False}
+"""Changes, and whether the rebuild works the catalog's layout (orderings and groupings) out again: only after an
+edit of what it is worked out from (a head type's description is not)."""
 
 
 @pytest.mark.parametrize("change", LAYOUT_CHANGES, ids=list(LAYOUT_CHANGES))
 def test_a_rebuild_takes_the_catalog_layout_from_the_cache_unless_what_it_comes_from_changed(
         root: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    plan, planned = pipeline.plan_layout, []
+    plan, planned = pipeline.plan_catalog_layout, []
 
     def counted_plan(*arguments: object) -> object:
         planned.append(arguments)
         return plan(*arguments)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "plan_layout", counted_plan)
+    monkeypatch.setattr(pipeline, "plan_catalog_layout", counted_plan)
     build(root, root / "site", TODAY, with_search=False)
     assert len(planned) == 1
     CHANGES[change](root)
@@ -273,7 +276,7 @@ def test_a_rebuild_takes_the_catalog_layout_from_the_cache_unless_what_it_comes_
 
 def test_a_deleted_cache_or_output_only_makes_the_next_build_a_full_one(root: Path, tmp_path: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
-    shutil.rmtree(root / CACHE_DIR_NAME)
+    shutil.rmtree(catalog_cache_folder(root))
     assert build(root, root / "site", TODAY, with_search=False).written_count > 0
     (root / "site" / "index.html").unlink()
     build(root, root / "site", TODAY, with_search=False)
@@ -282,10 +285,10 @@ def test_a_deleted_cache_or_output_only_makes_the_next_build_a_full_one(root: Pa
 
 def test_a_corrupt_cache_is_ignored(root: Path, tmp_path: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
-    corrupted = [path for path in (root / CACHE_DIR_NAME).rglob("*") if path.is_file()]
-    assert any(path.parent.name == "templates" for path in corrupted)  # compiled templates too
+    corrupted = [path for path in catalog_cache_folder(root).rglob("*") if path.is_file()]
+    assert len(corrupted) > 5
     for path in corrupted:
-        path.write_bytes(b"not a pickle")
+        path.write_bytes(b"not a store")
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     build(root, root / "site", TODAY, with_search=False)
     assert tree(root / "site") == clean_build(root, tmp_path)[0]
@@ -301,7 +304,7 @@ def test_check_finds_a_problem_in_a_file_changed_after_the_cache_was_written(
 
 def test_a_fragment_store_whose_text_was_cut_short_is_not_used(root: Path, tmp_path: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
-    text_file, = (root / CACHE_DIR_NAME).glob("fragments-*.text")
+    text_file, = catalog_cache_folder(root).glob("fragments-*.text")
     text_file.write_bytes(text_file.read_bytes()[:-100])  # as a disk that filled up might leave it
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
 
@@ -320,7 +323,7 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
         root: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str) -> None:
     build(root, root / "site", TODAY, with_search=False)
     before = tree(root / "site")
-    fragment_files = sorted(path.name for path in (root / CACHE_DIR_NAME).iterdir() if "fragments" in path.name)
+    fragment_files = sorted(path.name for path in catalog_cache_folder(root).iterdir() if "fragments" in path.name)
     template = root / "templates" / "site" / "card.html"
     line = line_holding(template, old)
     edit(template, old, new)
@@ -332,7 +335,7 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
     assert "Traceback" not in errors and "internal error" not in errors
     assert tree(root / "site") == before
     # The template change made every cached fragment stale; the store begun afresh was dropped with the build.
-    assert sorted(path.name for path in (root / CACHE_DIR_NAME).iterdir() if "fragments" in path.name) == \
+    assert sorted(path.name for path in catalog_cache_folder(root).iterdir() if "fragments" in path.name) == \
         fragment_files
     assert len(fragment_files) == 3  # the index, its text file and the recent store
 
@@ -348,11 +351,11 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:
     first = build(root, root / "site", TODAY, with_search=False)
     assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
-    # The workers' fragments came back to be cached: every paper's home-page card, its part of each export, and its
-    # README row.
-    slots = read_fragments(root, render_inputs_key(root, first.catalog)).slots()
-    for paper_id in (entry.id for entry in first.catalog.papers):
-        assert {("card", paper_id, "", "True"), ("export json", paper_id), ("readme row", paper_id)} <= slots
+    # The workers' fragments came back to be cached: the runs of cards of every page that lists papers, the runs of
+    # each export, and of the README's rows.
+    runs = {tuple(slot.split("\x1f")[::2]) for slot in fragment_store(root).slots()}
+    assert {("cards", "index.html"), ("cards", "years/2024/index.html"), ("export bib", "papers.bib"),
+            ("export json", "catalog.json"), ("export csl", "papers.csl.json"), ("readme rows", "2024")} <= runs
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     shutil.rmtree(tmp_path / "clean")
@@ -377,105 +380,13 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
     assert not (root / "site").exists()
 
 
-def test_background_work_is_done_in_a_child_process_by_the_end_of_its_block(tmp_path: Path, in_workers: None) -> None:
-    done = tmp_path / "done"
-
-    def work() -> None:
-        time.sleep(0.2)
-        done.write_text(str(os.getpid()), encoding="utf-8")
-
-    with parallel.background_work():
-        parallel.in_background(work, "write a file")
-        assert not done.exists()
-    assert done.read_text(encoding="utf-8") != str(os.getpid())
-
-
-def test_a_failure_in_background_work_is_a_warning(capfd: pytest.CaptureFixture[str], in_workers: None) -> None:
-    with parallel.background_work():
-        parallel.in_background(lambda: 1 / 0, "divide")
-    assert capfd.readouterr().err == "headcat: warning: could not divide: division by zero\n"
-
-
-def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
-    def square(job: int) -> tuple[int, int]:
-        time.sleep(0.005)  # long enough for the forked helper to take batches too
-        return job * job, os.getpid()
-
-    jobs = list(range(60))
-    results = parallel.run_in_parallel(square, jobs, weights=[1 + job % 7 for job in jobs])
-    assert [result for result, _ in results] == [job * job for job in jobs]
-    assert len({pid for _, pid in results}) == 2  # this process and one helper shared the work
-
-
-def test_what_a_paused_build_made_is_old_when_the_collector_resumes() -> None:
-    assert gc.isenabled()
-    with collector.paused():
-        assert not gc.isenabled()
-        made = [[index] for index in range(10_000)]  # containers the collector tracks
-    assert gc.isenabled()
-    # In the oldest generation, not scanned as young objects by the first collection after the build.
-    assert any(item is made for item in gc.get_objects(generation=2))
-    assert not any(item is made for item in gc.get_objects(generation=0))
-
-
-def priority(job: int) -> tuple[int, int]:
-    """A job that tells which process ran it, and at what niceness."""
-    time.sleep(0.005)  # long enough for the forked helper to take batches too
-    return os.getpid(), os.nice(0)
-
-
-def test_helpers_give_way_only_inside_a_giving_way_block(in_workers: None) -> None:
-    here = os.nice(0)
-    usual = parallel.run_in_parallel(priority, list(range(60)))
-    with parallel.giving_way():
-        giving_way = parallel.run_in_parallel(priority, list(range(60)))
-
-    helpers = [{niceness for pid, niceness in results if pid != os.getpid()} for results in (usual, giving_way)]
-    assert helpers == [{here}, {min(19, here + parallel.LOWER_PRIORITY)}]
-    assert {niceness for pid, niceness in giving_way if pid == os.getpid()} == {here}  # this process never gives way
-    assert os.nice(0) == here
-
-
-def test_background_work_gives_way(tmp_path: Path, in_workers: None) -> None:
-    seen = tmp_path / "niceness"
-    with parallel.background_work():
-        parallel.in_background(lambda: seen.write_text(str(os.nice(0)), encoding="utf-8"), "write a file")
-    assert int(seen.read_text(encoding="utf-8")) == min(19, os.nice(0) + parallel.LOWER_PRIORITY)
-
-
-def test_an_error_in_a_helper_process_is_raised_in_this_one(in_workers: None) -> None:
-    parent = os.getpid()
-
-    def fail_in_helper(job: int) -> int:
-        time.sleep(0.005)
-        if os.getpid() != parent:
-            raise ValueError(f"job {job} failed in a helper")
-        return job
-
-    with pytest.raises(ValueError, match="failed in a helper"):
-        parallel.run_in_parallel(fail_in_helper, list(range(60)))
-
-
-def test_an_error_in_collecting_a_helpers_result_is_raised_in_this_process(in_workers: None) -> None:
-    def slow(job: int) -> int:
-        time.sleep(0.005)
-        return job
-
-    def collect(result: int) -> int:
-        if result == 59:  # in the last batch, which the helper takes first
-            raise OSError("no space left on device")
-        return result
-
-    with pytest.raises(OSError, match="no space left"):
-        parallel.run_in_parallel(slow, list(range(60)), collect=collect)
-
-
 def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(
         root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(output, "FRESH_MAX", 2)  # the home page's cards go to the cache two at a time
+    monkeypatch.setattr(context, "FRESH_MAX", 2)  # fragments go to the cache two at a time
+    monkeypatch.setattr(context, "CHUNK_EVERY", 1)  # every card a chunk of its own
     first = build(root, root / "site", TODAY, with_search=False)
-    slots = read_fragments(root, render_inputs_key(root, first.catalog)).slots()
-    assert {("card", entry.id, "", "True") for entry in first.catalog.papers} <= slots
+    slots = fragment_store(root).slots()
+    assert {f"cards\x1f{entry.id}\x1findex.html" for entry in first.catalog.papers} <= slots
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     second = build(root, root / "site", TODAY, with_search=False)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from headcat.catalog.catalog import RELATED_PAPERS_MAX, build_catalog, slugify
+from headcat.catalog.catalog import HAS_CODE, build_catalog
+from headcat.catalog.entries import slugify
+from headcat.catalog.layout import RELATED_PAPERS_MAX
+from headcat.load.settings import load_taxonomy
 from headcat.model.config import Config
-from headcat.load.papers import load_taxonomy
 from headcat.model.paper import Paper, PaperContext
 from headcat.model.taxonomy import Taxonomy
 
@@ -63,7 +65,7 @@ def test_papers_are_newest_first_and_grouped_by_year_and_sub_category(taxonomy: 
     assert [(group.slug, group.paper_ids) for group in ici.subcategories] == [
         ("overall-structure", ("new", "mid")), ("syntactic-information", ("mid", "old"))]
     assert catalog.head("Syntactic Head").paper_ids == ("mid", "old")
-    assert catalog.head("Previous Token Head").related_slugs == ("syntactic-head",)
+    assert [label.slug for label in catalog.head("Previous Token Head").related] == ["syntactic-head"]
 
 
 def test_venues_are_grouped_most_papers_first(taxonomy: Taxonomy) -> None:
@@ -80,7 +82,7 @@ def test_papers_with_code_are_listed_newest_first(taxonomy: Taxonomy) -> None:
                   ("a", {"paper": "https://example.org/a", "code": "https://example.org/a-code"}),
                   ("b", {"paper": "https://example.org/b"}),
                   ("c", {"paper": "https://example.org/c", "code": "https://example.org/c-code"})])}
-    assert build_catalog(Config(), taxonomy, papers).with_code == ("c", "a")
+    assert build_catalog(Config(), taxonomy, papers).paper_ids_with("code", HAS_CODE) == ("c", "a")
 
 
 def test_slugs_are_lowercase_words_joined_by_hyphens() -> None:
@@ -108,4 +110,4 @@ def test_related_papers_equal_a_comparison_of_every_pair(taxonomy: Taxonomy, see
     }
     catalog = build_catalog(Config(), taxonomy, papers)
     for paper_id in papers:
-        assert catalog.paper(paper_id).related_ids == brute_force_related(papers, paper_id), paper_id
+        assert catalog.layout.related_ids[paper_id] == brute_force_related(papers, paper_id), paper_id

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from headcat.commands.cli import main
-from headcat.load.papers import load_papers, load_taxonomy
+from headcat.load.papers import load_papers
+from headcat.load.settings import load_taxonomy
 from headcat.load.yaml_source import SourceError, parse_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"

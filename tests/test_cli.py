@@ -270,7 +270,7 @@ def test_build_timings_print_each_stage_with_its_seconds(catalog_copy: Path,
     exit_code, out, err = run_main(["build", str(catalog_copy), "--no-search", "--timings"], capsys)
     assert exit_code == 0 and out.startswith("built 5 papers")
     stages = [line.split(" s  ", 1)[1] for line in err.splitlines()]
-    assert {"load papers", "build the catalog", "write the paper cache (in a child process)",
+    assert {"load papers", "build the catalog", "write the paper store (in a child process)",
             "write the build cache"} <= set(stages)
     assert any(stage.startswith("render and write ") for stage in stages)
     assert all(float(line.split(" s  ")[0]) >= 0 for line in err.splitlines())

@@ -20,12 +20,14 @@ import bibtexparser
 import pytest
 import yaml
 
-from headcat.cache.build_cache import OutputManifest, read_output_manifest
+from headcat.cache.fragments import FragmentStore
 from headcat.commands.cli import main
-from headcat.write.staging import PendingFile, Reuse, ReusedFile
-from headcat.pipeline import build, load_catalog, render_inputs_key
-from headcat.render.exports import csl_name, render_exports
+from headcat.pipeline import build, load_catalog
+from headcat.render import context as context_module
+from headcat.render.context import RenderContext
 from headcat.render.environment import make_environment
+from headcat.render.exports import csl_name, export_outputs
+from headcat.render.rendering import render_in_memory
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -46,14 +48,9 @@ def root(tmp_path: Path) -> Path:
     return copy
 
 
-def render(root: Path) -> dict[str, bytes]:
-    files = render_exports(load_catalog(root, date.today()), make_environment(REPOSITORY / "templates"))
-    return {output.path: as_bytes(output.render()) for output in files}
-
-
-def as_bytes(content: bytes | Iterable[str]) -> bytes:
-    """An output's content as the write stage writes it."""
-    return content if isinstance(content, bytes) else "".join(content).encode("utf-8")
+def render(root: Path, context: RenderContext | None = None) -> dict[str, bytes]:
+    context = context or RenderContext(make_environment(REPOSITORY / "templates"), key="")
+    return render_in_memory(export_outputs(load_catalog(root, date.today())), context)
 
 
 def parse_bibtex(content: bytes) -> bibtexparser.Library:
@@ -162,42 +159,45 @@ def test_csl_json_holds_every_paper_as_an_item_reference_managers_read(root: Pat
     assert by_id["escaping-script-pipes"]["author"][0] == {"family": "O'Brien", "given": "Pat"}
 
 
-def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_again(root: Path) -> None:
-    environment = make_environment(REPOSITORY / "templates")
-    reuse = Reuse(OutputManifest(root / "site"), inputs_key="templates and settings")
-    for output in render_exports(load_catalog(root, date.today()), environment, reuse):
-        as_bytes(output.render())
-    reuse.add_fragments(reuse.take_fresh())  # as the write stage does with what the workers rendered
-    before = dict(reuse.cache.recent)  # no main store here: every fragment is a recent one
+def test_after_one_paper_changed_only_its_parts_of_the_exports_are_rendered_again(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context_module, "CHUNK_EVERY", 1)  # each paper's part a chunk of its own
+    store = FragmentStore(None, key="")  # in memory: every fragment is a recent one
+    context = RenderContext(make_environment(REPOSITORY / "templates"), key="", fragments=store)
+    render(root, context)
+    context.keep(context.take_fresh())  # as the build does with what the workers rendered
+    before = dict(store.recent)
     edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
 
-    files = render_exports(load_catalog(root, date.today()), environment, reuse)
-    contents = {output.path: as_bytes(output.render()) for output in files}
-    reuse.add_fragments(reuse.take_fresh())
+    contents = render(root, context)
+    context.keep(context.take_fresh())
 
     assert len(before) == 3 * len(PAPER_IDS)
-    # Reuse.fragment stores a new (data, text) pair only when it renders the fragment.
-    rendered = {slot for slot, fragment in reuse.cache.recent.items() if fragment is not before.get(slot)}
-    assert rendered == {("export json", "memory-heads-conflicts"), ("export csl", "memory-heads-conflicts"),
-                        ("export bib", "memory-heads-conflicts")}
-    assert contents == render(root)  # a render of the edited catalog without reuse
+    # The store holds a new (key, text) pair only where the fragment was rendered again.
+    rendered = {slot for slot, fragment in store.recent.items() if fragment is not before.get(slot)}
+    assert rendered == {"export json\x1fmemory-heads-conflicts\x1fcatalog.json",
+                        "export csl\x1fmemory-heads-conflicts\x1fpapers.csl.json",
+                        "export bib\x1fmemory-heads-conflicts\x1fpapers.bib"}
+    assert contents == render(root)  # a render of the edited catalog without fragments
     assert b"Memory Heads, Revisited" in contents["catalog.json"]
 
 
 def test_a_rebuild_with_no_paper_changed_keeps_the_exports_as_they_are(root: Path) -> None:
     shutil.copytree(REPOSITORY / "templates", root / "templates")
     build(root, root / "site", date.today(), with_search=False)
-    catalog = load_catalog(root, date.today())
-    reuse = Reuse(read_output_manifest(root, root / "site"), render_inputs_key(root, catalog))
+    exports = [root / "site" / name for name in ("catalog.json", "papers.bib", "papers.csl.json")]
 
-    kept = render_exports(catalog, make_environment(root / "templates"), reuse)
+    def states() -> list[tuple[int, int]]:
+        return [(path.stat().st_ino, path.stat().st_mtime_ns) for path in exports]
 
-    assert [(type(output), output.path) for output in kept] == [
-        (ReusedFile, "catalog.json"), (ReusedFile, "papers.bib"), (ReusedFile, "papers.csl.json")]
+    first = states()
+    (root / "templates" / "site" / "about.html").write_text("{% extends 'site/base.html' %}\n", encoding="utf-8")
+    build(root, root / "site", date.today(), with_search=False)
+    assert states() == first  # not rewritten
     edit_paper(root, "memory-heads-conflicts", title="Memory Heads, Revisited")
-    catalog = load_catalog(root, date.today())
-    assert all(isinstance(output, PendingFile)
-               for output in render_exports(catalog, make_environment(root / "templates"), reuse))
+    build(root, root / "site", date.today(), with_search=False)
+    assert all(new != old for new, old in zip(states(), first, strict=True))
+    assert b"Memory Heads, Revisited" in exports[0].read_bytes()
 
 
 @pytest.mark.parametrize(("name", "expected"), [

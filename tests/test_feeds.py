@@ -22,8 +22,10 @@ import yaml
 
 from headcat.catalog.catalog import Catalog
 from headcat import pipeline
-from headcat.render.feeds import paper_item_id, render_feeds
+from headcat.render.context import RenderContext
 from headcat.render.environment import make_environment
+from headcat.render.feeds import feed_outputs, paper_item_id
+from headcat.render.rendering import render_in_memory
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -52,8 +54,8 @@ def load_catalog(root: Path) -> Catalog:
 
 
 def render(root: Path) -> dict[str, bytes]:
-    files = render_feeds(load_catalog(root), make_environment(REPOSITORY / "templates"))
-    return {output.path: output.render() for output in files}
+    context = RenderContext(make_environment(REPOSITORY / "templates"), key="")
+    return render_in_memory(feed_outputs(load_catalog(root)), context)
 
 
 def parse(content: bytes) -> feedparser.FeedParserDict:

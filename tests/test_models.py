@@ -14,7 +14,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from headcat.load.papers import load_taxonomy
+from headcat.load.settings import load_taxonomy
 from headcat.model.paper import SUMMARY_PART_MAX_CHARS, Paper, PaperContext
 from headcat.model.summary_markup import find_markup_problem, is_safe_link, render_inline
 from headcat.load.yaml_source import SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at

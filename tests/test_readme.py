@@ -21,12 +21,13 @@ import yaml
 from markdown_it import MarkdownIt
 
 from headcat.commands.cli import main
-from headcat.render.field_reference import FIELD_REFERENCE
+from headcat.write.documents import FIELD_REFERENCE
 from headcat.model.paper import Links, Paper, Summary
 from headcat.pipeline import load_catalog
 from headcat.write.documents import splice_table
-from headcat.render.readme import render_readme_table
+from headcat.render.context import RenderContext
 from headcat.render.environment import make_environment
+from headcat.render.readme import render_readme_table
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -273,7 +274,8 @@ def test_hostile_markup_comes_out_inert_in_the_readme(root: Path, capsys: pytest
 
 
 def test_the_readme_table_matches_its_golden_file(root: Path) -> None:
-    table = render_readme_table(load_catalog(root, date.today()), make_environment(REPOSITORY / "templates"))
+    table = render_readme_table(load_catalog(root, date.today()),
+                                RenderContext(make_environment(REPOSITORY / "templates"), key=""))
     if os.environ.get("HEADCAT_UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(table, encoding="utf-8")

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from headcat.commands.cli import main
-from headcat.load.papers import load_config, load_papers, load_taxonomy
+from headcat.load.papers import load_papers
+from headcat.load.settings import load_config, load_taxonomy
 from headcat.model.paper import Paper
 from headcat.model.problems import ProblemsFound
 from headcat.model.taxonomy import Taxonomy

@@ -1,126 +1,105 @@
 """The catalog stage: validated papers in, the catalog out, with every grouping and derived value.
 
-Computes what no file states: each paper's stages (from its head types unless it overrides them), year, slug
-paths and related papers; groups by head type, stage and sub-category, year and venue. Every ordering has an
-explicit tie-break, so the same input always gives the same catalog. Reads no files and renders nothing.
-
-The groupings are worked out in two steps: `plan_layout` gives the catalog's layout, every ordering and grouping as
-paper ids, from the few fields it depends on (`layout_key` digests them); `build_catalog` puts the papers and the
-taxonomy's objects in place. A rebuild after an edit that changes none of those fields (a summary, a title) takes
-the layout from the build cache.
+Computes what no file states: each paper's head types, stages (its own override, else its head types') and labels
+(entries.py), the layout (every ordering, grouping and related paper, layout.py), the groups that pages list (by
+head type, stage and sub-category, year, venue, and every facet), and the feeds. Reads no files and renders
+nothing; nothing here can fail on input, which the load stage validated.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
-import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Literal
 
-from headcat.cache.build_cache import fingerprint
+from headcat.catalog import urls
+from headcat.catalog.entries import CatalogPaper, HeadLabel, StageLabel, VenueLabel, slugify
+from headcat.catalog.facets import FACETS, HAS_CODE
+from headcat.catalog.layout import CatalogLayout, LayoutInput, plan_layout
 from headcat.model.config import Config
 from headcat.model.paper import Paper
 from headcat.model.taxonomy import HeadType, Stage, SubCategory, Taxonomy
 
-RELATED_PAPERS_MAX = 6
-
-PublicationKind = Literal["preprint", "conference", "journal", "other"]
-
-_JOURNAL_VENUE = re.compile(r"\b(TACL|JMLR|TMLR|Journal|Transactions|Distill|Thread)\b", re.IGNORECASE)
-_CONFERENCE_VENUE = re.compile(
-    r"\b(ACL|EMNLP|NAACL|EACL|AACL|COLING|CoNLL|IJCNLP|LREC|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|SIGIR|KDD|WWW|AISTATS|"
-    r"UAI|COLT|CVPR|ICCV|ECCV|COLM|BlackboxNLP|Findings|Workshop|Conference|Proceedings|Symposium)\b", re.IGNORECASE)
+FEED_TAG_PREFIX = "tag:headcat,2024:"
+"""Feed and item ids (tag URIs, RFC 4151): stable whatever the site's address or a paper's title."""
 
 
 @dataclass(frozen=True)
-class TypedLink:
-    """One link of a paper with what it leads to: 'paper', 'code', ... (the keys of `links`), 'arXiv' or 'DOI'."""
+class Feed:
+    """One feed of newly added papers (RSS and Atom): the whole catalog's, a head type's or a stage's."""
 
-    kind: str
-    url: str
-
-
-@dataclass(frozen=True)
-class CatalogPaper:
-    """A paper with what the catalog derives from it."""
-
-    id: str
-    paper: Paper
-    head_types: tuple[HeadType, ...]
-    stage_ids: tuple[str, ...]
-    related_ids: tuple[str, ...]
+    key: str
+    """'catalog', 'heads/<slug>' or 'stages/<slug>': the feed's id is made from it."""
+    folder: str
+    """'' for the whole catalog, 'heads/<slug>/' or 'stages/<slug>/': the folder of the page the feed follows."""
+    title: str
+    description: str
 
     @property
-    def year(self) -> int:
-        return self.paper.date.year
+    def rss_path(self) -> str:
+        return f"{self.folder}{urls.RSS_FILE}"
 
     @property
-    def has_code(self) -> bool:
-        return _links_to_code(self.paper)
+    def atom_path(self) -> str:
+        return f"{self.folder}{urls.ATOM_FILE}"
 
     @property
-    def arxiv_url(self) -> str | None:
-        return f"https://arxiv.org/abs/{self.paper.arxiv}" if self.paper.arxiv else None
-
-    @property
-    def doi_url(self) -> str | None:
-        return f"https://doi.org/{self.paper.doi}" if self.paper.doi else None
-
-    @property
-    def paper_url(self) -> str:
-        """Where to read the paper: its paper link, else its arXiv page, else its DOI page (it has one of them)."""
-        return self.paper.links.paper or self.arxiv_url or self.doi_url or ""
-
-    @cached_property
-    def typed_links(self) -> tuple[TypedLink, ...]:
-        """The file's links in the order of `links`, then the arXiv and DOI pages when no link already goes there."""
-        links = [TypedLink(kind, url) for kind, url in self.paper.links.model_dump().items() if url]
-        for kind, url in (("arXiv", self.arxiv_url), ("DOI", self.doi_url)):
-            if url and url not in {link.url for link in links}:
-                links.append(TypedLink(kind, url))
-        return tuple(links)
-
-    @property
-    def publication_kind(self) -> PublicationKind:
-        """What the venue is, for citations: an arXiv preprint, a conference or workshop, a journal, or other."""
-        venue = self.paper.venue or ""
-        if venue.casefold().startswith("arxiv") or (not venue and self.paper.arxiv):
-            return "preprint"
-        if _JOURNAL_VENUE.search(venue):
-            return "journal"
-        if _CONFERENCE_VENUE.search(venue):
-            return "conference"
-        return "other"
+    def id(self) -> str:
+        return f"{FEED_TAG_PREFIX}feed/{self.key}"
 
 
 @dataclass(frozen=True)
 class HeadGroup:
-    head_type: HeadType
-    slug: str
+    label: HeadLabel
     paper_ids: tuple[str, ...]
-    related_slugs: tuple[str, ...]
-    """Head types that appear together with this one in papers, most often first."""
+    related: tuple[HeadLabel, ...]
+    """Head types studied together with this one in the same papers, most often first."""
+    feed: Feed
+
+    @property
+    def head_type(self) -> HeadType:
+        return self.label.head_type
+
+    @property
+    def slug(self) -> str:
+        return self.label.slug
+
+    @property
+    def path(self) -> str:
+        return self.label.path
 
 
 @dataclass(frozen=True)
 class SubCategoryGroup:
     subcategory: SubCategory
     slug: str
-    head_slugs: tuple[str, ...]
+    path: str
+    """Its part of its stage's page."""
+    heads: tuple[HeadGroup, ...]
+    """The head types the taxonomy places in it, in taxonomy order."""
     paper_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class StageGroup:
-    stage: Stage
-    slug: str
+    label: StageLabel
     subcategories: tuple[SubCategoryGroup, ...]
     paper_ids: tuple[str, ...]
+    feed: Feed
+
+    @property
+    def stage(self) -> Stage:
+        return self.label.stage
+
+    @property
+    def slug(self) -> str:
+        return self.label.slug
+
+    @property
+    def path(self) -> str:
+        return self.label.path
 
 
 @dataclass(frozen=True)
@@ -128,12 +107,27 @@ class YearGroup:
     year: int
     paper_ids: tuple[str, ...]
 
+    @property
+    def path(self) -> str:
+        return urls.year_page(self.year)
+
 
 @dataclass(frozen=True)
 class VenueGroup:
-    venue: str
-    slug: str
+    label: VenueLabel
     paper_ids: tuple[str, ...]
+
+    @property
+    def venue(self) -> str:
+        return self.label.name
+
+    @property
+    def slug(self) -> str:
+        return self.label.slug
+
+    @property
+    def path(self) -> str:
+        return self.label.path
 
 
 @dataclass(frozen=True)
@@ -143,16 +137,15 @@ class Catalog:
     papers: tuple[CatalogPaper, ...]
     """Newest first: by date, then paper id."""
     heads: tuple[HeadGroup, ...]
-    """In taxonomy order (by stage and sub-category), unplaced head types last."""
+    """In taxonomy order: every head type, studied or not."""
     stages: tuple[StageGroup, ...]
     years: tuple[YearGroup, ...]
     """Newest year first."""
     venues: tuple[VenueGroup, ...]
     """Most papers first, then by name."""
-    with_code: tuple[str, ...]
-    """The ids of the papers that link to their code, in the catalog's order."""
-    source_digests: Mapping[str, str] = field(default_factory=dict)
-    """A digest of each paper file's text, by paper id, when the load stage gave them."""
+    feeds: tuple[Feed, ...]
+    """The whole catalog's feed, then each head type's (taxonomy order), then each stage's (framework order)."""
+    layout: CatalogLayout
 
     def paper(self, paper_id: str) -> CatalogPaper:
         return self._paper_by_id[paper_id]
@@ -164,26 +157,6 @@ class Catalog:
         return self._stage_by_id[stage_id]
 
     @cached_property
-    def data_key_by_id(self) -> dict[str, str]:
-        """A digest of each paper's data and derived stages: what any output shows of it (the rest comes from the
-        taxonomy and settings). Outputs of a later build whose papers have the same keys can be reused. The data is
-        the file's text when its digest is known (the same text validates to the same paper, under the same
-        taxonomy, which every output's key includes), else the validated paper."""
-        return {entry.id: fingerprint(entry.id, self.source_digests.get(entry.id) or entry.paper.model_dump_json(),
-                                      entry.paper.heads, entry.stage_ids)
-                for entry in self.papers}
-
-    @cached_property
-    def structure_key(self) -> str:
-        """A digest of how papers group (head types, stages, years, venues, code): what lists and counts are made of."""
-        return fingerprint([(entry.id, entry.paper.heads, entry.stage_ids, entry.year, entry.paper.venue)
-                            for entry in self.papers], self.with_code)
-
-    @cached_property
-    def _paper_by_id(self) -> dict[str, CatalogPaper]:
-        return {entry.id: entry for entry in self.papers}
-
-    @cached_property
     def _head_by_name(self) -> dict[str, HeadGroup]:
         return {group.head_type.name: group for group in self.heads}
 
@@ -191,16 +164,36 @@ class Catalog:
     def _stage_by_id(self) -> dict[str, StageGroup]:
         return {group.stage.id: group for group in self.stages}
 
+    def papers_of(self, paper_ids: Iterable[str]) -> tuple[CatalogPaper, ...]:
+        return tuple(self._paper_by_id[paper_id] for paper_id in paper_ids)
+
+    def related_papers(self, paper_id: str) -> tuple[CatalogPaper, ...]:
+        return self.papers_of(self.layout.related_ids[paper_id])
+
+    def paper_ids_with(self, param: str, value: str) -> tuple[str, ...]:
+        """The papers a facet's option selects, in the catalog's order."""
+        return self.layout.groups[_FACET_INDEX[param]].get(value, ())
+
+    def feed_paper_ids(self, feed: Feed) -> tuple[str, ...]:
+        return self._feed_paper_ids[feed.key]
+
+    @cached_property
+    def _feed_paper_ids(self) -> dict[str, tuple[str, ...]]:
+        ids = {feed.key: self.layout.paper_ids for feed in self.feeds[:1]}
+        ids.update((group.feed.key, group.paper_ids) for group in (*self.heads, *self.stages))
+        return ids
+
+    @cached_property
+    def _paper_by_id(self) -> dict[str, CatalogPaper]:
+        return {entry.id: entry for entry in self.papers}
+
     @property
     def latest_added(self) -> date | None:
         return max((entry.paper.added for entry in self.papers), default=None)
 
     def absolute_url(self, path: str) -> str | None:
-        """The published address of a site path ('papers/x/'), or None when the config gives no base URL."""
-        base_url = self.config.base_url
-        if base_url is None:
-            return None
-        return base_url.rstrip("/") + "/" + path
+        """The published address of a site path ('papers/x/'), or None when the settings give no base URL."""
+        return urls.absolute(self.config.base_url, path)
 
     def newest_added(self, paper_ids: Iterable[str], count: int) -> tuple[CatalogPaper, ...]:
         """The `count` of these papers that entered the catalog last, newest first, then by paper id (the feeds'
@@ -215,212 +208,99 @@ class Catalog:
         return {entry.id: rank for rank, entry in enumerate(order)}
 
 
-@dataclass(frozen=True)
-class CatalogLayout:
-    """How the papers order, group and relate, as paper ids: everything the catalog stage works out from each
-    paper's id, date, head types, stage override, venue and code link, and from the taxonomy (see `layout_key`)."""
+_FACET_INDEX = {facet.param: index for index, facet in enumerate(FACETS)}
 
-    paper_ids: tuple[str, ...]
-    """Newest first: by date, then paper id."""
-    related_ids: dict[str, tuple[str, ...]]
-    head_paper_ids: dict[str, tuple[str, ...]]
-    """By head type name: its papers, in the catalog's order."""
-    head_related_slugs: dict[str, tuple[str, ...]]
-    """By head type name: the head types that appear with it in papers, most often first."""
-    stage_paper_ids: dict[str, tuple[str, ...]]
-    """By stage id: its papers, in the catalog's order."""
-    subcategory_paper_ids: dict[tuple[str, str], tuple[str, ...]]
-    """By (stage id, sub-category name): the papers whose head types are placed there, in the catalog's order."""
-    years: tuple[tuple[int, tuple[str, ...]], ...]
-    """Newest year first."""
-    venues: tuple[tuple[str, tuple[str, ...]], ...]
-    """Most papers first, then by name."""
-    with_code: tuple[str, ...]
+LayoutPlanner = Callable[[Sequence[LayoutInput]], CatalogLayout]
 
 
-def layout_key(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> str:
-    """A digest of everything `plan_layout` reads: the taxonomy and each paper's id, date, head types, stage
-    override, venue and whether it links to its code."""
-    return fingerprint(taxonomy.model_dump_json(),
-                       [(paper_id, paper.date.toordinal(), paper.heads, paper.stages, paper.venue,
-                         _links_to_code(paper)) for paper_id, paper in papers_by_id.items()])
+def catalog_papers(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper], head_labels: Mapping[str, HeadLabel],
+                   stage_labels: Mapping[str, StageLabel]) -> dict[str, CatalogPaper]:
+    """Each paper with its head types, stages and venue as labels, by paper id; papers that name the same head
+    types and stages share their tuples of labels, and every label is made once."""
+    venue_labels: dict[str, VenueLabel] = {}
+    placements: dict[tuple[object, ...], tuple[tuple[HeadLabel, ...], tuple[StageLabel, ...]]] = {}
+    entries = {}
+    for paper_id, paper in papers_by_id.items():
+        placement = placements.get((paper.heads, paper.stages))
+        if placement is None:
+            heads = tuple(head_labels[name] for name in paper.heads)
+            placement = placements[paper.heads, paper.stages] = (heads, _stages(paper, heads, taxonomy, stage_labels))
+        venue = None
+        if paper.venue:
+            venue = venue_labels.get(paper.venue)
+            if venue is None:
+                venue = venue_labels[paper.venue] = VenueLabel.of(paper.venue)
+        entries[paper_id] = CatalogPaper(paper_id, paper, placement[0], placement[1], venue)
+    return entries
 
 
-def plan_layout(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper]) -> CatalogLayout:
-    """The catalog's orderings and groupings, as paper ids."""
-    ordered = sorted(papers_by_id, key=lambda paper_id: (papers_by_id[paper_id].date, paper_id), reverse=True)
-    head_ids: dict[str, list[str]] = {name: [] for name in _names(taxonomy)}
-    for paper_id in ordered:
-        for name in papers_by_id[paper_id].heads:
-            head_ids[name].append(paper_id)
-    ids_by_stage, ids_by_subcategory = _ids_by_stage_and_subcategory(ordered, papers_by_id, taxonomy)
-    return CatalogLayout(
-        paper_ids=tuple(ordered),
-        related_ids=_related_ids_by_paper(papers_by_id),
-        head_paper_ids={name: tuple(ids) for name, ids in head_ids.items()},
-        head_related_slugs={name: _related_slugs(name, ids, papers_by_id) for name, ids in head_ids.items()},
-        stage_paper_ids={stage_id: tuple(ids) for stage_id, ids in ids_by_stage.items()},
-        subcategory_paper_ids={place: tuple(ids) for place, ids in ids_by_subcategory.items()},
-        years=_year_groups(ordered, papers_by_id),
-        venues=_venue_groups(ordered, papers_by_id),
-        with_code=tuple(paper_id for paper_id in ordered if _links_to_code(papers_by_id[paper_id])),
-    )
+def layout_inputs(entries: Iterable[CatalogPaper]) -> tuple[LayoutInput, ...]:
+    """What the layout reads of each paper (layout.py): its id, date, head types and facet values."""
+    return tuple(LayoutInput(entry.id, entry.paper.date.toordinal(), entry.paper.heads,
+                             tuple(values for _, values in entry.facet_values))
+                 for entry in entries)
+
+
+def plan_catalog_layout(inputs: Sequence[LayoutInput]) -> CatalogLayout:
+    """The layout of these papers, with one group per facet."""
+    return plan_layout(inputs, len(FACETS))
 
 
 def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper],
-                  source_digests: Mapping[str, str] | None = None, layout: CatalogLayout | None = None) -> Catalog:
-    """Derive and group; the papers were validated by the load stage, so nothing here can fail on input. `layout`,
-    when given, must be `plan_layout` of the same taxonomy and papers (the build cache keeps it by `layout_key`)."""
-    layout = layout or plan_layout(taxonomy, papers_by_id)
-    placements: dict[tuple[object, ...], tuple[tuple[HeadType, ...], tuple[str, ...]]] = {}
-    """Head types and stages by (heads, stages override): papers that name the same share them."""
-    papers = []
-    for paper_id in layout.paper_ids:
-        paper = papers_by_id[paper_id]
-        placement = placements.get((paper.heads, paper.stages))
-        if placement is None:
-            placement = placements[paper.heads, paper.stages] = (
-                tuple(taxonomy.resolve_head_type(name) for name in paper.heads),  # type: ignore[misc]
-                _stage_ids(paper, taxonomy))
-        papers.append(CatalogPaper(id=paper_id, paper=paper, head_types=placement[0], stage_ids=placement[1],
-                                   related_ids=layout.related_ids[paper_id]))
-    return Catalog(
-        config=config,
-        taxonomy=taxonomy,
-        papers=tuple(papers),
-        heads=tuple(HeadGroup(head_type=head, slug=slugify(head.name), paper_ids=layout.head_paper_ids[head.name],
-                              related_slugs=layout.head_related_slugs[head.name]) for head in taxonomy.heads),
-        stages=tuple(_stage_group(stage, taxonomy, layout) for stage in taxonomy.stages),
-        years=tuple(YearGroup(year, paper_ids) for year, paper_ids in layout.years),
-        venues=tuple(VenueGroup(venue, slugify(venue), paper_ids) for venue, paper_ids in layout.venues),
-        with_code=layout.with_code,
-        source_digests=source_digests or {},
-    )
+                  plan: LayoutPlanner = plan_catalog_layout) -> Catalog:
+    """Derive and group. `plan` works out the layout from the papers' layout inputs (the pipeline passes one that
+    the build cache answers when it holds the layout of the same inputs)."""
+    head_labels = {head.name: HeadLabel.of(head) for head in taxonomy.heads}
+    stage_labels = {stage.id: StageLabel.of(stage) for stage in taxonomy.stages}
+    entries = catalog_papers(taxonomy, papers_by_id, head_labels, stage_labels)
+    layout = plan(layout_inputs(entries.values()))
+    title = config.title
+
+    def ids(param: str, value: str) -> tuple[str, ...]:
+        return layout.groups[_FACET_INDEX[param]].get(value, ())
+
+    heads = tuple(HeadGroup(label, ids("head", label.slug),
+                            tuple(head_labels[name] for name in layout.related_heads.get(label.head_type.name, ())),
+                            Feed(f"heads/{label.slug}", urls.head_folder(label.slug), f"{title}: {head.name}",
+                                 head.description))
+                  for head in taxonomy.heads for label in [head_labels[head.name]])
+    heads_by_name = {group.head_type.name: group for group in heads}
+    stages = tuple(_stage_group(stage_labels[stage.id], taxonomy, heads_by_name, ids, title)
+                   for stage in taxonomy.stages)
+    years = tuple(YearGroup(int(year), paper_ids) for year, paper_ids in
+                  sorted(layout.groups[_FACET_INDEX["year"]].items(), key=lambda item: -int(item[0])))
+    venues = tuple(VenueGroup(entries[paper_ids[0]].venue, paper_ids)  # type: ignore[arg-type]  # it has one
+                   for _, paper_ids in layout.groups[_FACET_INDEX["venue"]].items())
+    venues = tuple(sorted(venues, key=lambda group: (-len(group.paper_ids), group.venue.casefold(), group.venue)))
+    catalog_feed = Feed("catalog", "", title, config.description)
+    return Catalog(config=config, taxonomy=taxonomy, papers=tuple(entries[paper_id] for paper_id in layout.paper_ids),
+                   heads=heads, stages=stages, years=years, venues=venues,
+                   feeds=(catalog_feed, *(group.feed for group in heads), *(group.feed for group in stages)),
+                   layout=layout)
 
 
-def slugify(text: str) -> str:
-    """URL-safe lowercase words joined by hyphens: 'S-Inhibition Head' -> 's-inhibition-head'."""
-    return "-".join(re.findall(r"[a-z0-9]+", text.casefold())) or "untitled"
-
-
-def _names(taxonomy: Taxonomy) -> list[str]:
-    return [head.name for head in taxonomy.heads]
-
-
-def _links_to_code(paper: Paper) -> bool:
-    """Whether the paper has a code link: the home page's "has code" filter, the code page and the layout."""
-    return paper.links.code is not None
-
-
-def _stage_ids(paper: Paper, taxonomy: Taxonomy) -> tuple[str, ...]:
+def _stages(paper: Paper, heads: tuple[HeadLabel, ...], taxonomy: Taxonomy,
+            stage_labels: Mapping[str, StageLabel]) -> tuple[StageLabel, ...]:
     """The paper's override if given, else the stages of its placed head types, in framework order."""
-    if paper.stages is not None:
-        chosen = set(paper.stages)
-    else:
-        chosen = {head.stage for name in paper.heads if (head := taxonomy.resolve_head_type(name)) and head.stage}
-    return tuple(stage.id for stage in taxonomy.stages if stage.id in chosen)
+    chosen = set(paper.stages) if paper.stages is not None else {label.head_type.stage for label in heads}
+    return tuple(stage_labels[stage.id] for stage in taxonomy.stages if stage.id in chosen)
 
 
-def _related_ids_by_paper(papers_by_id: Mapping[str, Paper]) -> dict[str, tuple[str, ...]]:
-    """For each paper, up to RELATED_PAPERS_MAX papers sharing its head types: most shared first, then newest,
-    then by id.
-
-    Linear rather than comparing every pair: papers are listed under every subset of their head types, in rank
-    order, and only the first few of each of a paper's subsets can make its top list (any paper further down a
-    subset's list has RELATED_PAPERS_MAX others above it that share at least as much and are newer). Papers with
-    the same head types share those candidates, so they are ranked once per set of head types (a large catalog has
-    far fewer sets than papers); each paper then takes the first ones that are not itself.
-    """
-    rank_order = sorted(papers_by_id, key=lambda paper_id: (-papers_by_id[paper_id].date.toordinal(), paper_id))
-    subsets_by_heads: dict[tuple[str, ...], list[frozenset[str]]] = {}
-    ids_by_subset: dict[frozenset[str], list[str]] = {}
-    for paper_id in rank_order:
-        heads = papers_by_id[paper_id].heads
-        subsets = subsets_by_heads.get(heads)
-        if subsets is None:
-            subsets = subsets_by_heads[heads] = _head_subsets(heads)
-        for subset in subsets:
-            ids_by_subset.setdefault(subset, []).append(paper_id)
-    position = {paper_id: index for index, paper_id in enumerate(rank_order)}
-    head_sets = {paper_id: frozenset(paper.heads) for paper_id, paper in papers_by_id.items()}
-    ranked_by_heads: dict[frozenset[str], list[str]] = {}
-    related: dict[str, tuple[str, ...]] = {}
-    for paper_id, paper in papers_by_id.items():
-        heads = head_sets[paper_id]
-        ranked = ranked_by_heads.get(heads)
-        if ranked is None:
-            candidates = {other for subset in subsets_by_heads[paper.heads]
-                          for other in ids_by_subset[subset][:RELATED_PAPERS_MAX + 1]}
-            ranked = sorted(candidates, key=lambda other: (-len(heads & head_sets[other]), position[other]))
-            ranked_by_heads[heads] = ranked
-        related[paper_id] = tuple(other for other in ranked[:RELATED_PAPERS_MAX + 1] if other != paper_id)[
-            :RELATED_PAPERS_MAX]
-    return related
-
-
-def _head_subsets(heads: tuple[str, ...]) -> list[frozenset[str]]:
-    """Every non-empty subset of a paper's head types (a paper names a handful at most)."""
-    unique = sorted(set(heads))
-    return [frozenset(combination) for size in range(1, len(unique) + 1)
-            for combination in itertools.combinations(unique, size)]
-
-
-def _related_slugs(name: str, paper_ids: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[str, ...]:
-    """The slugs of the head types that appear with head type `name` in its papers, most often first."""
-    together: Counter[str] = Counter()
-    for paper_id in paper_ids:
-        together.update(other for other in papers_by_id[paper_id].heads if other != name)
-    return tuple(slugify(other) for other, _ in sorted(together.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _ids_by_stage_and_subcategory(ordered: list[str], papers_by_id: Mapping[str, Paper], taxonomy: Taxonomy) -> tuple[
-        dict[str, list[str]], dict[tuple[str, str], list[str]]]:
-    """The ids of the papers in each stage, and in each (stage, sub-category) by their head types, in the order of
-    `ordered`: one pass over the papers, not one per group."""
-    subcategory_of_head: dict[str, tuple[str, str]] = {head.name: (head.stage, head.subcategory)
-                                                      for head in taxonomy.heads if head.stage and head.subcategory}
-    stage_ids: dict[tuple[object, ...], tuple[str, ...]] = {}
-    """By (heads, stages override): papers that name the same share them."""
-    by_stage: dict[str, list[str]] = {}
-    by_subcategory: dict[tuple[str, str], list[str]] = {}
-    for paper_id in ordered:
-        paper = papers_by_id[paper_id]
-        placement = (paper.heads, paper.stages)
-        if placement not in stage_ids:
-            stage_ids[placement] = _stage_ids(paper, taxonomy)
-        for stage_id in stage_ids[placement]:
-            by_stage.setdefault(stage_id, []).append(paper_id)
-        for place in dict.fromkeys(subcategory_of_head[name] for name in paper.heads if name in subcategory_of_head):
-            by_subcategory.setdefault(place, []).append(paper_id)
-    return by_stage, by_subcategory
-
-
-def _stage_group(stage: Stage, taxonomy: Taxonomy, layout: CatalogLayout) -> StageGroup:
+def _stage_group(label: StageLabel, taxonomy: Taxonomy, heads_by_name: Mapping[str, HeadGroup],
+                 ids: Callable[[str, str], tuple[str, ...]], title: str) -> StageGroup:
+    stage = label.stage
     subcategories = []
     for subcategory in stage.subcategories:
-        heads = [head for head in taxonomy.heads if head.stage == stage.id and head.subcategory == subcategory.name]
+        slug = slugify(subcategory.name)
         subcategories.append(SubCategoryGroup(
-            subcategory=subcategory,
-            slug=slugify(subcategory.name),
-            head_slugs=tuple(slugify(head.name) for head in heads),
-            paper_ids=layout.subcategory_paper_ids.get((stage.id, subcategory.name), ()),
-        ))
-    return StageGroup(stage=stage, slug=stage.id.lower(), subcategories=tuple(subcategories),
-                      paper_ids=layout.stage_paper_ids.get(stage.id, ()))
+            subcategory=subcategory, slug=slug, path=urls.subcategory_place(label.slug, slug),
+            heads=tuple(heads_by_name[head.name] for head in taxonomy.heads
+                        if head.stage == stage.id and head.subcategory == subcategory.name),
+            paper_ids=ids("sub", slug)))
+    return StageGroup(label, tuple(subcategories), ids("stage", stage.id),
+                      Feed(f"stages/{label.slug}", urls.stage_folder(label.slug),
+                           f"{title}: {stage.name} ({stage.id})", stage.description))
 
 
-def _year_groups(ordered: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    ids_by_year: dict[int, list[str]] = {}
-    for paper_id in ordered:
-        ids_by_year.setdefault(papers_by_id[paper_id].date.year, []).append(paper_id)
-    return tuple((year, tuple(ids_by_year[year])) for year in sorted(ids_by_year, reverse=True))
-
-
-def _venue_groups(ordered: list[str], papers_by_id: Mapping[str, Paper]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    ids_by_venue: dict[str, list[str]] = {}
-    for paper_id in ordered:
-        venue = papers_by_id[paper_id].venue
-        if venue:
-            ids_by_venue.setdefault(venue, []).append(paper_id)
-    venues = sorted(ids_by_venue, key=lambda venue: (-len(ids_by_venue[venue]), venue.casefold(), venue))
-    return tuple((venue, tuple(ids_by_venue[venue])) for venue in venues)
+__all__ = ["HAS_CODE", "Catalog", "CatalogPaper", "Feed", "HeadGroup", "StageGroup", "SubCategoryGroup",
+           "VenueGroup", "YearGroup", "build_catalog"]

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from headcat import __version__
-from headcat.load.papers import load_taxonomy
-from headcat.pipeline import build, check, load_catalog, plan_documents
+from headcat.load.settings import load_taxonomy
+from headcat.pipeline import build, check, plan_documents
 from headcat.model.problems import ProblemsFound, summarize_problems
 from headcat.write.documents import README_NAME, stale_readme_problem, write_readme
 from headcat.model.schema import paper_json_schema
@@ -95,8 +95,7 @@ def run_readme(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     if not arguments.check:
         arguments.failure_tail = f"; nothing was written, {root / README_NAME} is as it was"
-    catalog = load_catalog(root, date.today(), use_cache=True)
-    updates = plan_documents(catalog, root)
+    catalog, updates = plan_documents(root, date.today())
     count = f"{len(catalog.papers)} paper{'s' if len(catalog.papers) != 1 else ''}"
     if arguments.check:
         stale = [stale_readme_problem(update) for update in updates if update.is_stale]

@@ -23,7 +23,8 @@ from xml.etree import ElementTree
 import yaml
 
 from headcat import __version__
-from headcat.load.papers import ARXIV_URL, CatalogIdentities, load_taxonomy, read_catalog_identities, title_key
+from headcat.load.identities import ARXIV_URL, CatalogIdentities, read_catalog_identities, title_key
+from headcat.load.settings import load_taxonomy
 from headcat.model.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
 from headcat.model.problems import did_you_mean
 from headcat.model.taxonomy import Taxonomy

@@ -30,6 +30,11 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _parse_iso_date(value: object) -> object:
     if isinstance(value, date):
         return value
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
+        try:  # most dates: written as they should be (3.11's fromisoformat reads only YYYY-MM-DD at this length)
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # the checks below say what is wrong
     if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
         raise PydanticCustomError("iso_date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)})
     try:
@@ -45,9 +50,16 @@ IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](:[0-9]+)?([/?#][^\s\x00-\x1f]*)?", re.IGNORECASE)
+"""Most addresses: an http(s) scheme, a host name, no space or control character. They pass without urlsplit,
+which takes as long as the rest of a paper's validation; anything else is checked by it below."""
+
+
 def _check_web_url(value: object) -> object:
     if not isinstance(value, str):
         return value  # the str type reports it
+    if _PLAIN_WEB_URL.fullmatch(value):
+        return value
     text = value.strip()
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https"):

@@ -57,8 +57,13 @@ class Taxonomy(FileModel):
     def stage_by_id(self) -> dict[str, Stage]:
         return {stage.id: stage for stage in self.stages}
 
+    @cached_property
+    def head_type_by_name(self) -> dict[str, HeadType]:
+        return {head.name: head for head in self.heads}
+
     def resolve_head_type(self, spelling: str) -> HeadType | None:
-        return self.head_type_by_spelling.get(spelling_key(spelling))
+        """The head type a name or alias names (case and spacing ignored); a canonical name is found at once."""
+        return self.head_type_by_name.get(spelling) or self.head_type_by_spelling.get(spelling_key(spelling))
 
     def resolve_stage(self, spelling: str) -> Stage | None:
         """A stage by id ('LR') or name ('Latent Reasoning'), case ignored."""

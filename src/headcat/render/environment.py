@@ -17,10 +17,11 @@ from types import CodeType
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import (Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, Template, TemplateError,
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, Template, TemplateError,
                     TemplateNotFound, TemplateSyntaxError, select_autoescape)
 from markupsafe import Markup
 
+from headcat.catalog import urls
 from headcat.model.problems import Problem, ProblemsFound
 from headcat.model.summary_markup import render_inline
 
@@ -92,17 +93,11 @@ except ImportError:  # not part of markupsafe's public interface: without it, th
     _escape_text = escape_text
 
 
-def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> Environment:
-    """The environment for the templates in `templates_dir`; with `compiled_dir`, templates compiled by an earlier
-    build are taken from there (Jinja's bytecode cache, keyed by each template's text and Jinja's and Python's
-    versions), which saves compiling the fifteen or so templates a rebuild uses (about 0.1 s)."""
-    bytecode_cache = None
-    if compiled_dir is not None:
-        compiled_dir.mkdir(parents=True, exist_ok=True)
-        bytecode_cache = FileSystemBytecodeCache(str(compiled_dir))
+def make_environment(templates_dir: Path) -> Environment:
+    """The environment for the templates in `templates_dir`. Templates are compiled by each build that uses them:
+    Jinja's bytecode cache would run compiled code read back from disk, which the build cache never does."""
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
-        bytecode_cache=bytecode_cache,
         autoescape=select_autoescape(enabled_extensions=("html", "xml", "svg", "opml", "md"), default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -113,6 +108,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> E
     # No template uses Jinja's default globals (range, dict, cycler, joiner, lipsum, namespace), and every render and
     # import copies and compares them: without them a card renders ~15% faster.
     environment.globals.clear()
+    environment.globals["urls"] = urls  # every path of the site, spelled once (catalog/urls.py)
     environment.template_class = _Template
     environment.filters["markdown"] = markdown_filter
     environment.filters["single_line"] = single_line_filter

@@ -2,21 +2,23 @@
 
 catalog.json is headcat's own versioned format (docs/exports.md); papers.bib joins each paper's bibtex/entry.bib;
 papers.csl.json is CSL-JSON for reference managers. Keys are sorted and papers are in paper id order, so the bytes
-depend on the data alone. Each paper's part of each export is a fragment of its own: a rebuild renders only the
-changed papers' parts and joins the rest from the build cache.
+depend on the data alone. The papers' parts of each export are kept in runs (context.py): a rebuild renders again
+only the runs that hold a changed paper and joins the rest from the build cache.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from functools import partial
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment
-
+from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
-from headcat.write.staging import Output, Reuse, to_render
+from headcat.model.config import Config
+from headcat.model.taxonomy import Taxonomy
+from headcat.render.context import RenderContext
+from headcat.render.outputs import Output
 
 CATALOG_FORMAT = "headcat-catalog"
 CATALOG_FORMAT_VERSION = 1
@@ -26,63 +28,83 @@ _CSL_TYPE_BY_KIND = {"preprint": "article", "conference": "paper-conference", "j
                      "other": "document"}
 
 
-def render_exports(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> list[Output]:
-    """The three exports, for the write stage to render. With `reuse`, an export is kept as it is when no paper
-    changed, and otherwise joined again from each paper's part, rendered again only for the papers that changed."""
-    papers = sorted(catalog.papers, key=lambda entry: entry.id)
+@dataclass(frozen=True, slots=True)
+class ExportInputs:
+    """What the exports show: every paper (in paper id order), the settings and the taxonomy."""
 
-    def render_parts(kind: str, render: Callable[[CatalogPaper], str]) -> list[str]:
-        """Each paper's part of one export, in paper id order. A part shows the paper's data, the templates and the
-        settings (the record's url comes from base_url); the paper's data key is enough, as templates and settings
-        are in every fragment's key already."""
-        if reuse is None:
-            return [render(entry) for entry in papers]
-        return [reuse.fragment((kind, entry.id), catalog.data_key_by_id[entry.id], partial(render, entry))
-                for entry in papers]
-
-    def bibtex() -> Iterator[str]:
-        entry_template = environment.get_template("bibtex/entry.bib")
-        return environment.get_template("exports/papers.bib").generate(
-            entries=render_parts("export bib", lambda entry: entry_template.render(entry=entry)))
-
-    def catalog_file() -> Iterator[str]:
-        yield from catalog_json(catalog, render_parts(
-            "export json", lambda entry: _json_text(_paper_record(catalog, entry))))
-        yield "\n"
-
-    def csl_file() -> Iterator[str]:
-        yield from _json_list(render_parts("export csl", lambda entry: _json_text(csl_item(entry))))
-        yield "\n"
-
-    shown = [catalog.data_key_by_id[entry.id] for entry in papers]  # every paper; templates and settings are in
-    # every output's key already
-    return [to_render(path, render, reuse, shown, weight=len(papers))
-            for path, render in (("catalog.json", catalog_file), ("papers.bib", bibtex), ("papers.csl.json", csl_file))]
+    entries: tuple[CatalogPaper, ...]
+    config: Config
+    taxonomy: Taxonomy
 
 
-def catalog_json(catalog: Catalog, records: list[str]) -> Iterator[str]:
-    """The whole catalog as JSON text around `records` (each paper's, in paper id order), in pieces; see
-    docs/exports.md for every key."""
-    config = catalog.config
+def export_outputs(catalog: Catalog) -> list[Output]:
+    """The three exports. Each paper's part of each is a fragment of its own, so that an export whose papers
+    changed is joined again from the parts, rendered again only for the papers that changed."""
+    inputs = ExportInputs(tuple(sorted(catalog.papers, key=lambda entry: entry.id)), catalog.config,
+                          catalog.taxonomy)
+    return [Output(path, render, inputs, weight=len(inputs.entries))
+            for path, render in ((urls.CATALOG_JSON, render_catalog_json), (urls.PAPERS_BIB, render_papers_bib),
+                                 (urls.PAPERS_CSL, render_papers_csl))]
+
+
+def render_papers_bib(inputs: ExportInputs, context: RenderContext) -> Iterator[str]:
+    chunks = context.run_of_parts("export bib", urls.PAPERS_BIB, render_bib_part, inputs.entries, None, "")
+    return context.environment.get_template("exports/papers.bib").generate(count=len(inputs.entries), chunks=chunks)
+
+
+def render_bib_part(entry: CatalogPaper, shared: None, context: RenderContext) -> str:
+    """A paper's part of papers.bib: a blank line, then its entry."""
+    return "\n" + render_bibtex_entry(entry, context)
+
+
+def render_bibtex_entry(entry: CatalogPaper, context: RenderContext) -> str:
+    """One paper's BibTeX entry (templates/bibtex/entry.bib): in papers.bib, and on the paper's page."""
+    return context.environment.get_template("bibtex/entry.bib").render(entry=entry)
+
+
+def render_catalog_json(inputs: ExportInputs, context: RenderContext) -> Iterator[str]:
+    records = context.run_of_parts("export json", urls.CATALOG_JSON, render_paper_record, inputs.entries,
+                                   inputs.config.base_url, ",")
+    yield from catalog_json(inputs.config, inputs.taxonomy, records)
+    yield "\n"
+
+
+def render_paper_record(entry: CatalogPaper, base_url: str | None, context: RenderContext) -> str:
+    return _json_text(_paper_record(entry, base_url))
+
+
+def render_papers_csl(inputs: ExportInputs, context: RenderContext) -> Iterator[str]:
+    yield from _json_list(context.run_of_parts("export csl", urls.PAPERS_CSL, render_csl_item, inputs.entries, None,
+                                               ","))
+    yield "\n"
+
+
+def render_csl_item(entry: CatalogPaper, shared: None, context: RenderContext) -> str:
+    return _json_text(csl_item(entry))
+
+
+def catalog_json(config: Config, taxonomy: Taxonomy, records: list[str]) -> Iterator[str]:
+    """The whole catalog as JSON text around `records` (the papers' records in paper id order, in runs joined by
+    commas), in pieces; see docs/exports.md for every key."""
     return _json_object({
         "format": [_json_text(CATALOG_FORMAT)],
         "version": [_json_text(CATALOG_FORMAT_VERSION)],
         "catalog": [_json_text(config.model_dump(mode="json", include={"title", "description", "base_url"},
                                                  exclude_none=True))],
         "papers": _json_list(records),
-        "taxonomy": [_json_text(catalog.taxonomy.model_dump(mode="json", exclude_none=True))],
+        "taxonomy": [_json_text(taxonomy.model_dump(mode="json", exclude_none=True))],
     })
 
 
-def _paper_record(catalog: Catalog, entry: CatalogPaper) -> dict[str, Any]:
+def _paper_record(entry: CatalogPaper, base_url: str | None) -> dict[str, Any]:
     """The file's fields as written (head names canonical, absent optional fields left out), then derived values."""
-    page_path = f"papers/{entry.id}/"
+    page_path = urls.paper_folder(entry.id)
     return {
         **entry.paper.model_dump(mode="json", exclude_none=True),
         "id": entry.id,
         "year": entry.year,
         "stage_ids": list(entry.stage_ids),
-        "url": catalog.absolute_url(page_path) or page_path,
+        "url": urls.absolute(base_url, page_path) or page_path,
     }
 
 
@@ -140,7 +162,8 @@ def _json_object(pieces_by_key: dict[str, Iterable[str]]) -> Iterator[str]:
 
 
 def _json_list(texts: list[str]) -> Iterator[str]:
-    """The JSON list of these values (JSON text already), as `_json_text` would write it, in pieces."""
+    """The JSON list of these values (JSON text already, each one value or a run of them joined by commas), as
+    `_json_text` would write it, in pieces."""
     yield "["
     for index, text in enumerate(texts):
         if index:

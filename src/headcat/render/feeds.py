@@ -1,5 +1,5 @@
 """Rendering the feeds (render stage): RSS 2.0 and Atom for the whole catalog, each head type and each stage, and
-an OPML file listing them, each a file for the write stage to render.
+an OPML file listing them, each an output declared with what it shows.
 
 feedgen writes the XML; an item's HTML comes from templates/feeds/item.html. Whatever feedgen would take from the
 clock or its defaults (entry order, timestamps, generator version) is set from the data, so the same catalog always
@@ -8,25 +8,22 @@ gives the same bytes. Item ids come from the paper id alone, so a new title or a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import partial
 from typing import TYPE_CHECKING
 
-from jinja2 import Environment
-
-from headcat.catalog.catalog import Catalog, CatalogPaper
-from headcat.write.staging import Output, Reuse, to_render
+from headcat.catalog import urls
+from headcat.catalog.catalog import FEED_TAG_PREFIX, Catalog, CatalogPaper, Feed
+from headcat.model.config import Config
+from headcat.render.context import RenderContext
+from headcat.render.outputs import Output
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
 
-TAG_PREFIX = "tag:headcat,2024:"
-"""The start of every feed and item id (an RFC 4151 tag URI). Fixed forever: subscribers' readers know papers by it."""
-
-HEAD_TYPE_SCHEME = TAG_PREFIX + "head-type"
-STAGE_SCHEME = TAG_PREFIX + "stage"
+HEAD_TYPE_SCHEME = FEED_TAG_PREFIX + "head-type"
+STAGE_SCHEME = FEED_TAG_PREFIX + "stage"
 FEED_ITEMS_MAX = 50
 """Each feed carries the papers most recently added; readers keep what they have seen, so older items are not needed."""
 RSS_TYPE = "application/rss+xml"
@@ -35,108 +32,85 @@ EMPTY_FEED_UPDATED = date(1970, 1, 1)
 """The `updated` of a feed without papers in a catalog without papers: any fixed day, never today."""
 
 
-@dataclass(frozen=True)
-class Feed:
-    """One feed, in both formats: where it lives in the site, what it is called and its papers, newest added first."""
-
-    folder: str
-    """'' for the whole catalog, 'heads/<slug>/' or 'stages/<slug>/': the folder of the page the feed follows."""
-    key: str
-    title: str
-    description: str
-    papers: tuple[CatalogPaper, ...]
-
-    @property
-    def rss_path(self) -> str:
-        return f"{self.folder}feed.xml"
-
-    @property
-    def atom_path(self) -> str:
-        return f"{self.folder}atom.xml"
-
-    @property
-    def id(self) -> str:
-        return f"{TAG_PREFIX}feed/{self.key}"
-
-
 def paper_item_id(paper_id: str) -> str:
     """A paper's id in every feed: from the paper id alone, never from its title or the site's address."""
-    return f"{TAG_PREFIX}paper/{paper_id}"
+    return f"{FEED_TAG_PREFIX}paper/{paper_id}"
 
 
-def list_feeds(catalog: Catalog) -> tuple[Feed, ...]:
-    """The whole catalog's feed, then one per head type (taxonomy order), then one per stage (framework order);
-    each with its FEED_ITEMS_MAX most recently added papers."""
-    title = catalog.config.title
+@dataclass(frozen=True, slots=True)
+class FeedInputs:
+    """One feed in one format: the feed, its papers (newest added first), when it was last updated, the settings
+    (language, title, the site's address) and the format's media type."""
 
-    def newest(paper_ids: Iterable[str]) -> tuple[CatalogPaper, ...]:
-        return catalog.newest_added(paper_ids, FEED_ITEMS_MAX)
-
-    feeds = [Feed("", "catalog", title, catalog.config.description, newest(entry.id for entry in catalog.papers))]
-    feeds += [Feed(f"heads/{group.slug}/", f"heads/{group.slug}", f"{title}: {group.head_type.name}",
-                   group.head_type.description, newest(group.paper_ids))
-              for group in catalog.heads]
-    feeds += [Feed(f"stages/{group.slug}/", f"stages/{group.slug}", f"{title}: {group.stage.name} ({group.stage.id})",
-                   group.stage.description, newest(group.paper_ids))
-              for group in catalog.stages]
-    return tuple(feeds)
+    feed: Feed
+    entries: tuple[CatalogPaper, ...]
+    updated: date
+    """The newest of its papers' `added`, or for a feed without papers the catalog's newest addition."""
+    config: Config
+    media_type: str
 
 
-def render_feeds(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> Iterator[Output]:
-    """Every feed in both formats, then the OPML list, for the write stage to render. With `reuse`, a feed none of
-    whose papers changed since the previous build is kept as it is. Each format is a file of its own, so the two
-    may be rendered by different workers; each builds the feed's generator (the items' HTML is cached)."""
-    feeds = list_feeds(catalog)
-    item_html_by_key: dict[tuple[str, str], str] = {}
-    """A paper's item HTML is the same in every feed that gives it the same page address: rendered once."""
-    last_generator: dict[str, FeedGenerator] = {}
-    """The generator of the feed rendered last, by feed key: the feed's other format, its neighbour among the jobs,
-    is usually rendered next by the same process, and needs only other links."""
+@dataclass(frozen=True, slots=True)
+class OpmlInputs:
+    feeds: tuple[Feed, ...]
+    config: Config
 
-    def render(feed: Feed, path: str, media_type: str) -> bytes:
-        generator = last_generator.get(feed.key)
-        if generator is None:
-            last_generator.clear()
-            generator = last_generator[feed.key] = _feed_generator(catalog, environment, feed, item_html_by_key)
-        generator.link(_links(catalog, feed, path, media_type), replace=True)
-        return generator.rss_str(pretty=True) if media_type == RSS_TYPE else generator.atom_str(pretty=True)
 
-    for feed in feeds:
-        # What the feed shows: its papers, and for a feed without papers the catalog's newest addition (its date).
-        shown = [catalog.data_key_by_id[entry.id] for entry in feed.papers] or [catalog.latest_added]
+def feed_outputs(catalog: Catalog) -> Iterator[Output]:
+    """Every feed in both formats (each its own file, so two workers may render them), then the OPML list; each
+    feed carries its FEED_ITEMS_MAX most recently added papers."""
+    latest = catalog.latest_added or EMPTY_FEED_UPDATED
+    for feed in catalog.feeds:
+        entries = catalog.newest_added(catalog.feed_paper_ids(feed), FEED_ITEMS_MAX)
+        updated = entries[0].paper.added if entries else latest
         for path, media_type in ((feed.rss_path, RSS_TYPE), (feed.atom_path, ATOM_TYPE)):
-            yield to_render(path, partial(render, feed, path, media_type), reuse, shown, weight=len(feed.papers))
-    yield to_render("feeds.opml", partial(_render_opml, catalog, environment, feeds), reuse, catalog.structure_key)
+            yield Output(path, render_feed, FeedInputs(feed, entries, updated, catalog.config, media_type),
+                         weight=len(entries))
+    yield Output(urls.FEEDS_OPML, render_opml, OpmlInputs(catalog.feeds, catalog.config))
 
 
-def _feed_generator(catalog: Catalog, environment: Environment, feed: Feed,
-                    item_html_by_key: dict[tuple[str, str], str]) -> FeedGenerator:
+def render_feed(inputs: FeedInputs, context: RenderContext) -> bytes:
+    """The feed's XML. The generator of a feed, made for one format, is kept for the other (usually the next job
+    of the same process), which needs only other links; an item's HTML is rendered once per page address."""
+    made_from = (id(inputs.feed), id(inputs.entries), inputs.updated, id(inputs.config))  # the formats of one feed
+    # share these objects (feed_outputs), which stay alive while the build renders
+    last = context.memo.get("feed generator")  # only the last one is kept: (what it was made from, the generator)
+    if last is not None and last[0] == made_from:
+        generator = last[1]
+    else:
+        generator = _feed_generator(inputs, context)
+        context.memo["feed generator"] = (made_from, generator)
+    path = inputs.feed.rss_path if inputs.media_type == RSS_TYPE else inputs.feed.atom_path
+    generator.link(_links(inputs.config, inputs.feed, path, inputs.media_type), replace=True)
+    return generator.rss_str(pretty=True) if inputs.media_type == RSS_TYPE else generator.atom_str(pretty=True)
+
+
+def _feed_generator(inputs: FeedInputs, context: RenderContext) -> FeedGenerator:
     """Everything but the links, whose self link differs between the RSS and the Atom file."""
     from feedgen.feed import FeedGenerator  # imported by the first feed rendered: a rebuild that renders no feed
     # skips its import (and lxml's), a tenth of headcat's start-up
 
+    feed, config = inputs.feed, inputs.config
     generator = FeedGenerator()
     generator.id(feed.id)
     generator.title(feed.title)
     generator.subtitle(feed.description)
-    generator.language(catalog.config.language)
-    generator.author({"name": catalog.config.title})
+    generator.language(config.language)
+    generator.author({"name": config.title})
     generator.generator("headcat")  # without a version, so that upgrading feedgen or headcat changes no byte
-    newest = feed.papers[0].paper.added if feed.papers else (catalog.latest_added or EMPTY_FEED_UPDATED)
-    generator.updated(_midnight_utc(newest))  # also the RSS lastBuildDate; feedgen would stamp the clock's time
-    item_template = environment.get_template("feeds/item.html")
-    for entry in feed.papers:
-        page_url = _address(catalog, feed.folder, _page_path(entry))
-        html = item_html_by_key.get((entry.id, page_url))
+    generator.updated(_midnight_utc(inputs.updated))  # also the RSS lastBuildDate; feedgen would stamp the clock's
+    item_template = context.environment.get_template("feeds/item.html")
+    for entry in inputs.entries:
+        page_url = _address(config, feed.folder, urls.paper_folder(entry.id))
+        html = context.memo.get(("feed item", entry.id, page_url))
         if html is None:
-            html = item_template.render(
-                entry=entry, stages=[catalog.stage(stage_id).stage for stage_id in entry.stage_ids], page_url=page_url)
-            item_html_by_key[entry.id, page_url] = html
-        _add_item(generator, catalog, entry, page_url, html)
+            html = context.memo[("feed item", entry.id, page_url)] = item_template.render(
+                entry=entry, stages=[label.stage for label in entry.stages], page_url=page_url)
+        _add_item(generator, entry, page_url, html)
     return generator
 
 
-def _add_item(generator: FeedGenerator, catalog: Catalog, entry: CatalogPaper, page_url: str, html: str) -> None:
+def _add_item(generator: FeedGenerator, entry: CatalogPaper, page_url: str, html: str) -> None:
     item = generator.add_entry(order="append")  # feedgen prepends by default, which would reverse our order
     item.id(paper_item_id(entry.id))  # also the RSS guid, marked as no permalink
     item.title(entry.paper.title)
@@ -147,37 +121,34 @@ def _add_item(generator: FeedGenerator, catalog: Catalog, entry: CatalogPaper, p
     if entry.paper.authors:
         item.author([{"name": name} for name in entry.paper.authors])
     item.content(html, type="html")
-    categories = [{"term": head.name, "scheme": HEAD_TYPE_SCHEME} for head in entry.head_types]
-    categories += [{"term": stage_id, "label": catalog.stage(stage_id).stage.name, "scheme": STAGE_SCHEME}
-                   for stage_id in entry.stage_ids]
+    categories = [{"term": label.head_type.name, "scheme": HEAD_TYPE_SCHEME} for label in entry.heads]
+    categories += [{"term": label.stage.id, "label": label.stage.name, "scheme": STAGE_SCHEME}
+                   for label in entry.stages]
     item.category(categories)
 
 
-def _links(catalog: Catalog, feed: Feed, path: str, media_type: str) -> list[dict[str, str]]:
+def _links(config: Config, feed: Feed, path: str, media_type: str) -> list[dict[str, str]]:
     """The feed file itself, then the page it follows: feedgen makes the last link the RSS channel's <link>."""
-    return [{"href": _address(catalog, feed.folder, path), "rel": "self", "type": media_type},
-            {"href": _address(catalog, feed.folder, feed.folder), "rel": "alternate", "type": "text/html"}]
+    return [{"href": _address(config, feed.folder, path), "rel": "self", "type": media_type},
+            {"href": _address(config, feed.folder, feed.folder), "rel": "alternate", "type": "text/html"}]
 
 
-def _page_path(entry: CatalogPaper) -> str:
-    return f"papers/{entry.id}/"
-
-
-def _address(catalog: Catalog, folder: str, path: str) -> str:
-    """Absolute when the config gives a base URL; otherwise relative to `folder` (where the feed file lives), which
-    is how feed readers resolve a relative address."""
-    return catalog.absolute_url(path) or ("../" * folder.count("/") + path) or "./"
+def _address(config: Config, folder: str, path: str) -> str:
+    """Absolute when the settings give a base URL; otherwise relative to `folder` (where the feed file lives),
+    which is how feed readers resolve a relative address."""
+    return urls.absolute(config.base_url, path) or (urls.root_of(folder) + path) or "./"
 
 
 def _midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
-def _render_opml(catalog: Catalog, environment: Environment, feeds: tuple[Feed, ...]) -> bytes:
+def render_opml(inputs: OpmlInputs, context: RenderContext) -> bytes:
     """feeds.opml at the site's top: every RSS feed, for importing them all into a reader at once."""
-    rows = [(feed, _address(catalog, "", feed.rss_path), _address(catalog, "", feed.folder)) for feed in feeds]
-    text = environment.get_template("feeds/feeds.opml").render(
-        catalog=catalog, catalog_feed=rows[0],
+    rows = [(feed, _address(inputs.config, "", feed.rss_path), _address(inputs.config, "", feed.folder))
+            for feed in inputs.feeds]
+    text = context.environment.get_template("feeds/feeds.opml").render(
+        config=inputs.config, catalog_feed=rows[0],
         head_feeds=[row for row in rows if row[0].key.startswith("heads/")],
         stage_feeds=[row for row in rows if row[0].key.startswith("stages/")])
     return text.encode("utf-8")

@@ -12,11 +12,6 @@ from typing import Any
 from jinja2 import Environment
 
 from headcat.model.paper import SUMMARY_PART_MAX_CHARS, Paper
-from headcat.write.documents import Markers
-
-CONTRIBUTING_NAME = "CONTRIBUTING.md"
-FIELD_REFERENCE = Markers("<!-- headcat:fields:start -->", "<!-- headcat:fields:end -->", "the field reference",
-                          "the paper model")
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jinja2 import Environment
 from markupsafe import Markup
 
-from headcat.catalog.catalog import Catalog, CatalogPaper, slugify
-from headcat.write.staging import FragmentRequest, Reuse, render_fragments
+from headcat.catalog import urls
+from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.catalog.entries import slugify
+from headcat.render.context import RenderContext
 
 FOLD_BEFORE_YEAR = 2022
 """Papers older than this share one heading: there are few of them, one heading each would be mostly empty."""
@@ -31,7 +32,7 @@ class ReadmeSection:
 
 def list_readme_sections(catalog: Catalog) -> tuple[ReadmeSection, ...]:
     """Newest year first; papers in the catalog's order (newest date first) within each."""
-    sections = [ReadmeSection(str(group.year), str(group.year), tuple(catalog.paper(i) for i in group.paper_ids))
+    sections = [ReadmeSection(str(group.year), str(group.year), catalog.papers_of(group.paper_ids))
                 for group in catalog.years if group.year >= FOLD_BEFORE_YEAR]
     older = tuple(catalog.paper(paper_id) for group in catalog.years if group.year < FOLD_BEFORE_YEAR
                   for paper_id in group.paper_ids)
@@ -41,29 +42,20 @@ def list_readme_sections(catalog: Catalog) -> tuple[ReadmeSection, ...]:
     return tuple(sections)
 
 
-def render_readme_table(catalog: Catalog, environment: Environment, reuse: Reuse | None = None) -> str:
-    """The text that goes between README.md's markers, ending with a newline. Each paper's row is rendered by
-    templates/readme/row.md (with `reuse`, only when the paper changed; on every core when there are many) and each
-    section's rows are joined here, so the table template loops over years, not papers."""
-    stage_names = {group.stage.id: f"{group.stage.name} ({group.stage.id})" for group in catalog.stages}
-    row_template = environment.get_template("readme/row.md")
-
-    def row(entry: CatalogPaper) -> FragmentRequest:
-        """One paper's row, without its last newline: the table puts rows on lines."""
-        title_url = _title_url(catalog, entry)
-
-        def render() -> str:
-            return row_template.render(entry=entry, title_url=title_url, stage_name_by_id=stage_names).rstrip("\n")
-
-        return FragmentRequest(("readme row", entry.id), (catalog.data_key_by_id[entry.id], title_url), render)
-
+def render_readme_table(catalog: Catalog, context: RenderContext) -> str:
+    """The text that goes between README.md's markers, ending with a newline. Each section's rows
+    (templates/readme/row.md) are kept in runs (context.py; rendered again only when a paper in them changed, on
+    every core when there are many) and joined here, so the table template loops over years, not papers."""
     sections = list_readme_sections(catalog)
-    rows = iter(render_fragments([row(entry) for section in sections for entry in section.papers], reuse))
-    return environment.get_template("readme/table.md").render(
-        catalog=catalog, sections=[(section, Markup("\n".join(next(rows) for _ in section.papers)))
-                                   for section in sections])
+    rows = [context.run_of_parts("readme rows", section.anchor, render_readme_row, section.papers,
+                                 catalog.config.base_url, "\n", in_parallel=True) for section in sections]
+    return context.environment.get_template("readme/table.md").render(
+        paper_count=len(catalog.papers),
+        sections=[(section, Markup("\n".join(chunks))) for section, chunks in zip(sections, rows, strict=True)])
 
 
-def _title_url(catalog: Catalog, entry: CatalogPaper) -> str:
-    """The paper's page on the published site when the config gives its address, else the paper itself."""
-    return catalog.absolute_url(f"papers/{entry.id}/") or entry.paper_url
+def render_readme_row(entry: CatalogPaper, base_url: str | None, context: RenderContext) -> str:
+    """One paper's row, without its last newline: the table puts rows on lines. The title links to the paper's
+    page on the published site when the settings give its address, else to the paper itself."""
+    title_url = urls.absolute(base_url, urls.paper_folder(entry.id)) or entry.paper_url
+    return context.environment.get_template("readme/row.md").render(entry=entry, title_url=title_url).rstrip("\n")

@@ -29,15 +29,16 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import dataclass
 from typing import IO, Any
 
-from headcat.cache.build_cache import OutputManifest, environment_key
+from headcat.cache.manifest import OutputManifest
+from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
-from headcat.write.staging import OutputFile, ReusedFile
 from headcat.render.environment import markdown_filter
+from headcat.render.outputs import OutputFile
 
-SEARCH_FOLDER = "pagefind"
+SEARCH_FOLDER = urls.SEARCH_FOLDER.rstrip("/")
 _UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                  "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 """Pagefind's ready-made search interfaces: the site has its own, so they are not published."""
@@ -50,25 +51,43 @@ class SearchIndexError(RuntimeError):
     """Pagefind could not be run or answered with an error: a broken installation, not bad content."""
 
 
+@dataclass(frozen=True, slots=True)
+class SearchInputs:
+    """What the index is made from: every paper (its records are made from the paper, its head types' names and
+    aliases and its stages' names) and the site's language."""
+
+    entries: tuple[CatalogPaper, ...]
+    language: str
+
+
+def search_inputs(catalog: Catalog) -> SearchInputs:
+    return SearchInputs(catalog.papers, catalog.config.language.split("-")[0].lower())
+
+
+def search_records(inputs: SearchInputs) -> list[dict[str, Any]]:
+    """One Pagefind record per paper."""
+    return [_record(entry, inputs.language) for entry in inputs.entries]
+
+
 class SearchIndexing:
     """Pagefind indexing a catalog: its process, and a thread of this process that feeds it the records and takes
     its files back (waiting on pipes, so leaving the interpreter to the rest of the build). `files` gives the
     result; `close` stops Pagefind when the build ends without it. Given the previous build's manifest, an index
-    made from the same records is kept, and Pagefind is not started."""
+    made from the same inputs (`key`: the fingerprint of `inputs` and the `search_records` that read them) is
+    kept, and Pagefind is not started."""
 
-    def __init__(self, catalog: Catalog, previous: OutputManifest | None = None) -> None:
-        language = catalog.config.language.split("-")[0].lower()
-        self._key = search_index_key(catalog)
+    def __init__(self, inputs: SearchInputs, key: str, previous: OutputManifest | None = None) -> None:
+        self._key = "search:" + key
         kept = previous.current_files_of(self._key) if previous is not None else None
-        self._kept = tuple(ReusedFile(path, self._key) for path in kept or ())
+        self._kept = tuple(kept or ())
         self._process = None if self._kept else _start_pagefind()
         self._outcome: list[dict[str, bytes] | BaseException] = []
         if self._process is None:
             return
         # The records are made here, before the build forks helpers: their summaries' HTML (cached by
         # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
-        records = [_record(entry, catalog, language) for entry in catalog.papers]
-        self._thread = threading.Thread(target=self._run, args=(records, language), daemon=True)
+        records = search_records(inputs)
+        self._thread = threading.Thread(target=self._run, args=(records, inputs.language), daemon=True)
         self._thread.start()
 
     def _run(self, records: list[dict[str, Any]], language: str) -> None:
@@ -77,10 +96,10 @@ class SearchIndexing:
         except BaseException as error:  # noqa: BLE001  # reported by `files`, in the thread that asks
             self._outcome.append(error)
 
-    def files(self) -> tuple[OutputFile | ReusedFile, ...]:
+    def files(self) -> tuple[OutputFile, ...] | tuple[str, ...]:
         """The index's files, once Pagefind is done: its own (without the ready-made interfaces the site does not
-        use), and pagefind/paper-ids.json; or the previous build's, when they were made from the same records.
-        Raises SearchIndexError when Pagefind failed."""
+        use), and pagefind/paper-ids.json; or the paths of the previous build's, when they were made from the same
+        inputs (kept as they are). Raises SearchIndexError when Pagefind failed."""
         if self._process is None:
             return self._kept
         self._thread.join()
@@ -104,35 +123,14 @@ class SearchIndexing:
             self._process.stdout.close()
 
 
-def start_search_index(catalog: Catalog, previous: OutputManifest | None = None) -> SearchIndexing:
-    """Start indexing every paper (unless the `previous` build's index was made from the same records); the files
-    are published under pagefind/."""
-    return SearchIndexing(catalog, previous)
-
-
-def search_index_key(catalog: Catalog) -> str:
-    """What the index's files are made from: every paper's data key (the records are made from the papers, and the
-    taxonomy's names, aliases and stage names), the language, and the versions of headcat and Pagefind."""
-    return "search:" + environment_key("search", _pagefind_version(), catalog.config.language,
-                                       catalog.taxonomy.model_dump_json(),
-                                       tuple(catalog.data_key_by_id[entry.id] for entry in catalog.papers))
-
-
-def _pagefind_version() -> str:
-    try:
-        return version("pagefind_bin")
-    except PackageNotFoundError:
-        return ""
-
-
-def _record(entry: CatalogPaper, catalog: Catalog, language: str) -> dict[str, Any]:
+def _record(entry: CatalogPaper, language: str) -> dict[str, Any]:
     paper = entry.paper
-    stage_names = [catalog.stage(stage_id).stage.name for stage_id in entry.stage_ids]
-    head_words = [spelling for head in entry.head_types for spelling in (head.name, *head.aliases)]
+    stage_names = [label.stage.name for label in entry.stages]
+    head_words = [spelling for label in entry.heads for spelling in (label.head_type.name, *label.head_type.aliases)]
     summary = [_plain_text(part) for part in (paper.summary.innovation, paper.summary.tasks, paper.summary.result)]
     content = "\n".join([paper.title, ", ".join(paper.authors or ()), paper.venue or "", ", ".join(head_words),
                          ", ".join(stage_names), ", ".join(paper.models or ()), *summary])
-    return {"url": f"papers/{entry.id}/index.html", "content": content, "language": language,
+    return {"url": entry.path, "content": content, "language": language,
             "meta": {"title": paper.title, "paper_id": entry.id}, "filters": None, "sort": None}
 
 

@@ -33,6 +33,9 @@ class Markers:
 
 
 PAPER_TABLE = Markers(START_MARKER, END_MARKER, "the paper table", "papers/")
+CONTRIBUTING_NAME = "CONTRIBUTING.md"
+FIELD_REFERENCE = Markers("<!-- headcat:fields:start -->", "<!-- headcat:fields:end -->", "the field reference",
+                          "the paper model")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,163 @@
+"""A paper as the catalog knows it (catalog stage): the validated paper with what the catalog derives from it alone.
+
+`CatalogPaper` joins a paper to its head types, stages and venue as labels (what a page shows of them and where it
+links), its page's path and its facet values. Labels are made once per head type, stage and venue and shared by
+every paper that names them. Nothing here depends on other papers: orderings, groupings and related papers are the
+layout's (layout.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from headcat.catalog import urls
+from headcat.catalog.facets import FACETS
+from headcat.model.paper import Paper
+from headcat.model.taxonomy import HeadType, Stage
+
+PublicationKind = Literal["preprint", "conference", "journal", "other"]
+
+_JOURNAL_VENUE = re.compile(r"\b(TACL|JMLR|TMLR|Journal|Transactions|Distill|Thread)\b", re.IGNORECASE)
+_CONFERENCE_VENUE = re.compile(
+    r"\b(ACL|EMNLP|NAACL|EACL|AACL|COLING|CoNLL|IJCNLP|LREC|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|SIGIR|KDD|WWW|AISTATS|"
+    r"UAI|COLT|CVPR|ICCV|ECCV|COLM|BlackboxNLP|Findings|Workshop|Conference|Proceedings|Symposium)\b", re.IGNORECASE)
+
+
+def slugify(text: str) -> str:
+    """URL-safe lowercase words joined by hyphens: 'S-Inhibition Head' -> 's-inhibition-head'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.casefold())) or "untitled"
+
+
+@dataclass(frozen=True)
+class HeadLabel:
+    """A head type as a paper's labels show it: its taxonomy entry, slug and page."""
+
+    head_type: HeadType
+    slug: str
+    path: str
+    subcategory_slug: str | None
+    """The slug of the sub-category the taxonomy places it in (None for a head type outside the stages)."""
+
+    @classmethod
+    def of(cls, head_type: HeadType) -> HeadLabel:
+        slug = slugify(head_type.name)
+        subcategory = slugify(head_type.subcategory) if head_type.stage and head_type.subcategory else None
+        return cls(head_type, slug, urls.head_page(slug), subcategory)
+
+
+@dataclass(frozen=True)
+class StageLabel:
+    """A stage as a paper's labels show it: its taxonomy entry, slug and page."""
+
+    stage: Stage
+    slug: str
+    path: str
+
+    @classmethod
+    def of(cls, stage: Stage) -> StageLabel:
+        slug = stage.id.lower()
+        return cls(stage, slug, urls.stage_page(slug))
+
+
+@dataclass(frozen=True)
+class VenueLabel:
+    """A venue as a paper shows it: its name as the paper gives it, slug and page."""
+
+    name: str
+    slug: str
+    path: str
+
+    @classmethod
+    def of(cls, name: str) -> VenueLabel:
+        slug = slugify(name)
+        return cls(name, slug, urls.venue_page(slug))
+
+
+@dataclass(frozen=True)
+class TypedLink:
+    """One link of a paper with what it leads to: 'paper', 'code', ... (the keys of `links`), 'arXiv' or 'DOI'."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CatalogPaper:
+    """A paper with what the catalog derives from it: its head types and stages (its own override, else its head
+    types'), venue, page and the values the facets (facets.py) give it."""
+
+    id: str
+    paper: Paper
+    heads: tuple[HeadLabel, ...]
+    stages: tuple[StageLabel, ...]
+    """In framework order."""
+    venue: VenueLabel | None
+
+    @cached_property
+    def facet_values(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(facet parameter, the paper's values) for every facet, in the facets' order: what its card's data
+        attributes hold and what the catalog groups it by. Worked out from the fields above (so a key made of them
+        covers these too)."""
+        return tuple((facet.param, facet.values_of(self)) for facet in FACETS)
+
+    @property
+    def path(self) -> str:
+        return urls.paper_page(self.id)
+
+    @property
+    def year(self) -> int:
+        return self.paper.date.year
+
+    @property
+    def head_types(self) -> tuple[HeadType, ...]:
+        return tuple(label.head_type for label in self.heads)
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(label.stage.id for label in self.stages)
+
+    @property
+    def has_code(self) -> bool:
+        return links_to_code(self.paper)
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.paper.arxiv}" if self.paper.arxiv else None
+
+    @property
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.paper.doi}" if self.paper.doi else None
+
+    @property
+    def paper_url(self) -> str:
+        """Where to read the paper: its paper link, else its arXiv page, else its DOI page (it has one of them)."""
+        return self.paper.links.paper or self.arxiv_url or self.doi_url or ""
+
+    @cached_property
+    def typed_links(self) -> tuple[TypedLink, ...]:
+        """The file's links in the order of `links`, then the arXiv and DOI pages when no link already goes there."""
+        links = [TypedLink(kind, url) for kind, url in self.paper.links.model_dump().items() if url]
+        for kind, url in (("arXiv", self.arxiv_url), ("DOI", self.doi_url)):
+            if url and url not in {link.url for link in links}:
+                links.append(TypedLink(kind, url))
+        return tuple(links)
+
+    @property
+    def publication_kind(self) -> PublicationKind:
+        """What the venue is, for citations: an arXiv preprint, a conference or workshop, a journal, or other."""
+        venue = self.paper.venue or ""
+        if venue.casefold().startswith("arxiv") or (not venue and self.paper.arxiv):
+            return "preprint"
+        if _JOURNAL_VENUE.search(venue):
+            return "journal"
+        if _CONFERENCE_VENUE.search(venue):
+            return "conference"
+        return "other"
+
+
+def links_to_code(paper: Paper) -> bool:
+    """Whether the paper has a code link: the "has code" facet and the code page."""
+    return paper.links.code is not None

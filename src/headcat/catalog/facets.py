@@ -1,0 +1,106 @@
+"""The facets (catalog stage): the ways a reader narrows the list of papers, each declared once here.
+
+A facet's declaration drives everything made of it: the catalog groups the papers by its values (layout.py), every
+paper card carries them as a data attribute named after the facet (`data-head="induction-head"`), the home page's
+filter form lists its options with their counts, each option links to a static page that lists the same papers
+(for browsing without JavaScript), and the site's script reads the facets from the form. Adding a facet is one
+entry in FACETS; its values must be worked out from the catalog paper alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from headcat.catalog import urls
+
+if TYPE_CHECKING:
+    from headcat.catalog.catalog import Catalog
+    from headcat.catalog.entries import CatalogPaper
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    path: str
+    """The static page that lists the same papers, for browsing without JavaScript."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The static pages of a facet whose options have no page of their own elsewhere: one per option, listing its
+    papers."""
+
+    title: str
+    """The page's title, with {label} for the option's label: 'Papers from {label}'."""
+    section: str
+    """The navigation entry the pages belong to."""
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    """The query-string name, checkbox name and card data attribute of this facet: ?stage=LR, data-stage="LR"."""
+    legend: str
+    is_open: bool
+    """Whether the home page shows its options before the reader opens it."""
+    values_of: Callable[[CatalogPaper], tuple[str, ...]]
+    """A paper's values, each a slug (no spaces: a card's data attribute holds them separated by spaces)."""
+    options_of: Callable[[Catalog], tuple[FacetOption, ...]]
+    """The options the filter form offers, in the order it shows them."""
+    listing: Listing | None = None
+
+
+def _stage_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    return tuple(FacetOption(group.stage.id, group.stage.name, len(group.paper_ids), group.path)
+                 for group in catalog.stages)
+
+
+def _subcategory_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    return tuple(FacetOption(subcategory.slug, subcategory.subcategory.name, len(subcategory.paper_ids),
+                             subcategory.path)
+                 for group in catalog.stages for subcategory in group.subcategories if subcategory.paper_ids)
+
+
+def _head_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    """Most studied first."""
+    studied = sorted((group for group in catalog.heads if group.paper_ids),
+                     key=lambda group: (-len(group.paper_ids), group.head_type.name.casefold()))
+    return tuple(FacetOption(group.slug, group.head_type.name, len(group.paper_ids), group.path) for group in studied)
+
+
+def _year_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    return tuple(FacetOption(str(group.year), str(group.year), len(group.paper_ids), group.path)
+                 for group in catalog.years)
+
+
+def _venue_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    return tuple(FacetOption(group.slug, group.venue, len(group.paper_ids), group.path) for group in catalog.venues)
+
+
+def _code_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    return (FacetOption(HAS_CODE, "Has code", len(catalog.paper_ids_with("code", HAS_CODE)), urls.CODE),)
+
+
+HAS_CODE = "yes"
+
+FACETS: tuple[Facet, ...] = (
+    Facet("stage", "Stage", True, lambda entry: tuple(label.stage.id for label in entry.stages), _stage_options),
+    Facet("sub", "Sub-category", False,
+          lambda entry: tuple(dict.fromkeys(label.subcategory_slug for label in entry.heads
+                                            if label.subcategory_slug)),
+          _subcategory_options),
+    Facet("head", "Head type", False, lambda entry: tuple(label.slug for label in entry.heads), _head_options),
+    Facet("year", "Year", True, lambda entry: (str(entry.paper.date.year),), _year_options,
+          Listing("Papers from {label}", "years")),
+    Facet("venue", "Venue", False, lambda entry: (entry.venue.slug,) if entry.venue else (), _venue_options,
+          Listing("Papers from {label}", "venues")),
+    Facet("code", "Code", True, lambda entry: (HAS_CODE,) if entry.has_code else (), _code_options,
+          Listing("Papers with code", "papers")),
+)
+"""Every facet, in the order the home page shows them."""
+
+FACET_BY_PARAM = {facet.param: facet for facet in FACETS}

@@ -1,0 +1,85 @@
+"""Every path of the site, spelled once (catalog stage): pages, feeds and exports, relative to the site's top.
+
+Renderers and templates take paths from here (templates get this module as `urls`, and the catalog's groups carry
+their page's path), so moving a page is one change. A page path names its file ('heads/x/index.html'), which is
+what works when the site is opened from disk; `folder_of` gives the address a server shows for it ('heads/x/').
+"""
+
+from __future__ import annotations
+
+HOME = "index.html"
+HEADS = "heads/index.html"
+STAGES = "stages/index.html"
+YEARS = "years/index.html"
+VENUES = "venues/index.html"
+CODE = "code/index.html"
+STATS = "stats/index.html"
+ABOUT = "about/index.html"
+CONTRIBUTE = "about/index.html#contribute"
+NOT_FOUND = "404.html"
+ROBOTS = "robots.txt"
+SITEMAP = "sitemap.xml"
+FEEDS_OPML = "feeds.opml"
+CATALOG_JSON = "catalog.json"
+PAPERS_BIB = "papers.bib"
+PAPERS_CSL = "papers.csl.json"
+STYLESHEET = "assets/style.css"
+SCRIPT = "assets/site.js"
+FAVICON = "favicon.svg"
+SEARCH_FOLDER = "pagefind/"
+RSS_FILE = "feed.xml"
+ATOM_FILE = "atom.xml"
+
+
+def paper_folder(paper_id: str) -> str:
+    return f"papers/{paper_id}/"
+
+
+def paper_page(paper_id: str) -> str:
+    return f"papers/{paper_id}/index.html"
+
+
+def head_folder(slug: str) -> str:
+    return f"heads/{slug}/"
+
+
+def head_page(slug: str) -> str:
+    return f"heads/{slug}/index.html"
+
+
+def stage_folder(slug: str) -> str:
+    return f"stages/{slug}/"
+
+
+def stage_page(slug: str) -> str:
+    return f"stages/{slug}/index.html"
+
+
+def subcategory_place(stage_slug: str, subcategory_slug: str) -> str:
+    """A sub-category's part of its stage's page."""
+    return f"stages/{stage_slug}/index.html#{subcategory_slug}"
+
+
+def year_page(year: int | str) -> str:
+    return f"years/{year}/index.html"
+
+
+def venue_page(slug: str) -> str:
+    return f"venues/{slug}/index.html"
+
+
+def folder_of(path: str) -> str:
+    """The address a web server gives a page: 'heads/x/index.html' -> 'heads/x/', 'index.html' -> ''."""
+    return path.removesuffix("index.html")
+
+
+def root_of(path: str) -> str:
+    """The way back from the page at `path` to the site's top: '../../' for 'papers/x/index.html'."""
+    return "../" * path.count("/")
+
+
+def absolute(base_url: str | None, path: str) -> str | None:
+    """The published address of a site path, or None when the settings give no base URL."""
+    if base_url is None:
+        return None
+    return base_url.rstrip("/") + "/" + path

@@ -1,0 +1,192 @@
+"""Rendering the site's pages (render stage): the render functions of pages and cards, and what each reads.
+
+Every page is one template under templates/site/ rendered with its inputs: a `Page` (what the frame of every page
+shows) and the values its template names. Templates also get a few helpers that render pieces many pages share
+(a paper's card, labels and links), and `urls`, the module that spells every path (environment.py). Links are relative: `root` is
+the way from a page back to the site's top ('../../'), so the site works under any base path and from disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from headcat.catalog import urls
+from headcat.catalog.catalog import Feed
+from headcat.catalog.entries import CatalogPaper
+from headcat.model.config import Config
+from headcat.render.context import RenderContext
+from headcat.render.environment import markdown_filter
+from headcat.render.exports import render_bibtex_entry
+
+MACROS = "site/macros.html"
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the frame of every page shows: where it is, what it is called, the settings and its feeds."""
+
+    path: str
+    title: str
+    description: str
+    section: str
+    """The navigation entry that is current: papers, heads, stages, years, venues, stats or about ('' for none)."""
+    config: Config
+    feeds: tuple[Feed, ...]
+    canonical_url: str | None
+    root: str
+    """The way back to the site's top ('../../'; the 404 page's is the site's address, wherever it is served)."""
+
+
+def make_page(path: str, title: str, section: str, description: str, config: Config, site_feed: Feed,
+              feed: Feed | None = None) -> Page:
+    """A page's frame: its description on one line, its published address when the settings give the site's."""
+    return Page(path=path, title=title, description=" ".join(description.split()), section=section, config=config,
+                feeds=(site_feed, feed) if feed else (site_feed,),
+                canonical_url=urls.absolute(config.base_url, urls.folder_of(path)), root=urls.root_of(path))
+
+
+@dataclass(frozen=True, slots=True)
+class PageInputs:
+    """A page made by one template from these values (and the page's frame)."""
+
+    template: str
+    page: Page
+    values: Mapping[str, object]
+
+
+def render_page(inputs: PageInputs, context: RenderContext) -> Iterator[str]:
+    """The page's text in the pieces its template yields (the write stage writes them as they come: the home page
+    of 10,000 papers is 20 MB)."""
+    return context.environment.get_template(inputs.template).generate(
+        page=inputs.page, root=inputs.page.root, config=inputs.page.config,
+        **template_helpers(context, inputs.page.path), **inputs.values)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperPageInputs:
+    """A paper's page: the paper, the papers related to it, the settings and the site's feed."""
+
+    entry: CatalogPaper
+    related: tuple[CatalogPaper, ...]
+    config: Config
+    site_feed: Feed
+
+
+def render_paper_page(inputs: PaperPageInputs, context: RenderContext) -> Iterator[str]:
+    entry, config = inputs.entry, inputs.config
+    edit_url = (f"{config.repository.rstrip('/')}/edit/{config.branch}/papers/{entry.id}.yaml"
+                if config.repository else None)
+    page = make_page(entry.path, entry.paper.title, "papers", paper_description(entry), config, inputs.site_feed)
+    bibtex = render_bibtex_entry(entry, context)
+    return render_page(PageInputs("site/paper.html", page, {
+        "entry": entry, "related": inputs.related, "bibtex": bibtex, "edit_url": edit_url,
+        "scholarly_article": scholarly_article(entry)}), context)
+
+
+@dataclass(frozen=True, slots=True)
+class CardStyle:
+    """How a list shows its papers' cards (templates/site/card.html): at what depth, and whether with their summary
+    (the home page shows it; other lists do not)."""
+
+    root: str
+    with_summary: bool
+
+
+def template_helpers(context: RenderContext, run: str) -> dict[str, Any]:
+    """The functions every page's template gets: `cards` (a list of papers' cards), and `labels` and
+    `typed_links`, which render a piece that many pages show once and reuse it. `run` names the page, whose lists
+    of cards are kept apart from other pages'."""
+    return {"cards": lambda entries, root, with_summary=True: cards(context, run, entries, root, with_summary),
+            "labels": lambda entry, root: labels(context, entry, root),
+            "typed_links": lambda entry, css_class="paper-links": typed_links(context, entry, css_class)}
+
+
+def cards(context: RenderContext, run: str, entries: Sequence[CatalogPaper], root: str,
+          with_summary: bool = True) -> Markup:
+    """The cards of these papers, one per line (without the last line's end), kept between builds in chunks."""
+    return Markup("\n".join(context.run_of_parts("cards", run, render_card, entries, CardStyle(root, with_summary),
+                                                 "\n")))
+
+
+def render_card(entry: CatalogPaper, style: CardStyle, context: RenderContext) -> str:
+    """A paper's card. A card without summary is kept for the next list at the same depth in this build (a paper
+    is on several); one with its summary is shown once (the home page), so it is not (20 MB at 10,000 papers)."""
+    memo_key = ("card", entry.id, style.root)
+    html = None if style.with_summary else context.memo.get(memo_key)
+    if html is None:
+        html = context.environment.get_template("site/card.html").render(
+            entry=entry, root=style.root, with_summary=style.with_summary, **template_helpers(context, ""))
+        if not style.with_summary:
+            context.memo[memo_key] = html
+    return html  # type: ignore[no-any-return]
+
+
+def labels(context: RenderContext, entry: CatalogPaper, root: str) -> Markup:
+    """A paper's stage and head type labels (the `labels` macro): the same for every paper placed alike (papers
+    placed alike share their tuples of labels) at the same depth, so rendered once for them."""
+    return _macro(context, "labels", (id(entry.stages), id(entry.heads), root), entry, root)
+
+
+def typed_links(context: RenderContext, entry: CatalogPaper, css_class: str = "paper-links") -> Markup:
+    """A paper's links (the `typed_links` macro): the same on each of the paper's cards."""
+    return _macro(context, "typed_links", (entry.id, css_class), entry, css_class)
+
+
+def _macro(context: RenderContext, name: str, key: tuple[object, ...], *arguments: object) -> Markup:
+    """The output of the macro `name` of templates/site/macros.html for `arguments`, rendered the first time `key`
+    (all the output depends on) is asked for in this build."""
+    memo_key = ("macro", name, *key)
+    html = context.memo.get(memo_key)
+    if html is None:
+        macros = context.memo.get(MACROS)
+        if macros is None:
+            macros = context.memo[MACROS] = context.environment.get_template(MACROS).module
+        html = context.memo[memo_key] = Markup(getattr(macros, name)(*arguments))
+    return html
+
+
+def paper_description(entry: CatalogPaper) -> str:
+    """What the paper contributes, in words: its summary's first part without markup."""
+    return markdown_filter(entry.paper.summary.innovation).striptags()
+
+
+def scholarly_article(entry: CatalogPaper) -> dict[str, object]:
+    """schema.org JSON-LD for the original paper, so that reference managers save the paper, not this page."""
+    paper = entry.paper
+    article: dict[str, object] = {"@context": "https://schema.org", "@type": "ScholarlyArticle",
+                                  "name": paper.title, "headline": paper.title}
+    if paper.authors:
+        article["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
+    article["datePublished"] = paper.date.isoformat()
+    article["url"] = entry.paper_url
+    same_as = [url for url in (entry.arxiv_url, entry.doi_url) if url and url != entry.paper_url]
+    if same_as:
+        article["sameAs"] = same_as
+    if paper.venue and entry.publication_kind == "journal":
+        article["isPartOf"] = {"@type": "Periodical", "name": paper.venue}
+    article["about"] = [{"@type": "DefinedTerm", "name": label.head_type.name} for label in entry.heads]
+    return article
+
+
+@dataclass(frozen=True, slots=True)
+class TextInputs:
+    """A text file made by one template (robots.txt, the sitemap)."""
+
+    template: str
+    values: Mapping[str, object]
+
+
+def render_text(inputs: TextInputs, context: RenderContext) -> bytes:
+    return context.environment.get_template(inputs.template).render(**inputs.values).encode("utf-8")
+
+
+def render_asset(inputs: str, context: RenderContext) -> bytes:
+    """A file under templates/ published as it is (the stylesheet, the script, the icon)."""
+    loader = context.environment.loader
+    assert loader is not None  # every environment has its templates' loader (environment.py)
+    source, _, _ = loader.get_source(context.environment, inputs)
+    return source.encode("utf-8")

@@ -1,0 +1,70 @@
+"""Rendering the outputs (render stage): each file rendered and written, unless the previous build made it from the
+same inputs.
+
+For every output, its key is derived from what it declares it reads (outputs.py): the fingerprint of its path,
+render function and inputs, with headcat's code and the templates (the context's key). A file the previous build
+rendered from the same key, and still there as it was written, is kept without rendering it; the others are
+rendered on every core, each by the process that renders it writing it into the staging folder (write stage), so
+that no large site passes through one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+
+from headcat.cache.fragments import Fragments
+from headcat.cache.manifest import OutputManifest, OutputRecord
+from headcat.process.parallel import run_in_parallel
+from headcat.process.timings import timed
+from headcat.render.context import RenderContext
+from headcat.render.outputs import Content, Output, render_name
+from headcat.write.staging import Staging, write_file
+
+ErrorContext = Callable[[], AbstractContextManager[object]]
+
+
+def output_key(output: Output, context: RenderContext) -> str:
+    """What the file at `output.path` is rendered from: its render function and inputs, and the context's key."""
+    return context.fingerprints.key(context.key, output.path, render_name(output.render), output.inputs)
+
+
+def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: Staging,
+                   previous: OutputManifest | None, errors: ErrorContext = nullcontext) -> None:
+    """Render every output into `staging`, except those `previous` (the previous build's manifest, None without
+    the build cache) holds as made from the same key. Each is rendered inside `errors()`, which can turn an
+    exception into a located problem while its traceback is at hand; fragments rendered by helpers come back with
+    their results and go to the context's store."""
+    pending: list[tuple[Output, str]] = []
+    with timed("plan the outputs"):
+        for output in outputs:
+            key = output_key(output, context) if previous is not None else ""
+            if previous is not None and previous.is_current(output.path, key):
+                staging.keep(output.path)
+            else:
+                staging.claim(output.path)
+                pending.append((output, key))
+
+    def render_and_write(job: tuple[Output, str]) -> tuple[str, OutputRecord, Fragments]:
+        output, key = job
+        with errors():  # a file in pieces is rendered as it is written
+            record = write_file(staging.folder, output.path, output.render(output.inputs, context), key)
+        return output.path, record, context.take_fresh()
+
+    def collect(result: tuple[str, OutputRecord, Fragments]) -> None:
+        path, record, fragments = result
+        context.keep(fragments)  # into the store as they arrive, not held until every file is written
+        staging.record(path, record)
+
+    with timed(f"render and write {len(pending)} files"):
+        run_in_parallel(render_and_write, pending, [output.weight for output, _ in pending], collect=collect)
+
+
+def render_in_memory(outputs: Iterable[Output], context: RenderContext) -> dict[str, bytes]:
+    """Every output's bytes by path, rendered in this process and kept in memory (for tools and tests that need no
+    output folder)."""
+    return {output.path: as_bytes(output.render(output.inputs, context)) for output in outputs}
+
+
+def as_bytes(content: Content) -> bytes:
+    return content if isinstance(content, bytes) else "".join(content).encode("utf-8")

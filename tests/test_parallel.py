@@ -1,0 +1,113 @@
+"""The process machinery (process/): sharing work among cores, work in the background, and the paused collector."""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from headcat.process import collector, parallel
+
+
+@pytest.fixture
+def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work in forked helper processes even for a few jobs (as a large catalog does)."""
+    monkeypatch.setattr(parallel, "MIN_WEIGHT_PER_WORKER", 1)
+    monkeypatch.setattr(parallel, "BATCH_WEIGHT", 3)
+    monkeypatch.setattr(parallel, "_core_count", lambda: 2)
+
+
+def test_background_work_is_done_in_a_child_process_by_the_end_of_its_block(tmp_path: Path, in_workers: None) -> None:
+    done = tmp_path / "done"
+
+    def work() -> None:
+        time.sleep(0.2)
+        done.write_text(str(os.getpid()), encoding="utf-8")
+
+    with parallel.background_work():
+        parallel.in_background(work, "write a file")
+        assert not done.exists()
+    assert done.read_text(encoding="utf-8") != str(os.getpid())
+
+
+def test_a_failure_in_background_work_is_a_warning(capfd: pytest.CaptureFixture[str], in_workers: None) -> None:
+    with parallel.background_work():
+        parallel.in_background(lambda: 1 / 0, "divide")
+    assert capfd.readouterr().err == "headcat: warning: could not divide: division by zero\n"
+
+
+def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
+    def square(job: int) -> tuple[int, int]:
+        time.sleep(0.005)  # long enough for the forked helper to take batches too
+        return job * job, os.getpid()
+
+    jobs = list(range(60))
+    results = parallel.run_in_parallel(square, jobs, weights=[1 + job % 7 for job in jobs])
+    assert [result for result, _ in results] == [job * job for job in jobs]
+    assert len({pid for _, pid in results}) == 2  # this process and one helper shared the work
+
+
+def test_what_a_paused_build_made_is_old_when_the_collector_resumes() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        made = [[index] for index in range(10_000)]  # containers the collector tracks
+    assert gc.isenabled()
+    # In the oldest generation, not scanned as young objects by the first collection after the build.
+    assert any(item is made for item in gc.get_objects(generation=2))
+    assert not any(item is made for item in gc.get_objects(generation=0))
+
+
+def priority(job: int) -> tuple[int, int]:
+    """A job that tells which process ran it, and at what niceness."""
+    time.sleep(0.005)  # long enough for the forked helper to take batches too
+    return os.getpid(), os.nice(0)
+
+
+def test_helpers_give_way_only_inside_a_giving_way_block(in_workers: None) -> None:
+    here = os.nice(0)
+    usual = parallel.run_in_parallel(priority, list(range(60)))
+    with parallel.giving_way():
+        giving_way = parallel.run_in_parallel(priority, list(range(60)))
+
+    helpers = [{niceness for pid, niceness in results if pid != os.getpid()} for results in (usual, giving_way)]
+    assert helpers == [{here}, {min(19, here + parallel.LOWER_PRIORITY)}]
+    assert {niceness for pid, niceness in giving_way if pid == os.getpid()} == {here}  # this process never gives way
+    assert os.nice(0) == here
+
+
+def test_background_work_gives_way(tmp_path: Path, in_workers: None) -> None:
+    seen = tmp_path / "niceness"
+    with parallel.background_work():
+        parallel.in_background(lambda: seen.write_text(str(os.nice(0)), encoding="utf-8"), "write a file")
+    assert int(seen.read_text(encoding="utf-8")) == min(19, os.nice(0) + parallel.LOWER_PRIORITY)
+
+
+def test_an_error_in_a_helper_process_is_raised_in_this_one(in_workers: None) -> None:
+    parent = os.getpid()
+
+    def fail_in_helper(job: int) -> int:
+        time.sleep(0.005)
+        if os.getpid() != parent:
+            raise ValueError(f"job {job} failed in a helper")
+        return job
+
+    with pytest.raises(ValueError, match="failed in a helper"):
+        parallel.run_in_parallel(fail_in_helper, list(range(60)))
+
+
+def test_an_error_in_collecting_a_helpers_result_is_raised_in_this_process(in_workers: None) -> None:
+    def slow(job: int) -> int:
+        time.sleep(0.005)
+        return job
+
+    def collect(result: int) -> int:
+        if result == 59:  # in the last batch, which the helper takes first
+            raise OSError("no space left on device")
+        return result
+
+    with pytest.raises(OSError, match="no space left"):
+        parallel.run_in_parallel(slow, list(range(60)), collect=collect)
