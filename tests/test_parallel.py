@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from headcat.commands.cli import show_warnings
 from headcat.process import collector, parallel
 
 
@@ -34,6 +35,7 @@ def test_background_work_is_done_in_a_child_process_by_the_end_of_its_block(tmp_
 
 
 def test_a_failure_in_background_work_is_a_warning(capfd: pytest.CaptureFixture[str], in_workers: None) -> None:
+    show_warnings()  # as the command does
     with parallel.background_work():
         parallel.in_background(lambda: 1 / 0, "divide")
     assert capfd.readouterr().err == "headcat: warning: could not divide: division by zero\n"

@@ -9,6 +9,7 @@ nothing is published unless every stage succeeded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -192,6 +193,4 @@ def _save_cache(cache: BuildCache, context: RenderContext, manifest: OutputManif
         if context.fragments is not None:
             context.fragments.save(entry.id for entry in catalog.papers)
     except OSError as error:
-        import sys
-
-        print(f"headcat: warning: could not write the build cache: {error}", file=sys.stderr)
+        logging.getLogger("headcat").warning("could not write the build cache: %s", error)

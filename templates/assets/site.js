@@ -38,17 +38,19 @@
 
   /* ---- Home page: search and filters ---- */
 
-  var FACETS = ["stage", "sub", "head", "year", "venue", "code"];
-  var DATA_NAMES = { stage: "stage", sub: "sub", head: "head", year: "year", venue: "venue", code: "code" };
-
   function setupBrowse(form) {
+    // The facets are the form's (headcat declares them once, in catalog/facets.py): each is a <details data-facet>
+    // whose checkboxes are named after it, and every card holds its values in the data attribute of that name.
+    var FACETS = Array.prototype.map.call(form.querySelectorAll("[data-facet]"), function (element) {
+      return element.getAttribute("data-facet");
+    });
     var input = form.querySelector("input[name=q]");
     var status = document.getElementById("result-count");
     var noResults = document.getElementById("no-results");
     var cards = Array.prototype.map.call(document.querySelectorAll(".paper-card"), function (element) {
       var values = {};
       FACETS.forEach(function (facet) {
-        var raw = element.getAttribute("data-" + DATA_NAMES[facet]) || "";
+        var raw = element.getAttribute("data-" + facet) || "";
         values[facet] = raw ? raw.split(" ") : [];
       });
       return { element: element, id: element.id, values: values, text: null };

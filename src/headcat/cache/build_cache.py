@@ -11,7 +11,7 @@ writes nothing.
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from headcat.cache.store import read_json_store, replace_file, write_json_store
 from headcat.cache.toolchain import toolchain_key
 
 Value = TypeVar("Value")
+log = logging.getLogger("headcat")
 
 
 @dataclass
@@ -46,8 +47,7 @@ class BuildCache:
                 if not (folder / "catalog.txt").is_file():
                     replace_file(folder / "catalog.txt", f"{root.resolve()}\n".encode("utf-8", "surrogatepass"))
             except OSError as error:
-                print(f"headcat: warning: building without the cache: cannot use {folder}: "
-                      f"{error.strerror or error}", file=sys.stderr)
+                log.warning("building without the cache: cannot use %s: %s", folder, error.strerror or error)
                 folder = None
         return cls(folder, toolchain_key(), Fingerprints())
 

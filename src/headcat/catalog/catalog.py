@@ -16,7 +16,8 @@ from functools import cached_property
 
 from headcat.catalog import urls
 from headcat.catalog.entries import CatalogPaper, HeadLabel, StageLabel, VenueLabel, slugify
-from headcat.catalog.facets import FACETS, HAS_CODE
+from headcat.catalog import facets
+from headcat.catalog.facets import HAS_CODE
 from headcat.catalog.layout import CatalogLayout, LayoutInput, plan_layout
 from headcat.model.config import Config
 from headcat.model.paper import Paper
@@ -172,7 +173,11 @@ class Catalog:
 
     def paper_ids_with(self, param: str, value: str) -> tuple[str, ...]:
         """The papers a facet's option selects, in the catalog's order."""
-        return self.layout.groups[_FACET_INDEX[param]].get(value, ())
+        return self.layout.groups.get(param, {}).get(value, ())
+
+    def facet_groups(self, param: str) -> dict[str, tuple[str, ...]]:
+        """A facet's values with their papers, in the order the first paper (newest) of each has them."""
+        return self.layout.groups.get(param, {})
 
     def feed_paper_ids(self, feed: Feed) -> tuple[str, ...]:
         return self._feed_paper_ids[feed.key]
@@ -208,8 +213,6 @@ class Catalog:
         return {entry.id: rank for rank, entry in enumerate(order)}
 
 
-_FACET_INDEX = {facet.param: index for index, facet in enumerate(FACETS)}
-
 LayoutPlanner = Callable[[Sequence[LayoutInput]], CatalogLayout]
 
 
@@ -236,14 +239,13 @@ def catalog_papers(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper], head_l
 
 def layout_inputs(entries: Iterable[CatalogPaper]) -> tuple[LayoutInput, ...]:
     """What the layout reads of each paper (layout.py): its id, date, head types and facet values."""
-    return tuple(LayoutInput(entry.id, entry.paper.date.toordinal(), entry.paper.heads,
-                             tuple(values for _, values in entry.facet_values))
+    return tuple(LayoutInput(entry.id, entry.paper.date.toordinal(), entry.paper.heads, entry.facet_values)
                  for entry in entries)
 
 
 def plan_catalog_layout(inputs: Sequence[LayoutInput]) -> CatalogLayout:
-    """The layout of these papers, with one group per facet."""
-    return plan_layout(inputs, len(FACETS))
+    """The layout of these papers (layout.py)."""
+    return plan_layout(inputs)
 
 
 def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper],
@@ -257,7 +259,7 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
     title = config.title
 
     def ids(param: str, value: str) -> tuple[str, ...]:
-        return layout.groups[_FACET_INDEX[param]].get(value, ())
+        return layout.groups.get(param, {}).get(value, ())
 
     heads = tuple(HeadGroup(label, ids("head", label.slug),
                             tuple(head_labels[name] for name in layout.related_heads.get(label.head_type.name, ())),
@@ -268,9 +270,9 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
     stages = tuple(_stage_group(stage_labels[stage.id], taxonomy, heads_by_name, ids, title)
                    for stage in taxonomy.stages)
     years = tuple(YearGroup(int(year), paper_ids) for year, paper_ids in
-                  sorted(layout.groups[_FACET_INDEX["year"]].items(), key=lambda item: -int(item[0])))
+                  sorted(layout.groups.get("year", {}).items(), key=lambda item: -int(item[0])))
     venues = tuple(VenueGroup(entries[paper_ids[0]].venue, paper_ids)  # type: ignore[arg-type]  # it has one
-                   for _, paper_ids in layout.groups[_FACET_INDEX["venue"]].items())
+                   for _, paper_ids in layout.groups.get("venue", {}).items())
     venues = tuple(sorted(venues, key=lambda group: (-len(group.paper_ids), group.venue.casefold(), group.venue)))
     catalog_feed = Feed("catalog", "", title, config.description)
     return Catalog(config=config, taxonomy=taxonomy, papers=tuple(entries[paper_id] for paper_id in layout.paper_ids),

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Literal
 
 from headcat.catalog import urls
-from headcat.catalog.facets import FACETS
+from headcat.catalog import facets
 from headcat.model.paper import Paper
 from headcat.model.taxonomy import HeadType, Stage
 
@@ -101,7 +101,7 @@ class CatalogPaper:
         """(facet parameter, the paper's values) for every facet, in the facets' order: what its card's data
         attributes hold and what the catalog groups it by. Worked out from the fields above (so a key made of them
         covers these too)."""
-        return tuple((facet.param, facet.values_of(self)) for facet in FACETS)
+        return tuple((facet.param, facet.values_of(self)) for facet in facets.FACETS)
 
     @property
     def path(self) -> str:

@@ -3,8 +3,12 @@
 A facet's declaration drives everything made of it: the catalog groups the papers by its values (layout.py), every
 paper card carries them as a data attribute named after the facet (`data-head="induction-head"`), the home page's
 filter form lists its options with their counts, each option links to a static page that lists the same papers
-(for browsing without JavaScript), and the site's script reads the facets from the form. Adding a facet is one
-entry in FACETS; its values must be worked out from the catalog paper alone.
+(for browsing without JavaScript), and the site's script reads the facets from the form.
+
+Adding a facet is one entry in FACETS: its parameter, legend, `values_of` (a paper's values as slugs, worked out
+from the catalog paper alone: that is what lets the build cache key the layout by them), `options_of` (usually
+`options_by_frequency`) and a `Listing` for its pages. Nothing else changes; tests/test_incremental.py adds one
+to show that such a facet is built incrementally like the others.
 """
 
 from __future__ import annotations
@@ -85,6 +89,15 @@ def _code_options(catalog: Catalog) -> tuple[FacetOption, ...]:
     return (FacetOption(HAS_CODE, "Has code", len(catalog.paper_ids_with("code", HAS_CODE)), urls.CODE),)
 
 
+def options_by_frequency(catalog: Catalog, param: str,
+                         label_of: Callable[[CatalogPaper, str], str]) -> tuple[FacetOption, ...]:
+    """A facet's options, most papers first, then by label; each labelled by `label_of(its newest paper, value)` and
+    listed on urls.facet_page."""
+    options = [FacetOption(value, label_of(catalog.paper(paper_ids[0]), value), len(paper_ids),
+                           urls.facet_page(param, value)) for value, paper_ids in catalog.facet_groups(param).items()]
+    return tuple(sorted(options, key=lambda option: (-option.count, option.label.casefold(), option.value)))
+
+
 HAS_CODE = "yes"
 
 FACETS: tuple[Facet, ...] = (
@@ -103,4 +116,3 @@ FACETS: tuple[Facet, ...] = (
 )
 """Every facet, in the order the home page shows them."""
 
-FACET_BY_PARAM = {facet.param: facet for facet in FACETS}

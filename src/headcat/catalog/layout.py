@@ -26,16 +26,16 @@ class LayoutInput:
     """The paper's date as a day number (date.toordinal())."""
     head_names: tuple[str, ...]
     """Its head types' canonical names: related papers are papers that share them."""
-    facet_values: tuple[tuple[str, ...], ...]
-    """Its values for each facet, in the order of `facets.FACETS`."""
+    facet_values: tuple[tuple[str, tuple[str, ...]], ...]
+    """(facet parameter, its values) for each facet."""
 
 
 @dataclass(frozen=True)
 class CatalogLayout:
     paper_ids: tuple[str, ...]
     """Newest first: by date, then by paper id (from z to a)."""
-    groups: tuple[dict[str, tuple[str, ...]], ...]
-    """For each facet, in the order of `facets.FACETS`: by value, its papers in the catalog's order."""
+    groups: dict[str, dict[str, tuple[str, ...]]]
+    """By facet parameter, by value: its papers in the catalog's order."""
     related_ids: dict[str, tuple[str, ...]]
     """By paper id: up to RELATED_PAPERS_MAX papers that share its head types, most shared first, then newest."""
     related_heads: dict[str, tuple[str, ...]]
@@ -43,30 +43,31 @@ class CatalogLayout:
 
     def to_data(self) -> dict[str, Any]:
         """The layout as JSON data, for the build cache."""
-        return {"paper_ids": list(self.paper_ids), "groups": [dict(group) for group in self.groups],
+        return {"paper_ids": list(self.paper_ids), "groups": self.groups,
                 "related_ids": self.related_ids, "related_heads": self.related_heads}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> CatalogLayout:
         """The layout `to_data` gave; raises KeyError, TypeError or ValueError on anything else."""
         return cls(paper_ids=_texts(data["paper_ids"]),
-                   groups=tuple({_text(value): _texts(ids) for value, ids in group.items()}
-                                for group in data["groups"]),
+                   groups={_text(param): {_text(value): _texts(ids) for value, ids in group.items()}
+                           for param, group in data["groups"].items()},
                    related_ids={_text(paper_id): _texts(ids) for paper_id, ids in data["related_ids"].items()},
                    related_heads={_text(name): _texts(names) for name, names in data["related_heads"].items()})
 
 
-def plan_layout(inputs: Sequence[LayoutInput], facet_count: int) -> CatalogLayout:
+def plan_layout(inputs: Sequence[LayoutInput]) -> CatalogLayout:
     """The catalog's orderings and groupings, from one input per paper."""
     ordered = sorted(inputs, key=lambda item: (item.day, item.paper_id), reverse=True)
-    groups: list[dict[str, list[str]]] = [{} for _ in range(facet_count)]
+    groups: dict[str, dict[str, list[str]]] = {}
     for item in ordered:
-        for group, values in zip(groups, item.facet_values, strict=True):
+        for param, values in item.facet_values:
+            group = groups.setdefault(param, {})
             for value in values:
                 group.setdefault(value, []).append(item.paper_id)
     return CatalogLayout(
         paper_ids=tuple(item.paper_id for item in ordered),
-        groups=tuple({value: tuple(ids) for value, ids in group.items()} for group in groups),
+        groups={param: {value: tuple(ids) for value, ids in group.items()} for param, group in groups.items()},
         related_ids=_related_ids_by_paper(inputs),
         related_heads=_related_heads(ordered),
     )

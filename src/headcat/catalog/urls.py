@@ -68,6 +68,11 @@ def venue_page(slug: str) -> str:
     return f"venues/{slug}/index.html"
 
 
+def facet_page(param: str, value: str) -> str:
+    """The page that lists the papers of one option of a facet that has no page of its own elsewhere."""
+    return f"{param}/{value}/index.html"
+
+
 def folder_of(path: str) -> str:
     """The address a web server gives a page: 'heads/x/index.html' -> 'heads/x/', 'index.html' -> ''."""
     return path.removesuffix("index.html")

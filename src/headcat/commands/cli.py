@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import threading
@@ -46,7 +47,23 @@ def run() -> NoReturn:
     os._exit(code)
 
 
+class _WarningPrinter(logging.Handler):
+    """Prints what headcat's stages log (a cache that cannot be used or written) as `headcat: warning: ...`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"headcat: {record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+
+
+def show_warnings() -> None:
+    """Send the stages' warnings to stderr (once, however many commands run in this process)."""
+    log = logging.getLogger("headcat")
+    if not any(isinstance(handler, _WarningPrinter) for handler in log.handlers):
+        log.addHandler(_WarningPrinter(logging.WARNING))
+        log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    show_warnings()
     parser = _make_parser()
     arguments = parser.parse_args(argv)  # exits with 2 on a usage error
     try:

@@ -21,10 +21,10 @@ at a lower priority, so that the other program keeps a core to itself and helper
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+log = logging.getLogger("headcat")
 Job = TypeVar("Job")
 Result = TypeVar("Result")
 
@@ -218,7 +219,7 @@ def _run_quietly(function: Callable[[], object], what: str) -> None:
     try:
         function()
     except Exception as error:  # noqa: BLE001  # the build goes on without it: say so, once
-        print(f"headcat: warning: could not {what}: {error}", file=sys.stderr)
+        log.warning("could not %s: %s", what, error)
 
 
 def _lower_priority() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
+from typing import Protocol
 
 from headcat.cache.fragments import Fragments
 from headcat.cache.manifest import OutputManifest, OutputRecord
@@ -19,9 +20,24 @@ from headcat.process.parallel import run_in_parallel
 from headcat.process.timings import timed
 from headcat.render.context import RenderContext
 from headcat.render.outputs import Content, Output, render_name
-from headcat.write.staging import Staging, write_file
 
 ErrorContext = Callable[[], AbstractContextManager[object]]
+
+
+class OutputSink(Protocol):
+    """Where rendered files go: the write stage's staging folder (write/staging.py), passed in by the pipeline."""
+
+    def claim(self, path: str) -> None:
+        """Hold `path`'s place among the outputs (a path is claimed once)."""
+
+    def keep(self, path: str) -> None:
+        """Keep the previous build's file at `path` as it is."""
+
+    def write_file(self, path: str, content: Content, key: str) -> OutputRecord:
+        """Write one file (in whichever process rendered it) and describe it."""
+
+    def record(self, path: str, record: OutputRecord) -> None:
+        """Note a file written by `write_file` (in this process)."""
 
 
 def output_key(output: Output, context: RenderContext) -> str:
@@ -29,7 +45,7 @@ def output_key(output: Output, context: RenderContext) -> str:
     return context.fingerprints.key(context.key, output.path, render_name(output.render), output.inputs)
 
 
-def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: Staging,
+def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: OutputSink,
                    previous: OutputManifest | None, errors: ErrorContext = nullcontext) -> None:
     """Render every output into `staging`, except those `previous` (the previous build's manifest, None without
     the build cache) holds as made from the same key. Each is rendered inside `errors()`, which can turn an
@@ -48,7 +64,7 @@ def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: S
     def render_and_write(job: tuple[Output, str]) -> tuple[str, OutputRecord, Fragments]:
         output, key = job
         with errors():  # a file in pieces is rendered as it is written
-            record = write_file(staging.folder, output.path, output.render(output.inputs, context), key)
+            record = staging.write_file(output.path, output.render(output.inputs, context), key)
         return output.path, record, context.take_fresh()
 
     def collect(result: tuple[str, OutputRecord, Fragments]) -> None:

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, Feed, HeadGroup
-from headcat.catalog.facets import FACETS, FacetOption
+from headcat.catalog import facets, urls
+from headcat.catalog.facets import FacetOption
 from headcat.model.config import Config
 from headcat.render.charts import bar_chart, stacked_bar_chart
 from headcat.render.outputs import Output
@@ -87,7 +87,7 @@ def _home_values(catalog: Catalog) -> dict[str, object]:
     return {
         "years": tuple((group, catalog.papers_of(group.paper_ids)) for group in catalog.years),
         "facets": tuple(FacetForm(facet.param, facet.legend, facet.is_open, facet.options_of(catalog))
-                        for facet in FACETS),
+                        for facet in facets.FACETS),
         "stages": catalog.stages, "paper_count": len(catalog.papers), "year_count": len(catalog.years),
         "head_count": sum(1 for group in catalog.heads if group.paper_ids)}
 
@@ -128,7 +128,7 @@ def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     yield plan.page("site/venues.html", urls.VENUES, "Papers by venue", "venues",
                     "The venues where the papers of the catalog appeared, with the number of papers at each.",
                     venues=catalog.venues)
-    for facet in FACETS:
+    for facet in facets.FACETS:
         if facet.listing is None:
             continue
         for option in facet.options_of(catalog):

@@ -82,7 +82,12 @@ class Staging:
         self.records[path] = record
         self.written.append(path)
 
+    def write_file(self, path: str, content: Content, key: str) -> OutputRecord:
+        """Write one file below `folder` (in whichever process rendered it; `record` notes it in this one)."""
+        return write_file(self.folder, path, content, key)
+
     def write(self, path: str, content: Content, key: str) -> None:
+        """Claim, write and note a file made in this process."""
         self.claim(path)
         self.record(path, write_file(self.folder, path, content, key))
 
