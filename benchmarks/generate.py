@@ -3,9 +3,10 @@
     python benchmarks/generate.py N OUTDIR [--hugo-dir DIR] [--seed S]
 
 writes OUTDIR/papers/<paper-id>.yaml (our paper format), copies the repository's taxonomy.yaml and templates/,
-writes a pyproject.toml with [tool.headcat] and a README.md with the paper-table markers, and writes the Hugo site to OUTDIR-hugo (or --hugo-dir):
-content/papers/<paper-id>.md plus the small theme in benchmarks/hugo/. The random generator is seeded, so the
-same N and seed give byte-identical files, and the first N papers of a larger catalog are the papers of size N.
+writes a pyproject.toml with [tool.headcat] and a README.md with the paper-table markers, and writes the Hugo site
+to OUTDIR-hugo (or --hugo-dir): content/papers/<paper-id>.md plus the small theme in benchmarks/hugo/. The random
+generator is seeded, so the same N and seed give byte-identical files, and the first N papers of a larger catalog
+are the papers of size N.
 """
 
 from __future__ import annotations

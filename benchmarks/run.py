@@ -215,8 +215,8 @@ class Runner:
         seconds = {"cold": round(self._headcat_build(cold=True).seconds, 4)}
         if self.hugo:
             seconds["hugo"] = round(self._hugo_build().seconds, 4)
-        print("  warm-up    " + "  ".join(f"{name} {value:.3f} s" for name, value in seconds.items()) + " (not counted)",
-              flush=True)
+        figures = "  ".join(f"{name} {value:.3f} s" for name, value in seconds.items())
+        print(f"  warm-up    {figures} (not counted)", flush=True)
         return seconds
 
     def _round(self, original: str):

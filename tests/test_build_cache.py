@@ -223,7 +223,7 @@ def test_a_rebuild_after_a_summary_edit_rewrites_only_what_shows_it(root: Path) 
 
 
 def test_the_fragments_of_a_few_edits_go_to_a_small_store_of_their_own(root: Path, tmp_path: Path) -> None:
-    first = build(root, root / "site", TODAY, with_search=False)
+    build(root, root / "site", TODAY, with_search=False)
     main_store = catalog_cache_folder(root) / "fragments"
     written_first = main_store.read_bytes()
 
@@ -349,7 +349,7 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:
-    first = build(root, root / "site", TODAY, with_search=False)
+    build(root, root / "site", TODAY, with_search=False)
     assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
     # The workers' fragments came back to be cached: the runs of cards of every page that lists papers, the runs of
     # each export, and of the README's rows.

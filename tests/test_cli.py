@@ -123,8 +123,8 @@ def test_github_format_prints_one_annotation_per_problem(
 
     assert (exit_code, out) == (1, "")
     assert err.splitlines() == [
-        "::error file=papers/Bad_Name.yaml,line=1,col=1::the file name is the paper id and must be lowercase words joined by "
-        "hyphens; rename it to bad-name.yaml",
+        "::error file=papers/Bad_Name.yaml,line=1,col=1::the file name is the paper id and must be lowercase words "
+        "joined by hyphens; rename it to bad-name.yaml",
         "::error file=papers/misspelled-keys.yaml,line=4,col=1::unknown key 'autors' (did you mean 'authors'?)",
         "::error file=papers/misspelled-keys.yaml,line=8,col=3::links: unknown key 'cod' (did you mean 'code'?)",
         "3 problems in 2 files",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -142,7 +141,8 @@ def test_json_exports_have_sorted_keys_and_every_export_is_byte_identical_across
     assert first == second
     for name in ("catalog.json", "papers.csl.json"):
         text = first[name].decode("utf-8")
-        assert text == json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n", name
+        compact = json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert text == compact + "\n", name
 
 
 def test_csl_json_holds_every_paper_as_an_item_reference_managers_read(root: Path) -> None:

@@ -20,8 +20,8 @@ import feedparser
 import pytest
 import yaml
 
-from headcat.catalog.catalog import Catalog
 from headcat import pipeline
+from headcat.catalog.catalog import Catalog
 from headcat.render.context import RenderContext
 from headcat.render.environment import make_environment
 from headcat.render.feeds import feed_outputs, paper_item_id

@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel
 
 from headcat.catalog import facets
-from headcat.catalog.entries import slugify
+from headcat.catalog.entries import CatalogPaper, slugify
 from headcat.catalog.facets import Facet, Listing, options_by_frequency
 from headcat.model.config import Config
 from headcat.model.fields import Text, WebUrl
@@ -374,11 +374,15 @@ def test_each_change_changes_the_input(root: Path) -> None:
             path.write_bytes(content)
 
 
+def model_name(entry: CatalogPaper, slug: str) -> str:
+    """A model's name as a paper writes it, from its slug."""
+    return next(name for name in entry.paper.models or () if slugify(name) == slug)
+
+
 MODEL_FACET = Facet(
     "model", "Model", False,
     values_of=lambda entry: tuple(slugify(name) for name in entry.paper.models or ()),
-    options_of=lambda catalog: options_by_frequency(
-        catalog, "model", lambda entry, value: next(name for name in entry.paper.models or () if slugify(name) == value)),
+    options_of=lambda catalog: options_by_frequency(catalog, "model", model_name),
     listing=Listing("Papers on {label}", "papers"))
 """A facet added the way catalog/facets.py says, reading a paper field no other facet reads."""
 

@@ -15,9 +15,9 @@ import yaml
 from pydantic import ValidationError
 
 from headcat.load.settings import load_taxonomy
+from headcat.load.yaml_source import SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
 from headcat.model.paper import SUMMARY_PART_MAX_CHARS, Paper, PaperContext
 from headcat.model.summary_markup import find_markup_problem, is_safe_link, render_inline
-from headcat.load.yaml_source import SourceError, compose_yaml, locate, parse_yaml, read_yaml_text, source_text_at
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog"
 TODAY = date(2025, 1, 1)
@@ -102,6 +102,7 @@ def test_unknown_head_type_with_no_close_name_says_where_head_types_are_defined(
 def test_head_named_twice_through_an_alias_is_refused(context: PaperContext) -> None:
     location, kind, message = only_error(context, heads=["Previous Token Head", "Previous Head"])
 
+    assert location == ("heads",)
     assert kind == "repeated_head"
     assert "'Previous Token Head' is listed twice" in message
 

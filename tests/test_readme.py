@@ -21,13 +21,12 @@ import yaml
 from markdown_it import MarkdownIt
 
 from headcat.commands.cli import main
-from headcat.write.documents import FIELD_REFERENCE
 from headcat.model.paper import Links, Paper, Summary
 from headcat.pipeline import load_catalog
-from headcat.write.documents import splice_table
 from headcat.render.context import RenderContext
 from headcat.render.environment import make_environment
 from headcat.render.readme import render_readme_table
+from headcat.write.documents import FIELD_REFERENCE, splice_table
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -299,7 +298,7 @@ def test_contributing_field_reference_lists_every_key_of_the_paper_model() -> No
     part = (REPOSITORY / "CONTRIBUTING.md").read_text(encoding="utf-8").split(FIELD_REFERENCE.start)[1]
     part = part.split(FIELD_REFERENCE.end)[0]
     documented = re.findall(r"^\| `([a-z.]+)` \|", part, flags=re.MULTILINE)
-    expected = [name for name in Paper.model_fields]
+    expected = list(Paper.model_fields)
     expected += [f"links.{name}" for name in Links.model_fields] + [f"summary.{name}" for name in Summary.model_fields]
     assert sorted(documented) == sorted(expected)
 

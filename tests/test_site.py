@@ -23,9 +23,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from headcat.render import search as search_index
 from headcat.commands.cli import main
 from headcat.pipeline import build
+from headcat.render import search as search_index
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -236,9 +236,9 @@ def test_no_page_loads_anything_from_another_host(site: Path) -> None:
     for path in html_pages(site):
         for tag, attribute, address in parse(path).links():
             is_navigation = tag == "a" or (tag == "link" and address.startswith(BASE_URL))
-            if urlsplit(address).scheme or address.startswith("//"):
-                if not is_navigation and not address.startswith(BASE_URL):
-                    loading.append(f"{path.relative_to(site)}: <{tag} {attribute}={address!r}>")
+            is_elsewhere = bool(urlsplit(address).scheme) or address.startswith("//")
+            if is_elsewhere and not is_navigation and not address.startswith(BASE_URL):
+                loading.append(f"{path.relative_to(site)}: <{tag} {attribute}={address!r}>")
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), path
     for asset in ("assets/style.css", "assets/site.js"):

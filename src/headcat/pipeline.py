@@ -10,7 +10,7 @@ nothing is published unless every stage succeeded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -34,13 +34,20 @@ from headcat.render.environment import make_environment, template_errors_as_prob
 from headcat.render.exports import export_outputs
 from headcat.render.feeds import feed_outputs
 from headcat.render.field_reference import render_field_reference
-from headcat.render.readme import render_readme_table
 from headcat.render.outputs import render_name
+from headcat.render.readme import render_readme_table
 from headcat.render.rendering import render_outputs
 from headcat.render.search import SearchIndexing, search_inputs, search_records
 from headcat.render.site import site_outputs
-from headcat.write.documents import (CONTRIBUTING_NAME, FIELD_REFERENCE, README_NAME, ReadmeUpdate, has_markers,
-                                     plan_readme_update, write_readme)
+from headcat.write.documents import (
+    CONTRIBUTING_NAME,
+    FIELD_REFERENCE,
+    README_NAME,
+    ReadmeUpdate,
+    has_markers,
+    plan_readme_update,
+    write_readme,
+)
 from headcat.write.staging import Staging, staged_output
 
 
@@ -103,7 +110,7 @@ def load_catalog(root: Path, today: date, cache: BuildCache | None = None) -> Ca
             for paper_id, paper in papers.by_id.items():
                 cache.fingerprints.seed(paper, papers.fingerprints[paper_id])
 
-            def plan(inputs: tuple[LayoutInput, ...]) -> CatalogLayout:
+            def plan(inputs: Sequence[LayoutInput]) -> CatalogLayout:
                 return cache.remembered("catalog-layout", inputs, lambda: plan_catalog_layout(inputs),
                                         CatalogLayout.to_data, CatalogLayout.from_data)
 

@@ -47,7 +47,8 @@ class OutputManifest:
     def is_intact(self, path: str, record: OutputRecord) -> bool:
         """Whether the file at `path` is still there as it was written (it is not read)."""
         try:
-            return record.is_file(os.stat(f"{self.out_dir}/{path}", follow_symlinks=False))  # a str: 10,000 of these
+            return record.is_file(os.stat(f"{self.out_dir}/{path}", follow_symlinks=False))  # noqa: PTH116  # a str
+            # path, not a Path object: 10,000 of these
         except (OSError, ValueError):
             return False
 

@@ -48,7 +48,7 @@ def code_digest(package: Path | None = None) -> str:
 def installed_packages() -> list[str]:
     """The metadata folders of the packages Python can import ('Jinja2-3.1.6.dist-info', ...), sorted: each names a
     package and its version."""
-    names = set()
+    names: set[str] = set()
     for entry in sys.path:
         try:
             with os.scandir(entry or ".") as listing:

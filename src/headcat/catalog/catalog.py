@@ -16,7 +16,6 @@ from functools import cached_property
 
 from headcat.catalog import urls
 from headcat.catalog.entries import CatalogPaper, HeadLabel, StageLabel, VenueLabel, slugify
-from headcat.catalog import facets
 from headcat.catalog.facets import HAS_CODE
 from headcat.catalog.layout import CatalogLayout, LayoutInput, plan_layout
 from headcat.model.config import Config
@@ -185,7 +184,8 @@ class Catalog:
     @cached_property
     def _feed_paper_ids(self) -> dict[str, tuple[str, ...]]:
         ids = {feed.key: self.layout.paper_ids for feed in self.feeds[:1]}
-        ids.update((group.feed.key, group.paper_ids) for group in (*self.heads, *self.stages))
+        ids.update((group.feed.key, group.paper_ids) for group in self.heads)
+        ids.update((group.feed.key, group.paper_ids) for group in self.stages)
         return ids
 
     @cached_property

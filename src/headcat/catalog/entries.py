@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from headcat.catalog import urls
-from headcat.catalog import facets
+from headcat.catalog import facets, urls
 from headcat.model.paper import Paper
 from headcat.model.taxonomy import HeadType, Stage
 

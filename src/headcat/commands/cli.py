@@ -20,11 +20,11 @@ from typing import NoReturn
 
 from headcat import __version__
 from headcat.load.settings import load_taxonomy
-from headcat.pipeline import build, check, plan_documents
 from headcat.model.problems import ProblemsFound, summarize_problems
-from headcat.write.documents import README_NAME, stale_readme_problem, write_readme
 from headcat.model.schema import paper_json_schema
+from headcat.pipeline import build, check, plan_documents
 from headcat.process.timings import recorded, start_recording
+from headcat.write.documents import README_NAME, stale_readme_problem, write_readme
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _NO_CACHE_HELP = "ignore ROOT/.headcat-cache and read, render and write everything (the output is the same)"
@@ -66,8 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     show_warnings()
     parser = _make_parser()
     arguments = parser.parse_args(argv)  # exits with 2 on a usage error
+    command: Callable[[argparse.Namespace], int] = arguments.run
     try:
-        return arguments.run(arguments)
+        return command(arguments)
     except UsageError as error:
         print(f"headcat: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`headcat schema | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as error:  # an unexpected failure is a bug in headcat: say so, never swallow it
+    except Exception as error:  # noqa: BLE001  # an unexpected failure is a bug in headcat: say so, never swallow it
         if arguments.debug:
             traceback.print_exc()
         else:
@@ -131,7 +132,11 @@ def run_readme(arguments: argparse.Namespace) -> int:
 
 
 def run_serve(arguments: argparse.Namespace) -> int:
-    from headcat.commands.serve import snapshot_sources, start_server, watch_sources  # only serve needs http.server (11 ms)
+    from headcat.commands.serve import (  # only serve needs http.server (11 ms)
+        snapshot_sources,
+        start_server,
+        watch_sources,
+    )
 
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
@@ -147,7 +152,7 @@ def run_serve(arguments: argparse.Namespace) -> int:
     sources = snapshot_sources(root, out_dir)  # before the first build, so that no edit during it is missed
     rebuild()
     server = start_server(out_dir, arguments.port)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     print(f"serving {out_dir} at http://{host}:{port}/ (rebuilds on change; Ctrl-C stops)", flush=True)
     stop = threading.Event()
     try:
@@ -166,8 +171,13 @@ def run_schema(arguments: argparse.Namespace) -> int:
 
 
 def run_new(arguments: argparse.Namespace) -> int:
-    from headcat.commands.new_paper import (ArxivApi, NewPaperError, NewPaperRequest, NewPaperUsageError,  # only this
-                                   create_paper_file)  # command needs them, and their HTTP client's import is 15 ms
+    from headcat.commands.new_paper import (  # only this
+        ArxivApi,
+        NewPaperError,
+        NewPaperRequest,
+        NewPaperUsageError,
+        create_paper_file,  # command needs them, and their HTTP client's import is 15 ms
+    )
 
     request = NewPaperRequest(arxiv=arguments.arxiv, title=arguments.title, heads=tuple(arguments.head),
                               date=arguments.date, paper_id=arguments.id)

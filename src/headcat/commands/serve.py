@@ -54,7 +54,7 @@ def watch_sources(root: Path, out_dir: Path, on_change: Callable[[], None], stop
 class _QuietHandler(SimpleHTTPRequestHandler):
     """Serves files without logging every request to the terminal, which is for build messages."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def end_headers(self) -> None:

@@ -11,9 +11,18 @@ from pathlib import Path
 from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from yaml.nodes import Node
 
-from headcat.load.yaml_source import (Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text,
-                                      source_text_at)
+from headcat.load.yaml_source import (
+    Location,
+    SourceError,
+    compose_yaml,
+    locate,
+    parse_yaml,
+    read_yaml_text,
+    source_text_at,
+)
 from headcat.model.problems import Problem, did_you_mean
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -54,7 +63,7 @@ def validate(path: Path, data: dict[str, Any], model: type[ModelT],
         return None, [_locate_error(display, node, model, item) for item in items]
 
 
-def _relevant_errors(items: list, model: type[BaseModel]) -> list:
+def _relevant_errors(items: list[ErrorDetails], model: type[BaseModel]) -> list[ErrorDetails]:
     """Drop errors that only echo another: a list 'too short' because its one item failed, and a missing key
     that an unknown key right beside it misspells (the unknown key's did-you-mean says it all)."""
     failed_items = {tuple(item["loc"][:-1]) for item in items if item["loc"] and isinstance(item["loc"][-1], int)}
@@ -75,7 +84,7 @@ def _relevant_errors(items: list, model: type[BaseModel]) -> list:
     return kept
 
 
-def _locate_error(display: str, node: object, model: type[BaseModel], item: dict) -> Problem:
+def _locate_error(display: str, node: Node, model: type[BaseModel], item: ErrorDetails) -> Problem:
     location: Location = tuple(item["loc"]) + _item_index(item)
     if item["type"] == "extra_forbidden":
         line, column = locate(node, location, at_key=True)
@@ -86,7 +95,7 @@ def _locate_error(display: str, node: object, model: type[BaseModel], item: dict
     return Problem(display, line, column, describe_error(model, item, node))
 
 
-def describe_error(model: type[BaseModel], item: dict, node: object) -> str:
+def describe_error(model: type[BaseModel], item: ErrorDetails, node: Node | None) -> str:
     """A person's message for one pydantic error: the field, what is wrong with the value, and the fix."""
     location: Location = tuple(item["loc"]) + _item_index(item)
     field = field_path(location)
@@ -121,7 +130,7 @@ def describe_error(model: type[BaseModel], item: dict, node: object) -> str:
     return f"{field}: {message}" if field else message
 
 
-def _item_index(item: dict) -> Location:
+def _item_index(item: ErrorDetails) -> Location:
     """A rule about one list item that is checked on the whole list says which item in its context."""
     index = (item.get("ctx") or {}).get("item_index")
     return (index,) if isinstance(index, int) else ()

@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from yaml.nodes import Node
+
 from headcat.load.errors import field_path
 from headcat.load.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text
 from headcat.model.paper import Paper
 from headcat.model.problems import Problem
+
 
 def find_duplicate_papers(folder: Path, identities: dict[str, tuple[Identity, ...]]) -> list[Problem]:
     """Two files for one paper (same arXiv id, DOI or title): a problem in the later file naming the first."""
@@ -25,7 +28,7 @@ def find_duplicate_papers(folder: Path, identities: dict[str, tuple[Identity, ..
             if first[0] != paper_id:
                 clashes.append((paper_id, location, first[0], first[1], label))
     problems = []
-    nodes: dict[str, object] = {}
+    nodes: dict[str, Node] = {}
     for paper_id, location, first_id, first_location, label in clashes:
         for some_id in (paper_id, first_id):
             nodes.setdefault(some_id, compose_yaml((folder / f"{some_id}.yaml").read_text(encoding="utf-8-sig")))
@@ -68,7 +71,9 @@ def read_catalog_identities(folder: Path) -> CatalogIdentities:
             continue
         if not isinstance(data, dict):
             continue
-        links = data.get("links") if isinstance(data.get("links"), dict) else {}
+        links = data.get("links")
+        if not isinstance(links, dict):
+            links = {}
         from_link = ARXIV_URL.search(str(links.get("paper") or "").strip())
         for arxiv_id in (data.get("arxiv"), from_link.group(1) if from_link else None):
             if isinstance(arxiv_id, (str, int, float)) and not isinstance(arxiv_id, bool):
@@ -92,7 +97,8 @@ def identity_keys(paper: Paper) -> tuple[Identity, ...]:
         keys.append((("arxiv", arxiv), ("links", "paper"), f"the same arXiv id '{arxiv}'"))
     if paper.doi:
         keys.append((("doi", paper.doi.casefold()), ("doi",), f"the same DOI '{paper.doi}'"))
-    keys.append((("title", title_key(paper.title)), ("title",), "the same title (ignoring case, spaces and punctuation)"))
+    keys.append((("title", title_key(paper.title)), ("title",),
+                 "the same title (ignoring case, spaces and punctuation)"))
     return tuple(keys)
 
 

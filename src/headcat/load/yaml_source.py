@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.composer import Composer
@@ -171,8 +172,9 @@ def _source_error(error: MarkedYAMLError, open_marks: list[Mark], text: str) -> 
     use_context = error.context_mark is not None and context.startswith(_CONTEXT_MARK_WINS)
     mark: Mark | None = error.context_mark if use_context else (error.problem_mark or error.context_mark)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    if getattr(error, "headcat_message", None):
-        return SourceError(line, column, error.headcat_message)
+    message = getattr(error, "headcat_message", None)
+    if message:
+        return SourceError(line, column, message)
     if context.startswith("while parsing a flow node") and open_marks:
         # the file ended inside a '[' or '{': point at the bracket left open
         opened = open_marks[-1]
@@ -259,7 +261,7 @@ class _PlainConstructor(SafeConstructor):
         raise _located_error(f"the YAML tag '{tag}' is not allowed; write plain text, lists and mappings",
                              node.start_mark)
 
-    def construct_plain_mapping(self, node: MappingNode, seen: set[int]) -> dict:
+    def construct_plain_mapping(self, node: MappingNode, seen: set[int]) -> dict[str, object]:
         mapping: dict[str, object] = {}
         for key_node, value_node in node.value:
             if not (isinstance(key_node, ScalarNode) and key_node.tag == _STR):
@@ -276,9 +278,9 @@ class _PlainConstructor(SafeConstructor):
 class _NoAliasComposer(Composer):
     """Stops at the first alias, before any expansion can cost time or memory."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):  # type: ignore[attr-defined]  # the parser half of the loader has it
+            event = self.peek_event()  # type: ignore[attr-defined]
             raise _located_error("YAML aliases (*name) are not allowed; write the value out", event.start_mark)
         return super().compose_node(parent, index)
 
@@ -295,7 +297,7 @@ class _LocatingLoader(Reader, Scanner, Parser, _NoAliasComposer, _PlainConstruct
 
 _FastLoader: type | None
 try:
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]  # the stubs leave it out
 
     class _FastLoader(CParser, _PlainConstructor, _PlainResolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:

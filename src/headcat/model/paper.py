@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from pydantic import (AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from headcat.model.fields import FileModel, IsoDate, Text, WebUrl

@@ -108,7 +108,7 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
                 outcome, indices, payload = connection.recv()
                 if outcome == "batch":
                     with collecting:
-                        for index, result in zip(indices, payload):
+                        for index, result in zip(indices, payload, strict=True):
                             results[index] = keep(result)
                     continue
                 if outcome == "failed":
@@ -139,7 +139,7 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
             helper.start()
             sending.close()
             helpers.append((helper, receiving))
-        for helper, receiving in helpers:
+        for _, receiving in helpers:
             receivers.append(threading.Thread(target=receive, args=(receiving,), daemon=True))
             receivers[-1].start()
         for indices in take(from_front=True):
@@ -243,7 +243,7 @@ def _widen(connection: Connection) -> None:
 def _sendable(error: BaseException) -> BaseException:
     """The error itself when it survives pickling (a located template problem does), else its traceback as text."""
     try:
-        pickle.loads(pickle.dumps(error))
+        pickle.loads(pickle.dumps(error))  # noqa: S301  # our own object, pickled a line before
         return error
     except Exception:  # noqa: BLE001  # any pickling failure
         return RuntimeError("in a helper process:\n" + "".join(traceback.format_exception(error)))

@@ -86,7 +86,7 @@ def stacked_bar_chart(columns: Sequence[tuple[object, Sequence[int]]], series: S
     for index, (label, counts) in enumerate(columns):
         segments = []
         base = float(bottom)
-        for name, count in zip(series, counts):
+        for name, count in zip(series, counts, strict=True):
             if count:
                 segment_height = count * scale
                 base -= segment_height

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import xxhash
-
 from jinja2 import Environment
 
 from headcat.cache.fingerprint import Fingerprints

@@ -17,8 +17,16 @@ from types import CodeType
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, Template, TemplateError,
-                    TemplateNotFound, TemplateSyntaxError, select_autoescape)
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from headcat.catalog import urls
@@ -41,7 +49,7 @@ def _template_problem(error: TemplateError, templates_dir: Path) -> Problem:
         path = error.filename or str(templates_dir / (error.name or "?"))
         return Problem(path, error.lineno, 1, f"template syntax: {error.message}")
     if isinstance(error, TemplateNotFound):
-        return Problem(str(templates_dir / error.name), 0, 0, "template not found; restore it or fix the name of "
+        return Problem(str(templates_dir / str(error.name)), 0, 0, "template not found; restore it or fix the name of "
                        "the template that includes it")
     # Jinja maps its frames to template lines: the innermost frame in a template file is where the error is.
     templates = templates_dir.resolve()
@@ -76,7 +84,7 @@ def escape_output(value: object) -> str:
         return _escape_text(value)
     html = getattr(value, "__html__", None)
     if html is not None:
-        return html()
+        return str(html())
     return _escape_text(str(value))
 
 
@@ -88,7 +96,7 @@ def escape_text(text: str) -> str:
 
 
 try:  # markupsafe 3's inner loop, in C: a str in, a str out, no Markup (a paper's page renders about 9% faster)
-    from markupsafe import _escape_inner as _escape_text
+    from markupsafe import _escape_inner as _escape_text  # type: ignore[attr-defined]
 except ImportError:  # not part of markupsafe's public interface: without it, the same result in Python
     _escape_text = escape_text
 

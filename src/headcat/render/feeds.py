@@ -82,7 +82,8 @@ def render_feed(inputs: FeedInputs, context: RenderContext) -> bytes:
         context.memo["feed generator"] = (made_from, generator)
     path = inputs.feed.rss_path if inputs.media_type == RSS_TYPE else inputs.feed.atom_path
     generator.link(_links(inputs.config, inputs.feed, path, inputs.media_type), replace=True)
-    return generator.rss_str(pretty=True) if inputs.media_type == RSS_TYPE else generator.atom_str(pretty=True)
+    xml = generator.rss_str(pretty=True) if inputs.media_type == RSS_TYPE else generator.atom_str(pretty=True)
+    return bytes(xml)
 
 
 def _feed_generator(inputs: FeedInputs, context: RenderContext) -> FeedGenerator:

@@ -6,6 +6,7 @@ by `headcat readme`, so the documented fields are always the ones `headcat check
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,8 @@ def render_field_reference(environment: Environment) -> str:
     )
 
 
-def _fields(properties: dict[str, Any], required: set[str], definitions: dict[str, Any], prefix: str):  # noqa: ANN202
+def _fields(properties: dict[str, Any], required: set[str], definitions: dict[str, Any],
+            prefix: str) -> Iterator[FieldDoc]:
     for name, prop in properties.items():
         key = f"{prefix}{name}"
         nested = definitions.get(prop.get("$ref", "").rsplit("/", 1)[-1])

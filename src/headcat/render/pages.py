@@ -2,8 +2,9 @@
 
 Every page is one template under templates/site/ rendered with its inputs: a `Page` (what the frame of every page
 shows) and the values its template names. Templates also get a few helpers that render pieces many pages share
-(a paper's card, labels and links), and `urls`, the module that spells every path (environment.py). Links are relative: `root` is
-the way from a page back to the site's top ('../../'), so the site works under any base path and from disk.
+(a paper's card, labels and links), and `urls`, the module that spells every path (environment.py). Links are
+relative: `root` is the way from a page back to the site's top ('../../'), so the site works under any base path
+and from disk.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def render_card(entry: CatalogPaper, style: CardStyle, context: RenderContext) -
             entry=entry, root=style.root, with_summary=style.with_summary, **template_helpers(context, ""))
         if not style.with_summary:
             context.memo[memo_key] = html
-    return html  # type: ignore[no-any-return]
+    return str(html)
 
 
 def labels(context: RenderContext, entry: CatalogPaper, root: str) -> Markup:

@@ -208,7 +208,7 @@ class _Responses:
         message = next(self._messages, None)
         if message is None:
             raise SearchIndexError("Pagefind stopped before it answered")
-        payload = message.get("payload", {})
+        payload: dict[str, Any] = message.get("payload", {})
         if payload.get("type") == "Error" or message.get("message_id") != number:
             raise SearchIndexError(f"Pagefind answered with an error: {payload.get('message', payload)}")
         return payload

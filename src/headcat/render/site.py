@@ -9,17 +9,26 @@ function from pages.py and its inputs, the values its template shows, from which
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from headcat.catalog.catalog import Catalog, Feed, HeadGroup
 from headcat.catalog import facets, urls
+from headcat.catalog.catalog import Catalog, Feed, HeadGroup
 from headcat.catalog.facets import FacetOption
 from headcat.model.config import Config
 from headcat.render.charts import bar_chart, stacked_bar_chart
 from headcat.render.outputs import Output
-from headcat.render.pages import (Page, PageInputs, PaperPageInputs, TextInputs, make_page, render_asset,
-                                  render_page, render_paper_page, render_text)
+from headcat.render.pages import (
+    Page,
+    PageInputs,
+    PaperPageInputs,
+    TextInputs,
+    make_page,
+    render_asset,
+    render_page,
+    render_paper_page,
+    render_text,
+)
 
 ASSET_FILES = {"assets/style.css": urls.STYLESHEET, "assets/site.js": urls.SCRIPT, "assets/favicon.svg": urls.FAVICON}
 """Files under templates/ published as they are (template path: output path); every page links them."""
@@ -40,7 +49,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     large site), the other pages, and the sitemap of them all."""
     plan = _SitePlan(catalog.config, catalog.feeds[0])
     yield plan.page("site/index.html", urls.HOME, catalog.config.title, "papers", catalog.config.description,
-                    weight=len(catalog.papers), **_home_values(catalog))
+                    _home_values(catalog), weight=len(catalog.papers))
     for entry in catalog.papers:
         yield plan.paper_page(PaperPageInputs(entry, catalog.related_papers(entry.id), catalog.config,
                                               plan.site_feed))
@@ -49,10 +58,10 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     yield from _listing_pages(plan, catalog)
     yield plan.page("site/stats.html", urls.STATS, "Statistics", "stats",
                     "Charts of the catalog: papers per year by stage, head types by frequency, and venues.",
-                    **_stats_values(catalog))
+                    _stats_values(catalog))
     yield plan.page("site/about.html", urls.ABOUT, "About and contributing", "about",
                     f"What {catalog.config.title} is, the survey's four-stage framework, and how to add a paper.",
-                    stages=catalog.stages)
+                    {"stages": catalog.stages})
     yield Output(urls.NOT_FOUND, render_page, PageInputs("site/404.html", _not_found_page(plan), {}))
     yield Output(urls.ROBOTS, render_text, TextInputs("site/robots.txt", {
         "sitemap_url": urls.absolute(catalog.config.base_url, urls.SITEMAP)}))
@@ -72,8 +81,9 @@ class _SitePlan:
         self.site_feed = site_feed
         self.page_paths: list[str] = []
 
-    def page(self, template: str, path: str, title: str, section: str, description: str, feed: Feed | None = None,
-             weight: int = 1, **values: object) -> Output:
+    def page(self, template: str, path: str, title: str, section: str, description: str,
+             values: Mapping[str, object], feed: Feed | None = None, weight: int = 1) -> Output:
+        """A page made by `template` from `values` (what the template shows besides the page's frame)."""
         self.page_paths.append(path)
         page = make_page(path, title, section, description, self.config, self.site_feed, feed)
         return Output(path, render_page, PageInputs(template, page, values), weight=max(1, weight))
@@ -97,15 +107,15 @@ def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     unplaced = tuple(group for group in catalog.heads if not group.head_type.stage)
     yield plan.page("site/heads.html", urls.HEADS, "Head types", "heads",
                     f"All {len(catalog.heads)} head types of the catalog, by stage of the survey's framework.",
-                    stages=catalog.stages, unplaced=unplaced, head_count=len(catalog.heads))
+                    {"stages": catalog.stages, "unplaced": unplaced, "head_count": len(catalog.heads)})
     stage_by_id = {group.stage.id: group for group in catalog.stages}
     for group in catalog.heads:
         head = group.head_type
         stage = stage_by_id.get(head.stage) if head.stage else None
         subcategory = next((sub for sub in stage.subcategories if group in sub.heads), None) if stage else None
-        yield plan.page("site/head.html", group.path, head.name, "heads", head.description, group.feed,
-                        weight=len(group.paper_ids), group=group, stage=stage, subcategory=subcategory,
-                        entries=catalog.papers_of(group.paper_ids))
+        yield plan.page("site/head.html", group.path, head.name, "heads", head.description,
+                        {"group": group, "stage": stage, "subcategory": subcategory,
+                         "entries": catalog.papers_of(group.paper_ids)}, group.feed, len(group.paper_ids))
 
 
 def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
@@ -113,21 +123,21 @@ def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     unplaced = tuple(group for group in catalog.heads if not group.head_type.stage)
     yield plan.page("site/stages.html", urls.STAGES, "The four-stage framework", "stages",
                     "The survey's framework as a map: its four stages, their sub-categories and head types, with the "
-                    "number of papers on each.", stages=catalog.stages, unplaced=unplaced)
+                    "number of papers on each.", {"stages": catalog.stages, "unplaced": unplaced})
     for group in catalog.stages:
         yield plan.page("site/stage.html", group.path, group.stage.name, "stages", group.stage.description,
-                        group.feed, weight=len(group.paper_ids), group=group,
-                        entries=catalog.papers_of(group.paper_ids))
+                        {"group": group, "entries": catalog.papers_of(group.paper_ids)}, group.feed,
+                        len(group.paper_ids))
 
 
 def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     """The index of years and of venues, then a page per option of every facet whose options have no page of
     their own elsewhere (a year, a venue, the papers with code)."""
     yield plan.page("site/years.html", urls.YEARS, "Papers by year", "years",
-                    "The papers of the catalog by the year they first appeared.", years=catalog.years)
+                    "The papers of the catalog by the year they first appeared.", {"years": catalog.years})
     yield plan.page("site/venues.html", urls.VENUES, "Papers by venue", "venues",
                     "The venues where the papers of the catalog appeared, with the number of papers at each.",
-                    venues=catalog.venues)
+                    {"venues": catalog.venues})
     for facet in facets.FACETS:
         if facet.listing is None:
             continue
@@ -137,7 +147,7 @@ def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
             count = len(entries)
             description = f"{title}: {count} paper{'s' if count != 1 else ''} in {catalog.config.title}."
             yield plan.page("site/papers.html", option.path, title, facet.listing.section, description,
-                            weight=count, entries=entries)
+                            {"entries": entries}, weight=count)
 
 
 def _stats_values(catalog: Catalog) -> dict[str, object]:

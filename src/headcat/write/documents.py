@@ -62,7 +62,8 @@ def plan_readme_update(path: Path, table: str, markers: Markers = PAPER_TABLE) -
     try:
         current = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ProblemsFound([Problem(str(path), 0, 0, f"is not UTF-8 text (byte {error.start}); save it as UTF-8")])
+        raise ProblemsFound([Problem(str(path), 0, 0, f"is not UTF-8 text (byte {error.start}); save it as UTF-8")
+                             ]) from None
     updated, start_line = splice_table(current, table, str(path), markers)
     return ReadmeUpdate(path=path, current=current, updated=updated, markers=markers, start_line=start_line)
 
@@ -99,8 +100,8 @@ def write_readme(update: ReadmeUpdate) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(update.updated.encode("utf-8"))
-        os.chmod(temporary, mode)
-        os.replace(temporary, update.path)
+        Path(temporary).chmod(mode)
+        Path(temporary).replace(update.path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -186,7 +186,7 @@ def _remove(out_dir: Path, gone: dict[str, OutputRecord], previous: OutputManife
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
     """Two renames: the old output moves aside, the new one takes its place, then the old one is deleted."""
-    os.chmod(staging, 0o755)  # mkdtemp makes the folder private; a published site is readable
+    os.chmod(staging, 0o755)  # noqa: S103  # mkdtemp makes the folder private; a published site is readable
     if not out_dir.exists():
         staging.rename(out_dir)
         staging.mkdir()  # the caller removes the staging folder, which is now the output
