@@ -174,7 +174,7 @@ class Runner:
         self.root, self.hugo_dir = root, hugo_dir
         self.site, self.hugo_site, self.caches = out / "headcat-site", out / "hugo-site", out / "caches"
         self.env = {**installed_environment(), "XDG_CACHE_HOME": str(self.caches / "xdg"),
-                    "HUGO_CACHEDIR": str(self.caches / "hugo")}
+                    "HEADCAT_CACHE_DIR": str(self.caches / "headcat"), "HUGO_CACHEDIR": str(self.caches / "hugo")}
         paper_files = sorted((root / "papers").iterdir())
         self.edited = paper_files[len(paper_files) // 2]
 
@@ -267,7 +267,7 @@ class Runner:
 
     def _headcat_build(self, cold: bool, search: bool = False, sample: bool = False) -> Measured:
         if cold:
-            self.set_aside(self.site, self.caches / "xdg", self.root / ".headcat-cache",
+            self.set_aside(self.site, self.caches / "xdg", self.caches / "headcat", self.root / ".headcat-cache",
                            *(path for path in self.root.iterdir() if path.name not in CATALOG_ENTRIES))
         flags = [] if search else self.build_flags
         return self._run([*self.headcat, "build", str(self.root), "--out", str(self.site), *flags], sample)

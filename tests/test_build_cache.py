@@ -382,7 +382,7 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
 
 def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(
         root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(context, "FRESH_MAX", 2)  # fragments go to the cache two at a time
+    monkeypatch.setattr(context, "FRESH_MAX", 2)  # fragments go to the cache as soon as they are rendered
     monkeypatch.setattr(context, "CHUNK_EVERY", 1)  # every card a chunk of its own
     first = build(root, root / "site", TODAY, with_search=False)
     slots = fragment_store(root).slots()

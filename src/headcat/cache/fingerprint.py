@@ -144,8 +144,13 @@ class Fingerprints:
         return _hash(pieces)
 
     def _encode_sequence(self, value: tuple[object, ...] | list[object], pieces: list[bytes]) -> None:
-        if len(value) > _MARSHAL_FROM and (_encode_plain(value, pieces) or self._encode_objects(value, pieces)):
-            return
+        if value:
+            first = value[0]
+            if hasattr(first, "__dict__") and _fields_of(type(first)) is not None:
+                if self._encode_objects(value, pieces):  # the papers a page lists, a paper's related papers
+                    return
+            elif len(value) > _MARSHAL_FROM and _encode_plain(value, pieces):
+                return
         pieces.append(b"(%d:" % len(value))
         encode = self._encode
         for item in value:
@@ -153,11 +158,10 @@ class Fingerprints:
         pieces.append(b")")
 
     def _encode_objects(self, value: tuple[object, ...] | list[object], pieces: list[bytes]) -> bool:
-        """Encode a long sequence of dataclass instances of one type that keep their digests (the papers a page
-        lists) as their digests, without a call per item; False (nothing encoded) for any other sequence."""
+        """Encode a sequence of dataclass instances of one type that keep their digests (the papers a page lists)
+        as their digests, without a call per item; False (nothing encoded) when the items' types differ."""
         kind = type(value[0])
-        if _fields_of(kind) is None or not hasattr(value[0], "__dict__") or \
-                not all(type(item) is kind for item in value):
+        if not all(type(item) is kind for item in value):
             return False
         digests = []
         for item in value:

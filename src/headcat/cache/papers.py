@@ -20,13 +20,14 @@ RECENT_MAX = 500
 """Data of files changed since the main store was written goes to the small store until there is more than this;
 then everything is written to the main store."""
 
-FileState = tuple[int, int, int, int]
-"""A file's modification time (ns), size, inode and change time (ns): a file replaced, rewritten or copied in
-has another, even with the same size and modification time."""
+FileState = str
+"""A file's modification time (ns), size, inode and change time (ns), written 'mtime,size,inode,ctime': a file
+replaced, rewritten or copied in has another, even with the same size and modification time. Kept as the text the
+store holds, so that reading the store converts nothing."""
 
 
 def file_state(status: os.stat_result) -> FileState:
-    return (status.st_mtime_ns, status.st_size, status.st_ino, status.st_ctime_ns)
+    return f"{status.st_mtime_ns},{status.st_size},{status.st_ino},{status.st_ctime_ns}"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class PaperStore:
         stored = read_json_store(folder / "paper-files", "paper files", key) if folder else None
         try:
             for name, (state, identity) in (stored or {}).items():
-                files[name] = StoredPaperFile(_state(state), identity)
+                files[name] = StoredPaperFile(state, identity)  # a state that is not text never matches a file's
         except (TypeError, ValueError):
             files = {}
         return cls(folder, key, files)
@@ -93,18 +94,12 @@ class PaperStore:
                           {name: (files[name].state, paper) for name, paper in papers.items()})
             _write_papers(self.folder / "papers-recent", self.key, {})
         write_json_store(self.folder / "paper-files", "paper files", self.key,
-                         {name: [list(stored.state), stored.identity] for name, stored in files.items()})
-
-
-def _state(value: object) -> FileState:
-    if not (isinstance(value, list) and len(value) == 4 and all(type(number) is int for number in value)):
-        raise TypeError("a file state is four integers")
-    return (value[0], value[1], value[2], value[3])
+                         {name: [stored.state, stored.identity] for name, stored in files.items()})
 
 
 def _read_papers(path: Path, key: str) -> dict[str, tuple[FileState, str]]:
-    """One store of papers' data: a line per paper, its file name, state (four numbers separated by commas) and
-    validated data as JSON, separated by tabs."""
+    """One store of papers' data: a line per paper, its file name, state and validated data as JSON, separated by
+    tabs."""
     payload = read_store(path, "papers", key)
     papers: dict[str, tuple[FileState, str]] = {}
     if payload is None:
@@ -112,8 +107,7 @@ def _read_papers(path: Path, key: str) -> dict[str, tuple[FileState, str]]:
     try:
         for line in payload.decode("utf-8").split("\n")[:-1]:
             name, state, data = line.split("\t", 2)
-            mtime, size, inode, ctime = map(int, state.split(","))
-            papers[name] = ((mtime, size, inode, ctime), data)
+            papers[name] = (state, data)
     except (ValueError, TypeError):
         return {}
     return papers
@@ -121,6 +115,6 @@ def _read_papers(path: Path, key: str) -> dict[str, tuple[FileState, str]]:
 
 def _write_papers(path: Path, key: str, papers: dict[str, tuple[FileState, str]]) -> None:
     """Names are paper file names and JSON holds no raw tab or line break, so a line is never split wrongly."""
-    lines = [f"{name}\t{state[0]},{state[1]},{state[2]},{state[3]}\t{data}\n"
+    lines = [f"{name}\t{state}\t{data}\n"
              for name, (state, data) in papers.items()]
     write_store(path, "papers", key, "".join(lines).encode("utf-8"))

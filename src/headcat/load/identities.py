@@ -12,19 +12,25 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
-from headcat.load.errors import field_path
 from headcat.load.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text
 from headcat.model.paper import Paper
 from headcat.model.problems import Problem
 
+Identity = str
+"""One way to recognise a paper: 'kind\x1fvalue\x1flocation\x1flabel', e.g. the arXiv id 2404.15574 as the
+file's `arxiv` states it, and how a message names it. Text, so that the paper store keeps it as it is."""
+_SEPARATOR = "\x1f"  # no key value holds one: a title key keeps letters and digits; ids and DOIs hold no space
 
-def find_duplicate_papers(folder: Path, identities: dict[str, tuple[Identity, ...]]) -> list[Problem]:
-    """Two files for one paper (same arXiv id, DOI or title): a problem in the later file naming the first."""
-    first_by_key: dict[tuple[str, str], tuple[str, Location]] = {}
-    clashes: list[tuple[str, Location, str, Location, str]] = []
+
+def find_duplicate_papers(folder: Path, identities: dict[str, list[Identity]]) -> list[Problem]:
+    """Two files for one paper (same arXiv id, DOI or title): a problem in the later file naming the first. Raises
+    ValueError for identities that are not what `identity_keys` makes (a damaged paper store's)."""
+    first_by_key: dict[str, tuple[str, str]] = {}
+    clashes: list[tuple[str, str, str, str, str]] = []
     for paper_id, keys in identities.items():
-        for key, location, label in keys:
-            first = first_by_key.setdefault(key, (paper_id, location))
+        for identity in keys:
+            kind, value, location, label = identity.split(_SEPARATOR)
+            first = first_by_key.setdefault(f"{kind}{_SEPARATOR}{value}", (paper_id, location))
             if first[0] != paper_id:
                 clashes.append((paper_id, location, first[0], first[1], label))
     problems = []
@@ -32,11 +38,16 @@ def find_duplicate_papers(folder: Path, identities: dict[str, tuple[Identity, ..
     for paper_id, location, first_id, first_location, label in clashes:
         for some_id in (paper_id, first_id):
             nodes.setdefault(some_id, compose_yaml((folder / f"{some_id}.yaml").read_text(encoding="utf-8-sig")))
-        first_line, first_column = locate(nodes[first_id], first_location)
+        first_line, first_column = locate(nodes[first_id], _steps(first_location))
         first_place = f"{folder / first_id}.yaml:{first_line}:{first_column}"
-        message = f"{field_path(location)}: {label} as {first_place}; both files describe one paper: keep one"
-        problems.append(Problem(str(folder / f"{paper_id}.yaml"), *locate(nodes[paper_id], location), message))
+        message = f"{location}: {label} as {first_place}; both files describe one paper: keep one"
+        problems.append(Problem(str(folder / f"{paper_id}.yaml"), *locate(nodes[paper_id], _steps(location)),
+                                message))
     return problems
+
+
+def _steps(location: str) -> Location:
+    return tuple(location.split("."))
 
 
 ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
@@ -83,39 +94,22 @@ def read_catalog_identities(folder: Path) -> CatalogIdentities:
     return CatalogIdentities(path_by_arxiv, path_by_title)
 
 
-Identity = tuple[tuple[str, str], Location, str]
-"""One way to recognise a paper: (kind, value), where the file states it, and how to name it in a message."""
-
-
-def identity_keys(paper: Paper) -> tuple[Identity, ...]:
-    keys: list[Identity] = []
+def identity_keys(paper: Paper) -> list[Identity]:
+    """How the paper is recognised in another file: its arXiv id (from `arxiv`, else from an arxiv.org paper link),
+    DOI and title key."""
+    keys = []
     arxiv_from_link = ARXIV_URL.search(paper.links.paper or "")
     if paper.arxiv:
-        keys.append((("arxiv", paper.arxiv), ("arxiv",), f"the same arXiv id '{paper.arxiv}'"))
+        keys.append(("arxiv", paper.arxiv, "arxiv", f"the same arXiv id '{paper.arxiv}'"))
     elif arxiv_from_link:
         arxiv = arxiv_from_link.group(1)
-        keys.append((("arxiv", arxiv), ("links", "paper"), f"the same arXiv id '{arxiv}'"))
+        keys.append(("arxiv", arxiv, "links.paper", f"the same arXiv id '{arxiv}'"))
     if paper.doi:
-        keys.append((("doi", paper.doi.casefold()), ("doi",), f"the same DOI '{paper.doi}'"))
-    keys.append((("title", title_key(paper.title)), ("title",),
-                 "the same title (ignoring case, spaces and punctuation)"))
-    return tuple(keys)
+        keys.append(("doi", paper.doi.casefold(), "doi", f"the same DOI '{paper.doi}'"))
+    keys.append(("title", title_key(paper.title), "title", "the same title (ignoring case, spaces and punctuation)"))
+    return [_SEPARATOR.join(key) for key in keys]
 
 
-def identity_from_data(data: object) -> tuple[Identity, ...]:
-    """Identity keys as the paper store keeps them (JSON lists), as `identity_keys` made them; raises TypeError or
-    ValueError for anything else."""
-    if not isinstance(data, list):
-        raise TypeError("identity keys are a list")
-    keys = []
-    for (kind, value), location, label in data:
-        if not (isinstance(kind, str) and isinstance(value, str) and isinstance(label, str)
-                and isinstance(location, list) and all(isinstance(step, (str, int)) for step in location)):
-            raise TypeError("not an identity key")
-        keys.append(((kind, value), tuple(location), label))
-    return tuple(keys)
-
-
-def identity_to_data(keys: tuple[Identity, ...]) -> list[object]:
-    """Identity keys as JSON data (lists), the form the paper store keeps and `identity_from_data` reads."""
-    return [[list(key), list(location), label] for key, location, label in keys]
+def is_identity_data(data: object) -> bool:
+    """Whether `data` (from the paper store) is identity keys as `identity_keys` makes them."""
+    return type(data) is list and all(type(key) is str and key.count(_SEPARATOR) == 3 for key in data)

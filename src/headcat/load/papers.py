@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from headcat.cache.fingerprint import model_fingerprint
 from headcat.cache.papers import PaperStore, StoredPaperFile, file_state
 from headcat.load.errors import parse_file, validate
-from headcat.load.identities import Identity, find_duplicate_papers, identity_from_data, identity_keys, identity_to_data
+from headcat.load.identities import Identity, find_duplicate_papers, identity_keys, is_identity_data
 from headcat.model.paper import PAPER_ID, Paper, PaperContext
 from headcat.model.problems import Problem, ProblemsFound
 from headcat.model.taxonomy import Taxonomy
@@ -45,8 +45,8 @@ class _ReadPaper:
     problems: list[Problem]
     data: str
     """The validated paper as JSON (what the paper store keeps)."""
-    identity: list[object]
-    """How the paper is recognised in another file, as JSON data (identities.py)."""
+    identity: list[Identity]
+    """How the paper is recognised in another file (identities.py)."""
 
 
 def load_papers(root: Path, taxonomy: Taxonomy, today: date, store: PaperStore | None = None) -> LoadedPapers:
@@ -99,7 +99,7 @@ class _PaperScan:
 def _scan_papers(folder: Path, context: PaperContext, store: PaperStore | None) -> _PaperScan:
     if not folder.is_dir():
         raise ProblemsFound([Problem(str(folder), 0, 0, "not found; paper files go in a papers/ folder")])
-    identities: dict[str, tuple[Identity, ...]] = {}
+    identities: dict[str, list[Identity]] = {}
     files: dict[str, StoredPaperFile] = {}
     problems: list[Problem] = []
     to_read: list[tuple[Path, os.stat_result]] = []
@@ -122,12 +122,11 @@ def _scan_papers(folder: Path, context: PaperContext, store: PaperStore | None) 
             continue
         status = entry.stat()
         stored = store.lookup(entry.name, status) if store else None
-        identity = _stored_identity(stored) if stored is not None else None
-        if stored is not None and identity is not None:
-            identities[stem] = identity
+        if stored is not None and is_identity_data(stored.identity):
+            identities[stem] = stored.identity
             files[entry.name] = stored
         else:
-            identities[stem] = ()  # holds the paper's place in id order until it is validated
+            identities[stem] = []  # holds the paper's place in id order until it is validated
             to_read.append((Path(entry.path), status))
     # Parsing and validating, on every core; the models come back from helpers in one piece each.
     validated = run_in_parallel(partial(_read_paper, context=context), [path for path, _ in to_read])
@@ -138,19 +137,12 @@ def _scan_papers(folder: Path, context: PaperContext, store: PaperStore | None) 
             del identities[path.stem]
             continue
         read[path.name] = outcome
-        identities[path.stem] = identity_from_data(outcome.identity)
+        identities[path.stem] = outcome.identity
         files[path.name] = StoredPaperFile(file_state(status), outcome.identity)
     problems += find_duplicate_papers(folder, identities)
     if problems:
         raise ProblemsFound(problems)
     return _PaperScan(ids=tuple(identities), read=read, files=files)
-
-
-def _stored_identity(stored: StoredPaperFile) -> tuple[Identity, ...] | None:
-    try:
-        return identity_from_data(stored.identity)
-    except (TypeError, ValueError):
-        return None  # not what this headcat stores: the file is read again
 
 
 def _read_paper(path: Path, context: PaperContext) -> _ReadPaper:
@@ -160,4 +152,4 @@ def _read_paper(path: Path, context: PaperContext) -> _ReadPaper:
     paper, problems = validate(path, data, Paper, context) if data is not None else (None, problems)
     if paper is None:
         return _ReadPaper(None, problems, "", [])
-    return _ReadPaper(paper, problems, paper.model_dump_json(), identity_to_data(identity_keys(paper)))
+    return _ReadPaper(paper, problems, paper.model_dump_json(), identity_keys(paper))

@@ -11,7 +11,7 @@ store.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,9 +23,9 @@ from headcat.cache.fragments import SLOT_SEPARATOR, Fragments, FragmentStore
 from headcat.process.parallel import run_in_parallel
 from headcat.render.outputs import check_render_function, render_name
 
-FRESH_MAX = 1000
-"""How many fragments the process that owns the store renders before it passes them to the store, so that a page
-of 10,000 new cards does not hold them all until it is written."""
+FRESH_MAX = 1 << 22
+"""How much fragment text (in characters) the process that owns the store renders before it passes it to the store,
+so that a page of 10,000 new cards does not hold them all until it is written."""
 
 FragmentRender = Callable[[Any, "RenderContext"], str]
 PartRender = Callable[[Any, Any, "RenderContext"], str]
@@ -67,6 +67,7 @@ class RenderContext:
         self.fragments = fragments
         self.fresh: Fragments = {}
         """Fragments this process rendered since `take_fresh` was last called."""
+        self.fresh_size = 0
         self.store_pid = os.getpid()
         self.memo: dict[object, Any] = {}
         """Values a build works out once and uses on many pages (a paper's card without summary, its labels):
@@ -85,7 +86,8 @@ class RenderContext:
             text = render(inputs, self)
             if self.fragments is not None:
                 self.fresh[slot] = (key, text)  # a helper sends back only what it rendered, and keeps nothing
-                if len(self.fresh) >= FRESH_MAX and os.getpid() == self.store_pid:
+                self.fresh_size += len(text)
+                if self.fresh_size >= FRESH_MAX and os.getpid() == self.store_pid:
                     self.keep(self.take_fresh())
         return text
 
@@ -104,9 +106,9 @@ class RenderContext:
         return texts  # type: ignore[return-value]  # every None was replaced
 
     def run_of_parts(self, kind: str, run: str, render: PartRender, items: Sequence[Item], shared: object,
-                     separator: str, in_parallel: bool = False) -> list[str]:
+                     separator: str, in_parallel: bool = False) -> Iterator[str]:
         """The texts `render` makes of each item, joined by `separator`, as one text per chunk of items (join them
-        with `separator` for the whole run). A long list of papers (every card of a page, every entry of an export)
+        with `separator` for the whole run), one chunk at a time (a page of 10,000 cards is 20 MB). A long list of papers (every card of a page, every entry of an export)
         is kept as fragments of about CHUNK_EVERY parts, each keyed by its items and `shared`, so a rebuild after
         one paper changed renders one chunk again and reuses the others without a lookup per paper. `run` names
         the list (a page's path), so that two lists that share papers keep their chunks apart."""
@@ -115,11 +117,11 @@ class RenderContext:
         requests = [FragmentRequest(SLOT_SEPARATOR.join((kind, chunk[0].id, run)), render_chunk,
                                     _Chunk(render, chunk, shared, separator)) for chunk in chunks]
         if in_parallel:
-            return self.fragments_of(requests)
-        return [self.fragment(request.slot, request.render, request.inputs) for request in requests]
+            return iter(self.fragments_of(requests))
+        return (self.fragment(request.slot, request.render, request.inputs) for request in requests)
 
     def take_fresh(self) -> Fragments:
-        fresh, self.fresh = self.fresh, {}
+        fresh, self.fresh, self.fresh_size = self.fresh, {}, 0
         return fresh
 
     def keep(self, fragments: Fragments) -> None:

@@ -107,10 +107,11 @@ def template_helpers(context: RenderContext, run: str) -> dict[str, Any]:
 
 
 def cards(context: RenderContext, run: str, entries: Sequence[CatalogPaper], root: str,
-          with_summary: bool = True) -> Markup:
-    """The cards of these papers, one per line (without the last line's end), kept between builds in chunks."""
-    return Markup("\n".join(context.run_of_parts("cards", run, render_card, entries, CardStyle(root, with_summary),
-                                                 "\n")))
+          with_summary: bool = True) -> Iterator[Markup]:
+    """The cards of these papers, kept between builds in chunks: one text per chunk, the cards in it on lines of
+    their own (without the last line's end), given one at a time."""
+    for chunk in context.run_of_parts("cards", run, render_card, entries, CardStyle(root, with_summary), "\n"):
+        yield Markup(chunk)
 
 
 def render_card(entry: CatalogPaper, style: CardStyle, context: RenderContext) -> str:
