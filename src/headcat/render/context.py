@@ -108,10 +108,11 @@ class RenderContext:
     def run_of_parts(self, kind: str, run: str, render: PartRender, items: Sequence[Item], shared: object,
                      separator: str, in_parallel: bool = False) -> Iterator[str]:
         """The texts `render` makes of each item, joined by `separator`, as one text per chunk of items (join them
-        with `separator` for the whole run), one chunk at a time (a page of 10,000 cards is 20 MB). A long list of papers (every card of a page, every entry of an export)
-        is kept as fragments of about CHUNK_EVERY parts, each keyed by its items and `shared`, so a rebuild after
-        one paper changed renders one chunk again and reuses the others without a lookup per paper. `run` names
-        the list (a page's path), so that two lists that share papers keep their chunks apart."""
+        with `separator` for the whole run), one chunk at a time (a page of 10,000 cards is 20 MB). A long list of
+        papers (every card of a page, every entry of an export) is kept as fragments of about CHUNK_EVERY parts,
+        each keyed by its items and `shared`, so a rebuild after one paper changed renders one chunk again and
+        reuses the others without a lookup per paper. `run` names the list (a page's path), so that two lists that
+        share papers keep their chunks apart."""
         check_render_function(render)
         chunks = [tuple(items[start:end]) for start, end in _chunk_bounds([item.id for item in items])]
         requests = [FragmentRequest(SLOT_SEPARATOR.join((kind, chunk[0].id, run)), render_chunk,

@@ -83,7 +83,7 @@ def render_csl_item(entry: CatalogPaper, shared: None, context: RenderContext) -
     return _json_text(csl_item(entry))
 
 
-def catalog_json(config: Config, taxonomy: Taxonomy, records: list[str]) -> Iterator[str]:
+def catalog_json(config: Config, taxonomy: Taxonomy, records: Iterable[str]) -> Iterator[str]:
     """The whole catalog as JSON text around `records` (the papers' records in paper id order, in runs joined by
     commas), in pieces; see docs/exports.md for every key."""
     return _json_object({
@@ -161,7 +161,7 @@ def _json_object(pieces_by_key: dict[str, Iterable[str]]) -> Iterator[str]:
     yield "}"
 
 
-def _json_list(texts: list[str]) -> Iterator[str]:
+def _json_list(texts: Iterable[str]) -> Iterator[str]:
     """The JSON list of these values (JSON text already, each one value or a run of them joined by commas), as
     `_json_text` would write it, in pieces."""
     yield "["
