@@ -59,35 +59,91 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
     keep = collect or (lambda result: result)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [keep(function(job)) for job in jobs]
+    return _SharedRun(function, jobs, _plan_batches(weights), keep).run(helpers=workers - 1)
+
+
+def _plan_batches(weights: Sequence[int]) -> list[list[int]]:
+    """The jobs' indices in batches, in the order this process takes them: the heavy jobs, heaviest first, one
+    batch each; then the light ones, grouped into batches of about BATCH_WEIGHT, heaviest batch first."""
     heavy = sorted((index for index, weight in enumerate(weights) if weight > BATCH_WEIGHT),
                    key=lambda index: -weights[index])
     light = _batches([index for index, weight in enumerate(weights) if weight <= BATCH_WEIGHT], weights)
-    batches = [[index] for index in heavy] + sorted(light, key=lambda batch: -sum(weights[index] for index in batch))
-    context = multiprocessing.get_context("fork")
-    ends = context.Array("l", [0, len(batches)])  # the first batch nobody took, and one past the last
+    return [[index] for index in heavy] + sorted(light, key=lambda batch: -sum(weights[index] for index in batch))
 
-    def take(from_front: bool) -> Iterator[list[int]]:
+
+class _SharedRun:
+    """One `run_in_parallel` shared with forked helpers: this process takes batches from the front of the shared
+    list, helpers from the back, until the two meet; each result is filed as soon as it arrives."""
+
+    def __init__(self, function: Callable[[Any], Any], jobs: Sequence[Any], batches: list[list[int]],
+                 keep: Callable[[Any], Any]) -> None:
+        self.function, self.jobs, self.batches, self.keep = function, jobs, batches, keep
+        self.context = multiprocessing.get_context("fork")
+        self.ends = self.context.Array("l", [0, len(batches)])  # the first batch nobody took, and one past the last
+        self.results: list[Any] = [None] * len(jobs)
+        self.failures: list[BaseException] = []
+        self.collecting = threading.Lock()  # `keep` sees one result at a time
+
+    def run(self, helpers: int) -> list[Any]:
+        started: list[tuple[Any, Connection, threading.Thread]] = []
+        collecting_here = gc.isenabled()  # a build pauses the collector (collector.py); other callers may not
+        if collecting_here:
+            gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made
+        try:
+            for _ in range(helpers):
+                started.append(self._start_helper())
+            for indices in self._take(from_front=True):
+                for index in indices:
+                    result = self.function(self.jobs[index])
+                    with self.collecting:
+                        self.results[index] = self.keep(result)
+        finally:
+            if collecting_here:
+                gc.unfreeze()
+            self._stop()  # after a failure here, the helpers take no more batches
+            for helper, receiving, receiver in started:
+                receiver.join()
+                receiving.close()
+                helper.join(timeout=5)
+                if helper.is_alive():
+                    helper.terminate()
+        if self.failures:
+            raise self.failures[0]
+        return self.results
+
+    def _start_helper(self) -> tuple[Any, Connection, threading.Thread]:
+        """A forked helper, and the thread of this process that receives its results."""
+        receiving, sending = self.context.Pipe(duplex=False)
+        _widen(sending)
+        helper = self.context.Process(target=self._help_out, args=(sending,), daemon=True)
+        helper.start()
+        sending.close()
+        receiver = threading.Thread(target=self._receive, args=(receiving,), daemon=True)
+        receiver.start()
+        return helper, receiving, receiver
+
+    def _take(self, from_front: bool) -> Iterator[list[int]]:
         """This process takes batches from the front (the heavy jobs), helpers from the back (light ones)."""
         while True:
-            with ends.get_lock():
-                if ends[0] >= ends[1]:
+            with self.ends.get_lock():
+                if self.ends[0] >= self.ends[1]:
                     return
                 if from_front:
-                    number = ends[0]
-                    ends[0] += 1
+                    number = self.ends[0]
+                    self.ends[0] += 1
                 else:
-                    ends[1] -= 1
-                    number = ends[1]
-            yield batches[number]
+                    self.ends[1] -= 1
+                    number = self.ends[1]
+            yield self.batches[number]
 
-    def help_out(connection: Connection) -> None:
+    def _help_out(self, connection: Connection) -> None:
         """A helper's whole life: batches until none is left, each batch's results sent back as soon as they are
         ready (so the helper holds none of them), then 'done', or the first error."""
         if _giving_way:
             _lower_priority()
         try:
-            for indices in take(from_front=False):
-                connection.send(("batch", indices, [function(jobs[index]) for index in indices]))
+            for indices in self._take(from_front=False):
+                connection.send(("batch", indices, [self.function(self.jobs[index]) for index in indices]))
             connection.send(("done", None, None))
         except BaseException as error:  # noqa: BLE001  # any failure is the parent's to report
             try:
@@ -97,70 +153,31 @@ def run_in_parallel(function: Callable[[Job], Result], jobs: Sequence[Job], weig
         finally:
             connection.close()
 
-    results: list[Any] = [None] * len(jobs)
-    failures: list[BaseException] = []
-    collecting = threading.Lock()  # `collect` sees one result at a time
-
-    def receive(connection: Connection) -> None:
+    def _receive(self, connection: Connection) -> None:
         """Runs on a thread of this process while it works: files each result a helper sends."""
         try:
             while True:
                 outcome, indices, payload = connection.recv()
                 if outcome == "batch":
-                    with collecting:
+                    with self.collecting:
                         for index, result in zip(indices, payload, strict=True):
-                            results[index] = keep(result)
+                            self.results[index] = self.keep(result)
                     continue
                 if outcome == "failed":
-                    failures.append(payload)
+                    self.failures.append(payload)
                 return
         except EOFError:
-            failures.append(RuntimeError("a helper process ended without sending all its results (killed, or out "
-                                         "of memory?)"))
-        except BaseException as error:  # noqa: BLE001  # `collect` failed here: the caller must hear of it
-            failures.append(error)
+            self.failures.append(RuntimeError("a helper process ended without sending all its results (killed, or "
+                                              "out of memory?)"))
+        except BaseException as error:  # noqa: BLE001  # `keep` failed here: the caller must hear of it
+            self.failures.append(error)
         finally:
-            if failures:
-                stop()
+            if self.failures:
+                self._stop()
 
-    def stop() -> None:
-        with ends.get_lock():
-            ends[0] = ends[1]  # no process takes another batch
-
-    helpers, receivers = [], []
-    collecting_here = gc.isenabled()  # a build pauses the collector (collector.py); other callers may not
-    if collecting_here:
-        gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made
-    try:
-        for _ in range(workers - 1):
-            receiving, sending = context.Pipe(duplex=False)
-            _widen(sending)
-            helper = context.Process(target=help_out, args=(sending,), daemon=True)
-            helper.start()
-            sending.close()
-            helpers.append((helper, receiving))
-        for _, receiving in helpers:
-            receivers.append(threading.Thread(target=receive, args=(receiving,), daemon=True))
-            receivers[-1].start()
-        for indices in take(from_front=True):
-            for index in indices:
-                result = function(jobs[index])
-                with collecting:
-                    results[index] = keep(result)
-    finally:
-        if collecting_here:
-            gc.unfreeze()
-        stop()  # after a failure here, the helpers take no more batches
-        for receiver in receivers:
-            receiver.join()
-        for helper, receiving in helpers:
-            receiving.close()
-            helper.join(timeout=5)
-            if helper.is_alive():
-                helper.terminate()
-    if failures:
-        raise failures[0]
-    return results
+    def _stop(self) -> None:
+        with self.ends.get_lock():
+            self.ends[0] = self.ends[1]  # no process takes another batch
 
 
 _giving_way = 0
