@@ -102,6 +102,17 @@ class CatalogPaper:
         covers these too)."""
         return tuple((facet.param, facet.values_of(self)) for facet in facets.FACETS)
 
+    @cached_property
+    def facet_attributes(self) -> tuple[tuple[str, str], ...]:
+        """(facet parameter, the paper's values separated by spaces) for each facet the paper has values for: its
+        card's data attributes."""
+        return tuple((param, " ".join(values)) for param, values in self.facet_values if values)
+
+    @cached_property
+    def head_names(self) -> str:
+        """Its head types' names, comma-separated: 'Induction Head, Previous Token Head'."""
+        return ", ".join(label.head_type.name for label in self.heads)
+
     @property
     def path(self) -> str:
         return urls.paper_page(self.id)

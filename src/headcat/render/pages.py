@@ -101,9 +101,18 @@ def template_helpers(context: RenderContext, run: str) -> dict[str, Any]:
     """The functions every page's template gets: `cards` (a list of papers' cards), and `labels` and
     `typed_links`, which render a piece that many pages show once and reuse it. `run` names the page, whose lists
     of cards are kept apart from other pages'."""
-    return {"cards": lambda entries, root, with_summary=True: cards(context, run, entries, root, with_summary),
+    return {**piece_helpers(context),
+            "cards": lambda entries, root, with_summary=True: cards(context, run, entries, root, with_summary)}
+
+
+def piece_helpers(context: RenderContext) -> dict[str, Any]:
+    """`labels` and `typed_links`, made once per build: what a card's template gets."""
+    helpers: dict[str, Any] | None = context.memo.get("piece helpers")
+    if helpers is None:
+        helpers = context.memo["piece helpers"] = {
             "labels": lambda entry, root: labels(context, entry, root),
             "typed_links": lambda entry, css_class="paper-links": typed_links(context, entry, css_class)}
+    return helpers
 
 
 def cards(context: RenderContext, run: str, entries: Sequence[CatalogPaper], root: str,
@@ -121,7 +130,7 @@ def render_card(entry: CatalogPaper, style: CardStyle, context: RenderContext) -
     html = None if style.with_summary else context.memo.get(memo_key)
     if html is None:
         html = context.environment.get_template("site/card.html").render(
-            entry=entry, root=style.root, with_summary=style.with_summary, **template_helpers(context, ""))
+            entry=entry, root=style.root, with_summary=style.with_summary, **piece_helpers(context))
         if not style.with_summary:
             context.memo[memo_key] = html
     return str(html)

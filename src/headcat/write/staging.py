@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 
 import xxhash
@@ -23,9 +24,9 @@ import xxhash
 from headcat.cache.manifest import OutputManifest, OutputRecord, is_output_path
 from headcat.process.timings import timed
 
-BLOCK_CHARS = 1 << 20
-"""About how much text (in characters) of a template's pieces (a tag, a value, a chunk of cards) is joined into one
-block to write."""
+PIECES_PER_BLOCK = 128
+"""How many of a template's pieces (a tag, a value, a chunk of 32 cards) are joined into one block to write: a block
+of the largest pieces, chunks of cards with their summaries, is a few MB."""
 
 Content = bytes | Iterable[str]
 
@@ -136,20 +137,13 @@ def _make_folder(folder: str) -> None:
 
 
 def _as_bytes(content: Content) -> Iterator[bytes]:
-    """The content as bytes, in blocks of about BLOCK_CHARS when it comes in pieces (a paper's page is one block; a
-    page listing 10,000 papers with their summaries, twenty)."""
+    """The content as bytes, in blocks of PIECES_PER_BLOCK pieces when it comes in pieces (taken by islice, in C: a
+    paper's page is a few thousand pieces)."""
     if isinstance(content, bytes):
         yield content
         return
-    block: list[str] = []
-    size = 0
-    for piece in content:
-        block.append(piece)
-        size += len(piece)
-        if size >= BLOCK_CHARS:
-            yield "".join(block).encode("utf-8")
-            block, size = [], 0
-    if block:
+    pieces = iter(content)
+    while block := list(islice(pieces, PIECES_PER_BLOCK)):
         yield "".join(block).encode("utf-8")
 
 
