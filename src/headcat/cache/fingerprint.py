@@ -198,29 +198,40 @@ def _model_digest(model: type, data: str) -> bytes:
 
 
 def _encode_plain(value: tuple[object, ...] | list[object], pieces: list[bytes]) -> bool:
-    """Encode a long sequence of plain data in C, in one piece, if it is one: text, numbers, tuples of them (paper
-    ids), or frozen dataclass instances of one type whose fields are (the layout's inputs), as a table of their
-    fields. False (nothing encoded) when it holds anything else."""
-    kind = type(value[0])
+    """Encode a long sequence of plain data in C, in one piece, if it is one: texts and numbers (paper ids), or
+    frozen dataclass instances of one type whose fields are such values and tuples of them (the layout's inputs),
+    as a table of their fields. False (nothing encoded) when it holds anything else. Only the first row of a table
+    is checked for sets (which marshal takes, in an order that varies between processes): a set in a later row
+    would cost a cache miss, never a wrong key."""
+    first = value[0]
+    kind = type(first)
     fields = _fields_of(kind)
-    if fields is not None and hasattr(value[0], "__dict__"):
-        return False  # objects that keep their own digests: see Fingerprints._encode_objects
     try:
         if fields is None:
-            data = marshal.dumps(cast(Any, value), _MARSHAL_VERSION)  # it refuses what it cannot take
+            if not all(type(item) in _SCALARS for item in value):
+                return False
+            data = marshal.dumps(cast(Any, value), _MARSHAL_VERSION)
             tag = b"m"
-        elif all(type(item) is kind for item in value):
-            marshal.dumps(tuple([getattr(value[0], field) for field in fields]), _MARSHAL_VERSION)  # fails early
+        elif not hasattr(first, "__dict__") and all(type(item) is kind for item in value) and \
+                all(_is_plain(getattr(first, field)) for field in fields):
             data = marshal.dumps([tuple([getattr(item, field) for field in fields]) for item in value],
                                  _MARSHAL_VERSION)
             tag = b"t" + _type_name(kind)
         else:
-            return False
-    except ValueError:  # an object marshal does not take (a dataclass instance, Markup): item by item
+            return False  # objects that keep their own digests: see Fingerprints._encode_objects
+    except ValueError:  # an object marshal does not take: item by item
         return False
     pieces.append(tag + b"%d:" % len(data))
     pieces.append(data)
     return True
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+
+
+def _is_plain(value: object) -> bool:
+    """Texts, numbers and tuples of them, all the way down."""
+    return type(value) in _SCALARS or (type(value) is tuple and all(_is_plain(item) for item in value))
 
 
 _type_names: dict[type, bytes] = {}
@@ -284,10 +295,17 @@ def _encode_bytes(value: bytes, pieces: list[bytes]) -> None:
     pieces.append(value)
 
 
+def is_module_function(value: object) -> bool:
+    """Whether `value` is a function defined at a module's top level: its code is in every key already (the
+    toolchain's digest of headcat's code), and it carries no data of its own, as a closure, a lambda or a bound
+    method can."""
+    return (isinstance(value, FunctionType) and value.__closure__ is None and "<locals>" not in value.__qualname__
+            and "<lambda>" not in value.__qualname__)
+
+
 def _encode_function(value: FunctionType, pieces: list[bytes]) -> None:
-    """A function defined at a module's top level, by its name: its code is in every key already (the toolchain's
-    digest of headcat's code). Any other function could carry data of its own, and is refused."""
-    if value.__closure__ is not None or "<locals>" in value.__qualname__ or "<lambda>" in value.__qualname__:
+    """A module-level function, by its name; any other function is refused."""
+    if not is_module_function(value):
         raise UnkeyableValueError(f"{value!r} is not a module-level function: pass what it reads as data")
     pieces.append(b"F" + f"{value.__module__}.{value.__qualname__};".encode())
 

@@ -50,8 +50,22 @@ class Feed:
         return f"{FEED_TAG_PREFIX}feed/{self.key}"
 
 
+class _Labelled:
+    """A group named by a label (a head type's, a stage's, a venue's): its slug and page are the label's."""
+
+    label: HeadLabel | StageLabel | VenueLabel
+
+    @property
+    def slug(self) -> str:
+        return self.label.slug
+
+    @property
+    def path(self) -> str:
+        return self.label.path
+
+
 @dataclass(frozen=True)
-class HeadGroup:
+class HeadGroup(_Labelled):
     label: HeadLabel
     paper_ids: tuple[str, ...]
     related: tuple[HeadLabel, ...]
@@ -61,14 +75,6 @@ class HeadGroup:
     @property
     def head_type(self) -> HeadType:
         return self.label.head_type
-
-    @property
-    def slug(self) -> str:
-        return self.label.slug
-
-    @property
-    def path(self) -> str:
-        return self.label.path
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class SubCategoryGroup:
 
 
 @dataclass(frozen=True)
-class StageGroup:
+class StageGroup(_Labelled):
     label: StageLabel
     subcategories: tuple[SubCategoryGroup, ...]
     paper_ids: tuple[str, ...]
@@ -92,14 +98,6 @@ class StageGroup:
     @property
     def stage(self) -> Stage:
         return self.label.stage
-
-    @property
-    def slug(self) -> str:
-        return self.label.slug
-
-    @property
-    def path(self) -> str:
-        return self.label.path
 
 
 @dataclass(frozen=True)
@@ -113,21 +111,13 @@ class YearGroup:
 
 
 @dataclass(frozen=True)
-class VenueGroup:
+class VenueGroup(_Labelled):
     label: VenueLabel
     paper_ids: tuple[str, ...]
 
     @property
     def venue(self) -> str:
         return self.label.name
-
-    @property
-    def slug(self) -> str:
-        return self.label.slug
-
-    @property
-    def path(self) -> str:
-        return self.label.path
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ paper's card) are declared the same way, as fragments (context.py).
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from headcat.cache.fingerprint import is_module_function
 from headcat.cache.manifest import is_output_path
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class OutputFile:
 def check_render_function(render: Callable[..., object]) -> None:
     """A render function must be a plain function defined at a module's top level: a closure, a bound method or a
     partial could read data the output's key does not cover."""
-    if not inspect.isfunction(render) or render.__closure__ is not None or "<locals>" in render.__qualname__:
+    if not is_module_function(render):
         raise UndeclaredInputError(f"{render!r} is not a module-level function: pass what it reads as its inputs")
 
 
