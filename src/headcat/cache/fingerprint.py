@@ -151,7 +151,7 @@ class Fingerprints:
                     return
             elif len(value) > _MARSHAL_FROM and _encode_plain(value, pieces):
                 return
-        pieces.append(b"(%d:" % len(value))
+        pieces.append((b"[%d:" if isinstance(value, list) else b"(%d:") % len(value))  # a list is not a tuple
         encode = self._encode
         for item in value:
             encode(item, pieces)
@@ -167,7 +167,7 @@ class Fingerprints:
         for item in value:
             digest = item.__dict__.get(_DIGEST_ATTRIBUTE)
             digests.append(digest if digest is not None else self._object_digest(item))
-        pieces.append(b"D%d:" % len(digests))
+        pieces.append((b"L%d:" if isinstance(value, list) else b"D%d:") % len(digests))
         pieces.append(b"".join(digests))
         return True
 
