@@ -20,11 +20,13 @@ at a lower priority, so that the other program keeps a core to itself and helper
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -83,6 +85,7 @@ class _SharedRun:
         self.results: list[Any] = [None] * len(jobs)
         self.failures: list[BaseException] = []
         self.collecting = threading.Lock()  # `keep` sees one result at a time
+        self.parent = os.getpid()
 
     def run(self, helpers: int) -> list[Any]:
         started: list[tuple[Any, Connection, threading.Thread]] = []
@@ -139,6 +142,7 @@ class _SharedRun:
     def _help_out(self, connection: Connection) -> None:
         """A helper's whole life: batches until none is left, each batch's results sent back as soon as they are
         ready (so the helper holds none of them), then 'done', or the first error."""
+        _end_with(self.parent)
         if _giving_way:
             _lower_priority()
         try:
@@ -221,13 +225,15 @@ def in_background(function: Callable[[], object], what: str) -> None:
     if not _background_scopes or _core_count() < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _run_quietly(function, what)
         return
-    process = multiprocessing.get_context("fork").Process(target=_give_way_and_run, args=(function, what), daemon=True)
+    process = multiprocessing.get_context("fork").Process(target=_give_way_and_run, args=(function, what, os.getpid()),
+                                                          daemon=True)
     process.start()
     _background_scopes[-1].append(process)
 
 
-def _give_way_and_run(function: Callable[[], object], what: str) -> None:
+def _give_way_and_run(function: Callable[[], object], what: str, parent: int) -> None:
     """In a child started by `in_background`: nothing waits for its work until the build ends, so it gives way."""
+    _end_with(parent)
     _lower_priority()
     _run_quietly(function, what)
 
@@ -237,6 +243,23 @@ def _run_quietly(function: Callable[[], object], what: str) -> None:
         function()
     except Exception as error:  # noqa: BLE001  # the build goes on without it: say so, once
         log.warning("could not %s: %s", what, error)
+
+
+def _end_with(parent: int) -> None:
+    """Have the system end this forked child when `parent` (the build) ends, where it can (Linux). A build that is
+    killed would otherwise leave helpers waiting for ever to send results nobody reads, and holding what the build
+    held open: its output folder's lock, which the next build would wait for."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return  # not Linux: a killed build's helpers end when their work does
+    if os.getppid() != parent:  # the build ended before the request was made: end as the request would have
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl's option that names the signal a child gets when its parent ends (linux/prctl.h)."""
 
 
 def _lower_priority() -> None:
