@@ -222,7 +222,10 @@ def test_a_cache_copied_from_another_catalog_changes_nothing(root: Path, tmp_pat
     mine = catalog_cache_folder_in(cache_home, root)
     shutil.rmtree(mine)
     shutil.copytree(catalog_cache_folder_in(cache_home, other), mine)
-    (mine / manifest_name(other / "site")).rename(mine / manifest_name(root / "site"))  # as if made for this site
+    for name in ("site", ".site.headcat-spare"):  # the other's manifests, as if made for this site's folders
+        theirs, ours = manifest_name(other / "site", other / name), manifest_name(root / "site", root / name)
+        assert theirs is not None and ours is not None
+        (mine / theirs).rename(mine / ours)
 
     assert headcat("build", str(root), "--no-search", cache_home=cache_home).returncode == 0
 

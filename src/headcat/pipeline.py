@@ -48,7 +48,8 @@ from headcat.write.documents import (
     plan_readme_update,
     write_readme,
 )
-from headcat.write.staging import Staging, staged_output
+from headcat.write.folder import OutputFolder, check_output_folder, locked, read_owned, repair
+from headcat.write.staging import Staging, WriteResult, staged_output
 
 
 @dataclass(frozen=True)
@@ -63,31 +64,45 @@ class BuildResult:
 @collector.paused()  # until the build ends: process/collector.py
 @background_work()  # the paper store is written by a child process while the build goes on
 def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True) -> BuildResult:
-    """Validate, render the outputs and write them (the output folder changes only once every output rendered);
-    README.md's table last, and only when the site was written (a catalog without a README.md builds without one).
-    With the cache, unchanged paper files are not read again and outputs whose inputs did not change are neither
-    rendered nor written. The search index is made by Pagefind beside the rest."""
+    """Validate, render the outputs and publish them at once (write/folder.py: the published folder changes in one
+    step, once every output is written); README.md's table last, and only when the site was published (a catalog
+    without a README.md builds without one). With the cache, unchanged paper files are not read again and outputs
+    whose inputs did not change are neither rendered nor written. The search index is made by Pagefind beside the
+    rest. Refuses an output folder headcat does not own (OutputFolderRefused) before anything is read."""
+    folder = OutputFolder(out_dir)
+    check_output_folder(out_dir, root)
     cache = BuildCache.open(root, enabled=use_cache)
     catalog = load_catalog(root, today, cache)
-    previous = cache.manifest(out_dir) if cache.is_enabled else None
-    with render_context(root, cache) as context, _search_index(catalog, cache, with_search, previous) as search, \
-            template_errors_as_problems(root / "templates"), \
-            staged_output(out_dir, previous or OutputManifest(out_dir)) as staging:
-        outputs = chain(site_outputs(catalog), feed_outputs(catalog), export_outputs(catalog))
-        render_outputs(outputs, context, staging, previous, lambda: template_errors_as_problems(root / "templates"))
-        with timed("render README.md's table"):
-            documents = render_documents(catalog, root, context, readme_required=False)
-        if search is not None:
-            with timed("wait for the search index and write it"):
-                _add_search_index(staging, search)
-        result = staging.publish()
-        with timed("write the build cache"):
-            _save_cache(cache, context, result.manifest if cache.is_enabled else None, catalog)
+    with locked(folder):
+        repair(folder)
+        check_output_folder(out_dir, root)  # again: another build may have run while this one waited
+        active, spare = _manifests(cache, folder)
+        with render_context(root, cache) as context, _search_index(catalog, cache, with_search, active) as search, \
+                template_errors_as_problems(root / "templates"), \
+                staged_output(folder, active, spare, keep_spare=cache.is_enabled) as staging:
+            outputs = chain(site_outputs(catalog), feed_outputs(catalog), export_outputs(catalog))
+            render_outputs(outputs, context, staging, active, lambda: template_errors_as_problems(root / "templates"))
+            with timed("render README.md's table"):
+                documents = render_documents(catalog, root, context, readme_required=False)
+            if search is not None:
+                with timed("wait for the search index and write it"):
+                    _add_search_index(staging, search)
+            result = staging.publish()
+            with timed("write the build cache"):
+                _save_cache(cache, context, folder, result, catalog)
     for update in documents:
         if update.is_stale:
             write_readme(update)
-    return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.manifest.records),
+    return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.site.records),
                        written_count=result.written)
+
+
+def _manifests(cache: BuildCache, folder: OutputFolder) -> tuple[OutputManifest | None, OutputManifest | None]:
+    """The manifests of the published folder and of the spare beside it, when the cache holds them (and the
+    published folder is headcat's)."""
+    if not cache.is_enabled or read_owned(folder.site) is None:
+        return None, None
+    return cache.manifest(folder.site, folder.site), cache.manifest(folder.site, folder.spare)
 
 
 def check(root: Path, today: date, use_cache: bool = True) -> int:
@@ -189,13 +204,14 @@ def _add_search_index(staging: Staging, search: SearchIndexing) -> None:
             staging.write(file.path, file.content, file.key)
 
 
-def _save_cache(cache: BuildCache, context: RenderContext, manifest: OutputManifest | None, catalog: Catalog) -> None:
-    """Keep the manifest and the fragments for the next build; a cache that cannot be written costs the next build
+def _save_cache(cache: BuildCache, context: RenderContext, folder: OutputFolder, result: WriteResult,
+                catalog: Catalog) -> None:
+    """Keep the manifests and the fragments for the next build; a cache that cannot be written costs the next build
     time, never this one its output."""
-    if manifest is None:
+    if not cache.is_enabled:
         return
     try:
-        cache.save_manifest(manifest)
+        cache.save_manifests(folder.site, [result.site] + ([result.spare] if result.spare is not None else []))
         context.keep(context.take_fresh())
         if context.fragments is not None:
             context.fragments.save(entry.id for entry in catalog.papers)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from headcat.cache.fingerprint import Fingerprints
 from headcat.cache.fragments import FragmentStore
 from headcat.cache.location import catalog_cache_folder
-from headcat.cache.manifest import OutputManifest, read_output_manifest, write_output_manifest
+from headcat.cache.manifest import OutputManifest, read_output_manifest, write_output_manifests
 from headcat.cache.papers import PaperStore
 from headcat.cache.store import read_json_store, replace_file, write_json_store
 from headcat.cache.toolchain import toolchain_key
@@ -66,11 +66,12 @@ class BuildCache:
     def fragments(self) -> FragmentStore:
         return FragmentStore.open(self.folder, self.toolchain)
 
-    def manifest(self, out_dir: Path) -> OutputManifest:
-        return read_output_manifest(self.folder, out_dir, self.toolchain)
+    def manifest(self, site: Path, tree: Path) -> OutputManifest | None:
+        """The manifest of `tree`, one of the two folders of the output folder `site` (write/folder.py)."""
+        return read_output_manifest(self.folder, site, tree, self.toolchain)
 
-    def save_manifest(self, manifest: OutputManifest) -> None:
-        write_output_manifest(self.folder, manifest, self.toolchain)
+    def save_manifests(self, site: Path, manifests: list[OutputManifest]) -> None:
+        write_output_manifests(self.folder, site, manifests, self.toolchain)
 
     def remembered(self, name: str, inputs: object, compute: Callable[[], Value],
                    to_data: Callable[[Value], Any], from_data: Callable[[Any], Value]) -> Value:

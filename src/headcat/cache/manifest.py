@@ -1,15 +1,20 @@
-"""The output manifest: the files the previous build wrote into one output folder, and what each was made from.
+"""The output manifest: the files a build wrote into one folder of a site, and what each was made from.
 
-For each file: the key it was rendered from, its size and digest, and its inode and modification time once
-written. A later build keeps a file, without rendering or writing it, only when its key is the one it would render
-from and the file is still the one written (same inode, size and modification time: a file edited, replaced or
-copied in since is rendered again).
+An output folder has two folders of files (write/folder.py): the published one, and the spare beside it that the
+next build brings up to date and exchanges with it. Each has a manifest, found by the folder's identity (its device
+and inode, which an exchange moves with it). For each file: the key it was rendered from, its size and digest, and
+its inode and modification time once written. A later build keeps a file, without rendering or writing it, only
+when its key is the one it would render from and the file is still the one written (same inode, size and
+modification time: a file edited, replaced or copied in since is rendered again). The manifest also keeps each
+folder's modification time and the files of the folder headcat did not write, so that the next build lists again
+only the folders where something changed.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 
 from headcat.cache.store import read_json_store, write_json_store
@@ -34,10 +39,15 @@ class OutputRecord:
 
 @dataclass
 class OutputManifest:
-    """The output files of the previous build into one folder, with the key each was rendered from."""
+    """The files of one folder of a site, with the key each was rendered from."""
 
     out_dir: Path
+    """Where the folder is now."""
     records: dict[str, OutputRecord] = field(default_factory=dict)
+    folders: dict[str, int] | None = None
+    """Each folder holding a file of the site ('' for the top) with its modification time, when known."""
+    foreign: dict[str, int] = field(default_factory=dict)
+    """The files headcat did not write, with their inodes, as the build that made the manifest found them."""
 
     def is_current(self, path: str, key: str) -> bool:
         """Whether the file at `path` was rendered from exactly `key` and is still there as it was written."""
@@ -65,30 +75,59 @@ def is_output_path(path: object) -> bool:
             and "\0" not in path and ".." not in path.split("/") and "" not in path.split("/"))
 
 
-def manifest_name(out_dir: Path) -> str:
-    from hashlib import blake2b
+def manifest_name(site: Path, tree: Path) -> str | None:
+    """The name of the manifest of `tree`, one of the two folders of the output folder `site`: by the site's path
+    and the tree's device and inode (None when the tree does not exist)."""
+    try:
+        status = tree.stat()
+    except OSError:
+        return None
+    return f"{_site_prefix(site)}{status.st_dev}-{status.st_ino}"
 
-    return "outputs-" + blake2b(str(out_dir.resolve()).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+
+def _site_prefix(site: Path) -> str:
+    return "outputs-" + blake2b(str(site.resolve()).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest() + "-"
 
 
-def read_output_manifest(folder: Path | None, out_dir: Path, key: str) -> OutputManifest:
-    """The manifest of `out_dir`, or an empty one (nothing reused) when there is none or the folder is gone."""
-    if folder is None or not out_dir.is_dir():
-        return OutputManifest(out_dir)
-    stored = read_json_store(folder / manifest_name(out_dir), "output manifest", key)
+def read_output_manifest(folder: Path | None, site: Path, tree: Path, key: str) -> OutputManifest | None:
+    """The manifest of `tree` (a folder of the output folder `site`), or None when there is none or it cannot be
+    read."""
+    name = manifest_name(site, tree) if folder is not None else None
+    if folder is None or name is None:
+        return None
+    stored = read_json_store(folder / name, "output manifest", key)
+    if not isinstance(stored, dict) or not isinstance(stored.get("files"), dict):
+        return None
     records: dict[str, OutputRecord] = {}
-    if isinstance(stored, dict):
-        for path, fields in stored.items():
-            if (is_output_path(path) and isinstance(fields, list) and len(fields) == 5
-                    and isinstance(fields[0], str) and isinstance(fields[2], str)
-                    and all(type(number) is int for number in (fields[1], fields[3], fields[4]))):
-                records[path] = OutputRecord(*fields)
-    return OutputManifest(out_dir, records)
+    for path, fields in stored["files"].items():
+        if (is_output_path(path) and isinstance(fields, list) and len(fields) == 5
+                and isinstance(fields[0], str) and isinstance(fields[2], str)
+                and all(type(number) is int for number in (fields[1], fields[3], fields[4]))):
+            records[path] = OutputRecord(*fields)
+    folders = stored.get("folders")
+    foreign = stored.get("foreign")
+    return OutputManifest(
+        tree, records,
+        {name: mtime for name, mtime in folders.items() if isinstance(name, str) and type(mtime) is int}
+        if isinstance(folders, dict) else None,
+        {path: inode for path, inode in foreign.items() if is_output_path(path) and type(inode) is int}
+        if isinstance(foreign, dict) else {})
 
 
-def write_output_manifest(folder: Path | None, manifest: OutputManifest, key: str) -> None:
+def write_output_manifests(folder: Path | None, site: Path, manifests: list[OutputManifest], key: str) -> None:
+    """Keep these manifests (of the site's two folders) for the next build, and drop the site's others."""
     if folder is None:
         return
-    write_json_store(folder / manifest_name(manifest.out_dir), "output manifest", key,
-                     {path: [record.key, record.size, record.digest, record.inode, record.mtime_ns]
-                      for path, record in manifest.records.items()})
+    kept = set()
+    for manifest in manifests:
+        name = manifest_name(site, manifest.out_dir)
+        if name is None:
+            continue
+        kept.add(name)
+        write_json_store(folder / name, "output manifest", key, {
+            "files": {path: [record.key, record.size, record.digest, record.inode, record.mtime_ns]
+                      for path, record in manifest.records.items()},
+            "folders": manifest.folders, "foreign": manifest.foreign})
+    for old in folder.glob(f"{_site_prefix(site)}*"):
+        if old.name not in kept and not old.name.startswith("."):
+            old.unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from headcat.model.schema import paper_json_schema
 from headcat.pipeline import build, check, plan_documents
 from headcat.process.timings import recorded, start_recording
 from headcat.write.documents import README_NAME, stale_readme_problem, write_readme
+from headcat.write.folder import OutputFolderRefused
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _NO_CACHE_HELP = "ignore ROOT/.headcat-cache and read, render and write everything (the output is the same)"
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = arguments.run
     try:
         return command(arguments)
-    except UsageError as error:
+    except (UsageError, OutputFolderRefused) as error:
         print(f"headcat: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ProblemsFound as found:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Protocol
+from typing import Any, Protocol
 
 from headcat.cache.fragments import Fragments
-from headcat.cache.manifest import OutputManifest, OutputRecord
+from headcat.cache.manifest import OutputManifest
 from headcat.process.parallel import run_in_parallel
 from headcat.process.timings import timed
 from headcat.render.context import RenderContext
@@ -33,11 +33,11 @@ class OutputSink(Protocol):
     def keep(self, path: str) -> None:
         """Keep the previous build's file at `path` as it is."""
 
-    def write_file(self, path: str, content: Content, key: str) -> OutputRecord:
+    def write_file(self, path: str, content: Content, key: str) -> Any:  # the sink's own value
         """Write one file (in whichever process rendered it) and describe it."""
 
-    def record(self, path: str, record: OutputRecord) -> None:
-        """Note a file written by `write_file` (in this process)."""
+    def record(self, path: str, written: Any) -> None:
+        """Note a file written by `write_file` (in this process), as it described it."""
 
 
 def output_key(output: Output, context: RenderContext) -> str:
@@ -61,16 +61,16 @@ def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: O
                 staging.claim(output.path)
                 pending.append((output, key))
 
-    def render_and_write(job: tuple[Output, str]) -> tuple[str, OutputRecord, Fragments]:
+    def render_and_write(job: tuple[Output, str]) -> tuple[str, object, Fragments]:
         output, key = job
         with errors():  # a file in pieces is rendered as it is written
-            record = staging.write_file(output.path, output.render(output.inputs, context), key)
-        return output.path, record, context.take_fresh()
+            written = staging.write_file(output.path, output.render(output.inputs, context), key)
+        return output.path, written, context.take_fresh()
 
-    def collect(result: tuple[str, OutputRecord, Fragments]) -> None:
-        path, record, fragments = result
+    def collect(result: tuple[str, object, Fragments]) -> None:
+        path, written, fragments = result
         context.keep(fragments)  # into the store as they arrive, not held until every file is written
-        staging.record(path, record)
+        staging.record(path, written)
 
     with timed(f"render and write {len(pending)} files"):
         run_in_parallel(render_and_write, pending, [output.weight for output, _ in pending], collect=collect)
