@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from headcat.commands.cli import main
+from headcat.model.problems import ProblemsFound
+from headcat.render.environment import make_environment
 
 PAPER = "amplifying-correct-answers.yaml"
 SECRET = "OUTSIDE-SECRET-3141"
@@ -230,4 +232,78 @@ def test_paper_files_ending_in_another_spelling_of_yaml_are_reported_and_never_r
         "papers/short.yml:1:1: error: paper files end in .yaml; rename it to short.yaml",
         "papers/shouting.YAML:1:1: error: paper files end in .yaml; rename it to shouting.yaml",
         "4 problems in 4 files",
+    ]
+
+
+# Templates
+
+TEMPLATE_FIX = "a template must be a file inside the templates folder; replace the link with the file"
+
+
+def test_a_template_linked_outside_the_templates_folder_is_refused_and_never_published(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside-about.html"
+    outside.write_text(f"<p>{SECRET}</p>\n", encoding="utf-8")
+    (catalog_root / "templates/site/about.html").unlink()
+    (catalog_root / "templates/site/about.html").symlink_to(outside)
+
+    exit_code, out, err = run(catalog_root, ["build", ".", "--no-search"], monkeypatch, capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        "templates/site/about.html: error: is a link that leads outside the templates folder, which headcat never "
+        f"reads; {TEMPLATE_FIX}",
+        "1 problem in 1 file; nothing was written, site is as it was",
+    ]
+    assert not (catalog_root / "site").exists()
+    assert_nothing_of(outside, err)
+
+
+def test_templates_linked_to_nothing_or_in_a_loop_are_located_problems(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "templates/site/about.html").unlink()
+    (catalog_root / "templates/site/about.html").symlink_to("no-such-template.html")
+    (catalog_root / "templates/site/loop.html").symlink_to("loop.html")
+
+    exit_code, out, err = run(catalog_root, ["build", ".", "--no-search"], monkeypatch, capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"templates/site/about.html: error: is a link to nothing; {TEMPLATE_FIX}",
+        f"templates/site/loop.html: error: is a link in a loop (it leads back to itself); {TEMPLATE_FIX}",
+        "2 problems in 2 files; nothing was written, site is as it was",
+    ]
+
+
+def test_a_template_linked_to_another_file_of_the_templates_folder_renders_it(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    about = catalog_root / "templates/site/about.html"
+    (catalog_root / "templates/shared").mkdir()
+    about.rename(catalog_root / "templates/shared/about.html")
+    about.symlink_to("../shared/about.html")
+
+    exit_code, out, err = run(catalog_root, ["build", ".", "--no-search"], monkeypatch, capsys)
+
+    assert (exit_code, err) == (0, "")
+    assert out.startswith("built 5 papers into site")
+    assert (catalog_root / "site/about/index.html").is_file()
+
+
+def test_a_template_that_becomes_a_link_out_after_the_check_is_refused_as_it_loads(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    outside = tmp_path / "outside.html"
+    outside.write_text(SECRET, encoding="utf-8")
+    environment = make_environment(templates)
+    (templates / "page.html").symlink_to(outside)
+
+    with pytest.raises(ProblemsFound) as raised:
+        environment.get_template("page.html")
+
+    assert [problem.format_text() for problem in raised.value.problems] == [
+        f"{templates}/page.html: error: is a link that leads outside the templates folder, which headcat never "
+        f"reads; {TEMPLATE_FIX}",
     ]
