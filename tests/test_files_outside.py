@@ -307,3 +307,64 @@ def test_a_template_that_becomes_a_link_out_after_the_check_is_refused_as_it_loa
         f"{templates}/page.html: error: is a link that leads outside the templates folder, which headcat never "
         f"reads; {TEMPLATE_FIX}",
     ]
+
+
+# README.md and CONTRIBUTING.md
+
+README_TEXT = "# Heads\n\n<!-- headcat:start -->\n<!-- headcat:end -->\n"
+
+
+def test_a_readme_linked_outside_the_catalog_is_neither_read_nor_written(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside-readme.md"
+    outside.write_text(README_TEXT + f"{SECRET}\n", encoding="utf-8")
+    (catalog_root / "README.md").symlink_to(outside)
+    problem = ("README.md: error: is a link that leads outside the catalog, which headcat neither reads nor writes; "
+               "README.md must be a file inside the catalog; replace the link with the file")
+
+    readme = run(catalog_root, ["readme", "."], monkeypatch, capsys)
+    build = run(catalog_root, ["build", ".", "--no-search"], monkeypatch, capsys)
+
+    assert readme[:2] == build[:2] == (1, "")
+    assert readme[2].splitlines() == [problem, "1 problem in 1 file; nothing was written, README.md is as it was"]
+    assert build[2].splitlines() == [problem, "1 problem in 1 file; nothing was written, site is as it was"]
+    assert outside.read_text(encoding="utf-8") == README_TEXT + f"{SECRET}\n"
+    assert (catalog_root / "README.md").is_symlink()
+    assert not (catalog_root / "site").exists()
+    assert_nothing_of(outside, readme[2], build[2])
+
+
+def test_a_readme_linked_to_a_file_inside_the_catalog_is_regenerated_through_the_link(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "docs").mkdir()
+    (catalog_root / "docs/README.md").write_text(README_TEXT, encoding="utf-8")
+    (catalog_root / "README.md").symlink_to("docs/README.md")
+
+    exit_code, out, err = run(catalog_root, ["readme", "."], monkeypatch, capsys)
+
+    assert (exit_code, out, err) == (0, "README.md: the paper table was regenerated (5 papers)\n", "")
+    assert (catalog_root / "README.md").is_symlink()
+    assert "Amplifying the Correct Answer" in (catalog_root / "docs/README.md").read_text(encoding="utf-8")
+
+
+def test_a_contributing_file_linked_outside_the_catalog_is_neither_read_nor_written(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "README.md").write_text(README_TEXT, encoding="utf-8")
+    outside = tmp_path / "outside-contributing.md"
+    outside.write_text(f"<!-- headcat:fields:start -->\n<!-- headcat:fields:end -->\n{SECRET}\n", encoding="utf-8")
+    (catalog_root / "CONTRIBUTING.md").symlink_to(outside)
+
+    exit_code, out, err = run(catalog_root, ["readme", "."], monkeypatch, capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        "CONTRIBUTING.md: error: is a link that leads outside the catalog, which headcat neither reads nor writes; "
+        "CONTRIBUTING.md must be a file inside the catalog; replace the link with the file",
+        "1 problem in 1 file; nothing was written, README.md is as it was",
+    ]
+    assert outside.read_text(encoding="utf-8").endswith(f"{SECRET}\n")
+    assert (catalog_root / "README.md").read_text(encoding="utf-8") == README_TEXT
+    assert_nothing_of(outside, err)
