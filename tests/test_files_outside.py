@@ -13,6 +13,7 @@ import pytest
 
 from headcat.commands.cli import main
 from headcat.model.problems import ProblemsFound
+from headcat.process import timings
 from headcat.render.environment import make_environment
 
 PAPER = "amplifying-correct-answers.yaml"
@@ -20,6 +21,13 @@ SECRET = "OUTSIDE-SECRET-3141"
 """Written into every file outside the catalog: a test fails if it shows up in any output."""
 PAPER_FIX = "a paper file must be a file inside the catalog; replace the link with the file"
 OUTSIDE = "is a link that leads outside the catalog, which headcat never reads"
+
+
+@pytest.fixture(autouse=True)
+def no_timings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds print no stage timings: once `build --timings` ran in this process (tests/test_cli.py), every later
+    build would print them, as process/timings.py never stops recording."""
+    monkeypatch.setattr(timings, "_records", None)
 
 
 def run(root: Path, argv: list[str], monkeypatch: pytest.MonkeyPatch,
