@@ -134,25 +134,40 @@ def run_readme(arguments: argparse.Namespace) -> int:
 
 def run_serve(arguments: argparse.Namespace) -> int:
     from headcat.commands.serve import (  # only serve needs http.server (11 ms)
+        ServeError,
         snapshot_sources,
         start_server,
         watch_sources,
     )
 
+    if not 0 <= arguments.port <= 65535:
+        raise UsageError(f"--port {arguments.port}: a port is a number from 0 to 65535 (0 picks a free one)")
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
+    still_serving = f"still serving the last good site from {out_dir}"
 
     def rebuild() -> None:
         try:
             result = build(root, out_dir, date.today(), with_search=not arguments.no_search)
             print(f"rebuilt {len(result.catalog.papers)} papers ({result.file_count} files)", flush=True)
         except ProblemsFound as found:
-            _print_problems(found, "text", tail=f"; still serving the last good site from {out_dir}")
-            sys.stderr.flush()
+            _print_problems(found, "text", tail=f"; {still_serving}")
+        except Exception as error:  # noqa: BLE001  # a bug in headcat: said, and the server goes on with the last site
+            if arguments.debug:
+                traceback.print_exc()
+                print(f"headcat: {still_serving}", file=sys.stderr)
+            else:
+                print(f"headcat: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+                print(f"headcat: {still_serving}; run again with --debug to see the traceback, and please report "
+                      f"it", file=sys.stderr)
+        sys.stderr.flush()
 
+    try:
+        server = start_server(out_dir, arguments.port)  # before the first build: a port in use is said at once
+    except ServeError as error:
+        raise UsageError(str(error)) from None
     sources = snapshot_sources(root, out_dir)  # before the first build, so that no edit during it is missed
     rebuild()
-    server = start_server(out_dir, arguments.port)
     host, port = str(server.server_address[0]), server.server_address[1]
     print(f"serving {out_dir} at http://{host}:{port}/ (rebuilds on change; Ctrl-C stops)", flush=True)
     stop = threading.Event()

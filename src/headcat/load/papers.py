@@ -4,10 +4,18 @@ Each file is parsed and validated into a `Paper` (on every core for a large cata
 paper store (cache/papers.py) last saw it is not read: its stored data is validated again instead, which is quicker
 than parsing YAML and lets no value the model refuses in. The rule that spans files (one paper, one file) is
 checked on all of them. `ProblemsFound` carries everything found, never just the first problem.
+
+Only files of the catalog are read (`link_problem`, the rule for papers/, its files, taxonomy.yaml and
+pyproject.toml): a link is followed only when it leads to a file inside the catalog folder that is not hidden.
+Links that stay inside are allowed: they show nothing a copy of the file would not, and keep one file under two
+names. Hidden files and folders (.git/, .env) count as outside: they hold a checkout's credentials, not the
+catalog. A link that leads out, to nothing or round in a loop is a problem at the link; what it leads to is never
+read, and never named. Only links pay for this: the listing says which entries are links.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
@@ -97,6 +105,11 @@ class _PaperScan:
 
 
 def _scan_papers(folder: Path, context: PaperContext, store: PaperStore | None) -> _PaperScan:
+    if folder.is_symlink():
+        problem = link_problem(folder, folder.parent, "the papers/ folder must be a folder inside the catalog; "
+                               "replace the link with the folder")
+        if problem is not None:
+            raise ProblemsFound([problem])
     if not folder.is_dir():
         raise ProblemsFound([Problem(str(folder), 0, 0, "not found; paper files go in a papers/ folder")])
     identities: dict[str, list[Identity]] = {}
@@ -107,18 +120,23 @@ def _scan_papers(folder: Path, context: PaperContext, store: PaperStore | None) 
         entries = sorted(listing, key=lambda entry: entry.name)
     for entry in entries:
         stem, _, suffix = entry.name.rpartition(".")
-        if suffix == "yml":
-            problems.append(Problem(entry.path, 1, 1, f"paper files end in .yaml; rename it to {stem}.yaml"))
         if suffix != "yaml" or not stem:
+            if stem and suffix.lower() in ("yaml", "yml"):  # .yml, .YAML, .Yaml...: never read, always reported
+                problems.append(Problem(entry.path, 1, 1, f"paper files end in .yaml; rename it to "
+                                        f"{_paper_id_like(stem)}.yaml"))
             continue
+        if entry.is_symlink():  # known from the listing: only links pay for finding where they lead
+            problem = link_problem(Path(entry.path), folder.parent, PAPER_LINK_FIX)
+            if problem is not None:
+                problems.append(problem)
+                continue
         if not entry.is_file():
             problems.append(Problem(entry.path, 0, 0, "is not a readable file (a folder, or a link to nothing); "
                                     "a paper is one .yaml file"))
             continue
         if not PAPER_ID.fullmatch(stem):
-            suggestion = "-".join(re.findall(r"[a-z0-9]+", stem.lower())) or "a-short-title"
             problems.append(Problem(entry.path, 1, 1, f"the file name is the paper id and must be lowercase words "
-                                    f"joined by hyphens; rename it to {suggestion}.yaml"))
+                                    f"joined by hyphens; rename it to {_paper_id_like(stem)}.yaml"))
             continue
         status = entry.stat()
         stored = store.lookup(entry.name, status) if store else None
@@ -143,6 +161,36 @@ def _scan_papers(folder: Path, context: PaperContext, store: PaperStore | None) 
     if problems:
         raise ProblemsFound(problems)
     return _PaperScan(ids=tuple(identities), read=read, files=files)
+
+
+def _paper_id_like(stem: str) -> str:
+    """`stem` when it is a paper id, else the paper id nearest to it: its lowercase words joined by hyphens."""
+    if PAPER_ID.fullmatch(stem):
+        return stem
+    return "-".join(re.findall(r"[a-z0-9]+", stem.lower())) or "a-short-title"
+
+
+PAPER_LINK_FIX = "a paper file must be a file inside the catalog; replace the link with the file"
+
+
+def link_problem(path: Path, catalog: Path, fix: str) -> Problem | None:
+    """None when the link at `path` leads to a file or folder inside `catalog` that is not hidden; else the problem
+    at the link, ending with `fix`. Where the link leads is neither read nor named."""
+    try:
+        target = Path(os.path.realpath(path, strict=True))  # not Path.resolve: it says ELOOP as RuntimeError
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return Problem(str(path), 0, 0, f"is a link in a loop (it leads back to itself); {fix}")
+        if error.errno == errno.ENOENT:
+            return Problem(str(path), 0, 0, f"is a link to nothing; {fix}")
+        return Problem(str(path), 0, 0, f"is a link that cannot be followed ({error.strerror}); {fix}")
+    top = catalog.resolve()
+    if not target.is_relative_to(top):
+        return Problem(str(path), 0, 0, f"is a link that leads outside the catalog, which headcat never reads; {fix}")
+    if any(part.startswith(".") for part in target.relative_to(top).parts):
+        return Problem(str(path), 0, 0, f"is a link to a hidden file or folder (such as .git/), which headcat never "
+                       f"reads; {fix}")
+    return None
 
 
 def _read_paper(path: Path, context: PaperContext) -> _ReadPaper:

@@ -1,6 +1,7 @@
 """Loading the settings (load stage): `[tool.headcat]` of pyproject.toml and the taxonomy, validated and located.
 
 Both are read before any paper: validating a paper needs the taxonomy, and their problems are reported together.
+Either file may be a link only as a paper file may (papers.py: `link_problem`): to a file inside the catalog.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from headcat.load.errors import describe_error, load_model
+from headcat.load.papers import link_problem
 from headcat.load.yaml_source import compose_yaml, locate
 from headcat.model.config import Config
 from headcat.model.problems import Problem, ProblemsFound
@@ -47,6 +49,7 @@ def load_settings(root: Path) -> Settings:
 def load_config(root: Path) -> Config:
     """`[tool.headcat]` of ROOT/pyproject.toml, or the defaults when there is none."""
     path = root / "pyproject.toml"
+    _refuse_link_out(path, root)
     if not path.is_file():
         return Config()
     text = path.read_text(encoding="utf-8")
@@ -70,6 +73,7 @@ def load_config(root: Path) -> Config:
 def load_taxonomy(root: Path) -> Taxonomy:
     """ROOT/taxonomy.yaml as a checked Taxonomy."""
     path = root / "taxonomy.yaml"
+    _refuse_link_out(path, root)
     if not path.is_file():
         raise ProblemsFound([Problem(str(path), 0, 0, "not found; a catalog needs its taxonomy.yaml")])
     taxonomy, problems = load_model(path, Taxonomy)
@@ -81,6 +85,15 @@ def load_taxonomy(root: Path) -> Taxonomy:
     if problems or taxonomy is None:
         raise ProblemsFound(problems)
     return taxonomy
+
+
+def _refuse_link_out(path: Path, root: Path) -> None:
+    """Raise the problem of `path` when it is a link that leads out of the catalog, to nothing or in a loop."""
+    if path.is_symlink():
+        problem = link_problem(path, root, f"{path.name} must be a file inside the catalog; replace the link "
+                               f"with the file")
+        if problem is not None:
+            raise ProblemsFound([problem])
 
 
 def _toml_position(message: str) -> tuple[int, int]:

@@ -2,11 +2,14 @@
 
 Autoescaping is on for HTML, XML and Markdown (the README table is HTML inside Markdown), an undefined variable is
 an error rather than an empty string, and the only ways content becomes markup are the filters defined here.
+Templates come from the templates folder and from nothing outside it (`_TemplateFolderLoader`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
@@ -27,6 +30,7 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from headcat.catalog import urls
@@ -101,11 +105,81 @@ except ImportError:  # not part of markupsafe's public interface: without it, th
     _escape_text = escape_text
 
 
+class _TemplateFolderLoader(FileSystemLoader):
+    """Templates read from one folder, ROOT/templates, and never from outside it.
+
+    A template may be a link to another file of the folder (one file under two names); a link that leads out of the
+    folder, into a hidden file or folder, to nothing or round in a loop is a problem at the link, and what it leads
+    to is never read (nor published, nor named). The folder itself may be a link (a theme shared by catalogs, as the
+    tests share the repository's): the folder it leads to is the one templates must stay in. Every link is checked
+    when the environment is made, before the build reads the folder (its digest reads every file), and each
+    template again as it loads.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.folder = folder
+
+    def find_link_problems(self) -> list[Problem]:
+        """The problems of every link below the folder. Only links pay for finding where they lead: the rest is one
+        listing per folder."""
+        problems: list[Problem] = []
+        folders = [self.folder] if self.folder.is_dir() else []
+        while folders:
+            with os.scandir(folders.pop()) as listing:
+                for entry in listing:
+                    if entry.is_symlink():
+                        problem = _link_problem(Path(entry.path), self.folder)
+                        problems += [problem] if problem is not None else []
+                    elif entry.is_dir():
+                        folders.append(Path(entry.path))
+        return problems
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses '..'
+        path = self.folder.joinpath(*pieces)
+        if os.path.realpath(path) != str(self.folder.resolve().joinpath(*pieces)):  # a link on its way from the folder
+            problem = _link_problem(path, self.folder)
+            if problem is not None:
+                raise ProblemsFound([problem])
+        return super().get_source(environment, template)
+
+
+_TEMPLATE_LINK_FIX = "a template must be a file inside the templates folder; replace the link with the file"
+
+
+def _link_problem(path: Path, folder: Path) -> Problem | None:
+    """None when `path` leads to a file inside the templates `folder` that is not hidden; else the problem at
+    `path`. Where the link leads is neither read nor named (load/papers.py's `link_problem` is the same rule for
+    the catalog's other files)."""
+    try:
+        target = Path(os.path.realpath(path, strict=True))  # not Path.resolve: it says ELOOP as RuntimeError
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return Problem(str(path), 0, 0, f"is a link in a loop (it leads back to itself); {_TEMPLATE_LINK_FIX}")
+        if error.errno == errno.ENOENT:
+            return Problem(str(path), 0, 0, f"is a link to nothing; {_TEMPLATE_LINK_FIX}")
+        return Problem(str(path), 0, 0, f"is a link that cannot be followed ({error.strerror}); {_TEMPLATE_LINK_FIX}")
+    top = folder.resolve()
+    if not target.is_relative_to(top):
+        return Problem(str(path), 0, 0, f"is a link that leads outside the templates folder, which headcat never "
+                       f"reads; {_TEMPLATE_LINK_FIX}")
+    if any(part.startswith(".") for part in target.relative_to(top).parts):
+        return Problem(str(path), 0, 0, f"is a link to a hidden file or folder, which headcat never reads; "
+                       f"{_TEMPLATE_LINK_FIX}")
+    return None
+
+
 def make_environment(templates_dir: Path) -> Environment:
-    """The environment for the templates in `templates_dir`. Templates are compiled by each build that uses them:
-    Jinja's bytecode cache would run compiled code read back from disk, which the build cache never does."""
+    """The environment for the templates in `templates_dir`; raises ProblemsFound for a link in it that leads out
+    (`_TemplateFolderLoader`). Templates are compiled by each build that uses them: Jinja's bytecode cache would run
+    compiled code read back from disk, which the build cache never does."""
+    loader = _TemplateFolderLoader(templates_dir)
+    link_problems = loader.find_link_problems()
+    if link_problems:
+        raise ProblemsFound(link_problems)
     environment = Environment(
-        loader=FileSystemLoader(templates_dir),
+        loader=loader,
         autoescape=select_autoescape(enabled_extensions=("html", "xml", "svg", "opml", "md"), default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

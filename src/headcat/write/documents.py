@@ -3,10 +3,14 @@
 Only the lines between `<!-- headcat:start -->` and `<!-- headcat:end -->` (each on a line of its own) are ever
 replaced; every byte outside them is kept. Missing, repeated or misordered markers are problems: the table is never
 appended. The write goes to a temporary file that then replaces README.md, so a reader never sees half a file.
+Either file may be a link to a file inside the catalog (the folder that holds it; the write then goes to that file
+and the link stays); a link that leads out, into a hidden file or folder, to nothing or in a loop is a problem, and
+what it leads to is neither read nor written (`_refuse_link_out`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -56,6 +60,7 @@ class ReadmeUpdate:
 
 def plan_readme_update(path: Path, table: str, markers: Markers = PAPER_TABLE) -> ReadmeUpdate:
     """Read the file and splice `table` in between its markers; raises ProblemsFound when that cannot be done."""
+    _refuse_link_out(path)
     if not path.is_file():
         raise ProblemsFound([Problem(str(path), 0, 0, f"not found; create it with the lines {markers.start} and "
                                      f"{markers.end} where {markers.content} goes")])
@@ -70,6 +75,7 @@ def plan_readme_update(path: Path, table: str, markers: Markers = PAPER_TABLE) -
 
 def has_markers(path: Path, markers: Markers) -> bool:
     """Whether an optional file (CONTRIBUTING.md) asks for this generated part."""
+    _refuse_link_out(path)
     return path.is_file() and markers.start in path.read_text(encoding="utf-8", errors="replace")
 
 
@@ -94,17 +100,52 @@ def stale_readme_problem(update: ReadmeUpdate) -> Problem:
 
 
 def write_readme(update: ReadmeUpdate) -> None:
-    """Replace README.md with the updated text in one step, keeping its permissions."""
-    mode = stat.S_IMODE(update.path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(prefix=f".{update.path.name}.", suffix=".tmp", dir=update.path.parent)
+    """Replace README.md with the updated text in one step, keeping its permissions (and, when it is a link inside
+    the catalog, the link: the file it leads to is replaced)."""
+    _refuse_link_out(update.path)
+    target = Path(os.path.realpath(update.path))
+    mode = stat.S_IMODE(target.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(update.updated.encode("utf-8"))
         Path(temporary).chmod(mode)
-        Path(temporary).replace(update.path)
+        Path(temporary).replace(target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _refuse_link_out(path: Path) -> None:
+    """Raise the problem of `path` when it is a link that does not lead to a file inside the catalog (the folder
+    holding it) that is not hidden."""
+    if path.is_symlink():
+        problem = _link_problem(path, path.parent, f"{path.name} must be a file inside the catalog; replace the link "
+                                f"with the file")
+        if problem is not None:
+            raise ProblemsFound([problem])
+
+
+def _link_problem(path: Path, catalog: Path, fix: str) -> Problem | None:
+    """None when the link at `path` leads to a file inside `catalog` that is not hidden; else the problem at the link,
+    ending with `fix`. Where the link leads is neither read, written nor named (the load stage's `link_problem`
+    says the same of the catalog's other files)."""
+    try:
+        target = Path(os.path.realpath(path, strict=True))  # not Path.resolve: it says ELOOP as RuntimeError
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return Problem(str(path), 0, 0, f"is a link in a loop (it leads back to itself); {fix}")
+        if error.errno == errno.ENOENT:
+            return Problem(str(path), 0, 0, f"is a link to nothing; {fix}")
+        return Problem(str(path), 0, 0, f"is a link that cannot be followed ({error.strerror}); {fix}")
+    top = catalog.resolve()
+    if not target.is_relative_to(top):
+        return Problem(str(path), 0, 0, f"is a link that leads outside the catalog, which headcat neither reads nor "
+                       f"writes; {fix}")
+    if any(part.startswith(".") for part in target.relative_to(top).parts):
+        return Problem(str(path), 0, 0, f"is a link to a hidden file or folder (such as .git/), which headcat "
+                       f"neither reads nor writes; {fix}")
+    return None
 
 
 _Marker = tuple[int, int, int]
