@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from headcat import __version__
 from headcat.load.settings import load_taxonomy
-from headcat.model.problems import ProblemsFound, summarize_problems
+from headcat.model.problems import ProblemsFound, escape_for_terminal, summarize_problems
 from headcat.model.schema import paper_json_schema
 from headcat.pipeline import build, check, plan_documents
 from headcat.process.timings import recorded, start_recording
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(arguments)
     except UsageError as error:
-        print(f"headcat: error: {error}", file=sys.stderr)
+        _print_error(str(error))
         return EXIT_USAGE
     except ProblemsFound as found:
         _print_problems(found, arguments.format, tail=getattr(arguments, "failure_tail", ""))
@@ -84,9 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.debug:
             traceback.print_exc()
         else:
-            print(f"headcat: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+            print(f"headcat: internal error: {type(error).__name__}: {escape_for_terminal(str(error))}",
+                  file=sys.stderr)
             print("headcat: run again with --debug to see the traceback, and please report it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _print_error(message: str) -> None:
+    print(f"headcat: error: {escape_for_terminal(message)}", file=sys.stderr)
 
 
 def run_check(arguments: argparse.Namespace) -> int:
@@ -186,7 +191,7 @@ def run_new(arguments: argparse.Namespace) -> int:
     except NewPaperUsageError as error:
         raise UsageError(str(error)) from None
     except NewPaperError as error:
-        print(f"headcat: error: {error}", file=sys.stderr)
+        _print_error(str(error))
         return EXIT_PROBLEMS
     print(created.path)
     for step in (*created.next_steps, f"run headcat check {arguments.root} until it reports no problems"):
@@ -202,9 +207,10 @@ def _catalog_root(text: str) -> Path:
 
 
 def _print_problems(found: ProblemsFound, output_format: str, tail: str) -> None:
+    """Each problem on a line of its own (values and names escaped: problems.py), then the summary."""
     for problem in found.problems:
         print(problem.format_github() if output_format == "github" else problem.format_text(), file=sys.stderr)
-    print(summarize_problems(found.problems) + tail, file=sys.stderr)
+    print(escape_for_terminal(summarize_problems(found.problems) + tail), file=sys.stderr)
 
 
 def _make_parser() -> argparse.ArgumentParser:

@@ -1,12 +1,14 @@
 """Problems: what is wrong with the input, where, and how to fix it.
 
 Every stage reports bad input as `Problem` values and raises `ProblemsFound` carrying all of them; only the CLI
-formats them for people (`PATH:LINE:COLUMN: error: MESSAGE`) and picks the exit code.
+formats them for people (`PATH:LINE:COLUMN: error: MESSAGE`) and picks the exit code. A formatted problem is always
+one line with no character a terminal acts on, whatever the file's values and names hold (`escape_for_terminal`).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,15 +23,16 @@ class Problem:
     message: str
 
     def format_text(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
-        return f"{where}: error: {self.message}"
+        path = escape_for_terminal(self.path)
+        where = f"{path}:{self.line}:{self.column}" if self.line else path
+        return f"{where}: error: {escape_for_terminal(self.message)}"
 
     def format_github(self) -> str:
         """A GitHub Actions workflow command, which shows the problem as an annotation on the pull request's diff."""
-        place = f"file={_escape_property(self.path)}"
+        place = f"file={_escape_property(escape_for_terminal(self.path))}"
         if self.line:
             place += f",line={self.line},col={self.column}"
-        return f"::error {place}::{_escape_data(self.message)}"
+        return f"::error {place}::{_escape_data(escape_for_terminal(self.message))}"
 
 
 class ProblemsFound(Exception):
@@ -55,6 +58,25 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+_MOVES_THE_CURSOR = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What a terminal acts on instead of showing: C0 and C1 controls (a newline, ESC starting an escape sequence), DEL,
+the line and paragraph separators, and the marks and overrides that reorder bidirectional text."""
+
+
+def escape_for_terminal(text: str) -> str:
+    """`text` with every character a terminal acts on written as its escape (ESC as \\x1b, U+2028 as \\u2028), so
+    that a value echoed in a message can neither start a line that looks like another problem nor send the terminal
+    a command."""
+    if _MOVES_THE_CURSOR.search(text) is None:
+        return text
+    return _MOVES_THE_CURSOR.sub(_escape_character, text)
+
+
+def _escape_character(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _escape_data(text: str) -> str:
