@@ -2,15 +2,22 @@
 
 Every stage reports bad input as `Problem` values and raises `ProblemsFound` carrying all of them; only the CLI
 formats them for people (`PATH:LINE:COLUMN: error: MESSAGE`) and picks the exit code. A formatted problem is always
-one line with no character a terminal acts on, whatever the file's values and names hold (`escape_for_terminal`).
+one line with no character a terminal acts on, whatever the file's values and names hold (`escape_for_terminal`),
+and a file's problems are cut short after MAX_PROBLEMS_PER_FILE.
 """
 
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+
+MAX_PROBLEMS_PER_FILE = 20
+"""A file with more problems shows the first ones (by position) and one line saying how many more it holds: fixing
+those usually fixes many of the rest, and 400,000 lines would bury the summary."""
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +28,8 @@ class Problem:
     line: int
     column: int
     message: str
+    more: int = 0
+    """Not 0 only on the line that closes a file's problems when they were cut short: how many are not shown."""
 
     def format_text(self) -> str:
         path = escape_for_terminal(self.path)
@@ -35,24 +44,60 @@ class Problem:
         return f"::error {place}::{_escape_data(escape_for_terminal(self.message))}"
 
 
+def more_problems(path: str, count: int) -> Problem:
+    """The line that closes a file's problems when `count` more of them are not shown."""
+    return Problem(path, 0, 0, f"... and {_plural(count, 'more problem')} in this file; fix the ones above and "
+                   f"run again to see the rest", more=count)
+
+
 class ProblemsFound(Exception):
-    """Raised by a stage that found bad input; carries every problem it found, sorted."""
+    """Raised by a stage that found bad input; carries every problem it found, sorted by path and position, at
+    most MAX_PROBLEMS_PER_FILE a file (then one line saying how many more)."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
-        super().__init__(f"{len(self.problems)} problem(s)")
+        self.problems: tuple[Problem, ...] = tuple(_cap_per_file(set(problems)))
+        super().__init__(f"{problem_count(self.problems)} problem(s)")
+
+
+def problem_count(problems: Iterable[Problem]) -> int:
+    """How many problems there are, counting those a cut-short file does not show."""
+    return sum(problem.more or 1 for problem in problems)
 
 
 def summarize_problems(problems: tuple[Problem, ...]) -> str:
     """The closing line of a failed run, e.g. '3 problems in 2 files'."""
     file_count = len({problem.path for problem in problems})
-    return f"{_plural(len(problems), 'problem')} in {_plural(file_count, 'file')}"
+    return f"{_plural(problem_count(problems), 'problem')} in {_plural(file_count, 'file')}"
+
+
+def _cap_per_file(problems: set[Problem]) -> list[Problem]:
+    """Sorted by path, then position; a file's overflow line last. Linear in the problems of a file beyond the
+    cap (the first ones by position are picked, not sorted out of all of them)."""
+    capped: list[Problem] = []
+    for path, group in groupby(sorted(problems, key=lambda problem: problem.path), key=lambda problem: problem.path):
+        shown, hidden = [], 0
+        for problem in group:
+            if problem.more:
+                hidden += problem.more
+            else:
+                shown.append(problem)
+        if len(shown) > MAX_PROBLEMS_PER_FILE:
+            hidden += len(shown) - MAX_PROBLEMS_PER_FILE
+            shown = heapq.nsmallest(MAX_PROBLEMS_PER_FILE, shown)
+        capped += sorted(shown)
+        if hidden:
+            capped.append(more_problems(path, hidden))
+    return capped
+
+
+DID_YOU_MEAN_CUTOFF = 0.75
+"""How alike (difflib's ratio) a word and a choice must be for a did-you-mean."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'X'?)' hint for a near miss, or '' when nothing is close. Case is ignored when matching."""
     by_folded = {choice.casefold(): choice for choice in choices}
-    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=DID_YOU_MEAN_CUTOFF)
     return f" (did you mean '{by_folded[close[0]]}'?)" if close else ""
 
 
