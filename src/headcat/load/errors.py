@@ -31,6 +31,7 @@ from headcat.model.problems import (
     DID_YOU_MEAN_CUTOFF,
     MAX_PROBLEMS_PER_FILE,
     Problem,
+    cannot_read,
     did_you_mean,
     more_problems,
 )
@@ -53,7 +54,7 @@ def parse_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     except SourceError as error:
         return None, [Problem(display, error.line, error.column, error.message)]
     except OSError as error:
-        return None, [Problem(display, 0, 0, f"cannot read the file: {error.strerror or error}")]
+        return None, [cannot_read(display, error)]
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else f"the value {data!r}"
         return None, [Problem(display, 1, 1, f"expected a mapping of keys and values at the top, found {found}")]
@@ -157,12 +158,12 @@ def describe_error(model: type[BaseModel], item: ErrorDetails, node: Node | None
         written = source_text_at(node, location) or str(value)
         message = f"{written} was read as a number; write the arXiv id in quotes: arxiv: \"{written}\""
     elif kind == "string_type":
-        message = f"expected text, got {_describe_value(value)}"
+        message = f"expected text, got {describe_value(value)}"
     elif kind in ("tuple_type", "list_type"):
         example = f"; write it as a list: {location[-1]}: [{value}]" if isinstance(value, str) else ""
-        message = f"expected a list, got {_describe_value(value)}{example}"
+        message = f"expected a list, got {describe_value(value)}{example}"
     elif kind in ("model_type", "dict_type", "model_attributes_type"):
-        message = f"expected a mapping of keys and values, got {_describe_value(value)}"
+        message = f"expected a mapping of keys and values, got {describe_value(value)}"
     elif kind == "string_too_short":
         message = "is empty; write a value or remove the key"
     elif kind == "string_too_long":
@@ -172,7 +173,7 @@ def describe_error(model: type[BaseModel], item: ErrorDetails, node: Node | None
     else:
         message = item["msg"][0].lower() + item["msg"][1:] if item["msg"] else kind
         if kind.startswith(("literal_", "string_pattern")):
-            message += f", got {_describe_value(value)}"
+            message += f", got {describe_value(value)}"
     return f"{field}: {message}" if field else message
 
 
@@ -182,7 +183,7 @@ def _item_index(item: ErrorDetails) -> Location:
     return (index,) if isinstance(index, int) else ()
 
 
-def _describe_value(value: object) -> str:
+def describe_value(value: object) -> str:
     if value is None:
         return "an empty value"
     if isinstance(value, bool):

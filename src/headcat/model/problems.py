@@ -90,6 +90,16 @@ def _cap_per_file(problems: set[Problem]) -> list[Problem]:
     return capped
 
 
+def cannot_read(path: str, error: OSError) -> Problem:
+    """An input file or folder that the system will not let headcat read, and what to do when the reason says."""
+    fix = ""
+    if isinstance(error, PermissionError):
+        fix = "; give yourself permission to read it (chmod u+r), and to open its folders (chmod u+x)"
+    elif isinstance(error, IsADirectoryError):
+        fix = "; this is a folder, where a file is expected"
+    return Problem(path, 0, 0, f"cannot read the file: {error.strerror or error}{fix}")
+
+
 DID_YOU_MEAN_CUTOFF = 0.75
 """How alike (difflib's ratio) a word and a choice must be for a did-you-mean."""
 

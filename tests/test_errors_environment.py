@@ -1,0 +1,192 @@
+"""What the system refuses is a clear message with the path and what to do, exit 1, never an internal error: input
+files headcat may not read, a pyproject.toml that is not UTF-8 or whose [tool] or [tool.headcat] is not a table.
+
+Permissions are tested as they are met: a file is made unreadable with chmod and headcat runs in a process to which
+file permissions apply. The tests run as root in CI, and root reads any file, so there that process gives up the
+capabilities that let root ignore permissions (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH); it stays root otherwise.
+Each such path is also tested another way that works for every user (a folder where a file is expected, a file the
+system cannot read).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from headcat.commands.cli import main
+
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # linux/capability.h
+PR_CAPBSET_DROP = 24  # linux/prctl.h
+READ_FIX = "give yourself permission to read it (chmod u+r), and to open its folders (chmod u+x)"
+
+
+def give_up_root_privileges() -> None:
+    """Run in the child before it starts Python: as root, drop the capabilities that let root read, write and
+    search any file from the bounding set, so that the program it runs does not have them and file permissions
+    apply to it as to its owner. Any other user already has none of them."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP): cannot give up root's capabilities")
+
+
+def run_headcat_under_permissions(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m headcat ARGUMENTS` in a process that file permissions apply to."""
+    return subprocess.run([sys.executable, "-m", "headcat", *arguments], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, preexec_fn=give_up_root_privileges, check=False)  # no threads run here
+
+
+@pytest.fixture
+def locked() -> Iterator[list[Path]]:
+    """Paths a test made unreadable (chmod 000), given back their permissions at the end so they can be removed."""
+    paths: list[Path] = []
+    yield paths
+    for path in paths:
+        path.chmod(0o755)
+
+
+def lock(path: Path, locked: list[Path], mode: int = 0o000) -> None:
+    path.chmod(mode)
+    locked.append(path)
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    exit_code = main(argv)
+    captured = capsys.readouterr()
+    return exit_code, captured.out, captured.err
+
+
+def test_permissions_apply_to_the_process_these_tests_run_headcat_in(tmp_path: Path, locked: list[Path]) -> None:
+    """The premise of the tests below: the process refuses a chmod 000 file, as root too."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("hidden", encoding="utf-8")
+    lock(secret, locked)
+
+    result = subprocess.run([sys.executable, "-c", f"open({str(secret)!r}).read()"], capture_output=True, text=True,
+                            preexec_fn=give_up_root_privileges, check=False)  # no threads run here
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == f"PermissionError: [Errno 13] Permission denied: '{secret}'"
+
+
+# Inputs that cannot be read: a located problem (or, for a folder, one line naming it), exit 1.
+
+
+def test_an_unreadable_paper_file_is_a_problem_of_that_file(catalog_root: Path, locked: list[Path]) -> None:
+    lock(catalog_root / "papers" / "induction-heads-patterns.yaml", locked)
+
+    result = run_headcat_under_permissions(["check", "."], catalog_root)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"papers/induction-heads-patterns.yaml: error: cannot read the file: Permission denied; {READ_FIX}",
+        "1 problem in 1 file",
+    ]
+
+
+def test_a_paper_file_the_system_fails_to_read_is_a_problem_of_that_file(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same path as a file without permission, for any user: /proc/self/mem is a file whose start cannot be
+    read (nothing is mapped at address 0)."""
+    (catalog_root / "papers" / "memory.yaml").symlink_to("/proc/self/mem")
+    monkeypatch.chdir(catalog_root)
+
+    exit_code, out, err = run_main(["check", "."], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == ["papers/memory.yaml: error: cannot read the file: Input/output error",
+                                "1 problem in 1 file"]
+
+
+def test_an_unreadable_pyproject_toml_is_a_problem_of_that_file(catalog_root: Path, locked: list[Path]) -> None:
+    lock(catalog_root / "pyproject.toml", locked)
+
+    result = run_headcat_under_permissions(["check", "."], catalog_root)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"pyproject.toml: error: cannot read the file: Permission denied; {READ_FIX}",
+        "1 problem in 1 file",
+    ]
+
+
+def test_a_folder_named_pyproject_toml_is_a_problem_not_the_default_settings(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "pyproject.toml").unlink()
+    (catalog_root / "pyproject.toml").mkdir()
+    monkeypatch.chdir(catalog_root)
+
+    exit_code, out, err = run_main(["check", "."], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        "pyproject.toml: error: cannot read the file: Is a directory; this is a folder, where a file is expected",
+        "1 problem in 1 file",
+    ]
+
+
+def test_a_pyproject_toml_linking_to_nothing_is_a_problem_not_the_default_settings(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "pyproject.toml").unlink()
+    (catalog_root / "pyproject.toml").symlink_to("settings/pyproject.toml")
+    monkeypatch.chdir(catalog_root)
+
+    exit_code, _out, err = run_main(["check", "."], capsys)
+
+    assert exit_code == 1
+    assert err.splitlines() == [
+        "pyproject.toml: error: is a link to nothing; point it at the catalog's pyproject.toml, or remove it to use "
+        "the default settings",
+        "1 problem in 1 file",
+    ]
+
+
+# pyproject.toml that is not UTF-8, or whose [tool] or [tool.headcat] is not a table: located problems.
+
+
+def test_a_pyproject_toml_that_is_not_utf8_is_located_at_the_byte(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "pyproject.toml").write_bytes(b'[tool.headcat]\ntitle = "Caf\xe9 Heads"\n')
+    monkeypatch.chdir(catalog_root)
+
+    exit_code, _out, err = run_main(["check", "."], capsys)
+
+    assert exit_code == 1
+    assert err.splitlines() == ["pyproject.toml:2:13: error: byte 0xe9 is not valid UTF-8; save the file as UTF-8",
+                                "1 problem in 1 file"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tool = 5\n",
+     "pyproject.toml:1:1: error: tool: expected a table, got the number 5; headcat's settings go under [tool.headcat]"),
+    ('# the catalog\'s settings\n\ntool = ["headcat"]\n\n[project]\nname = "x"\n',
+     "pyproject.toml:3:1: error: tool: expected a table, got a list; headcat's settings go under [tool.headcat]"),
+    ("[tool]\nheadcat = 5\n",
+     "pyproject.toml:2:1: error: [tool.headcat] expected a mapping of keys and values, got the number 5"),
+    ('[tool]\nheadcat = ["title"]\n',
+     "pyproject.toml:2:1: error: [tool.headcat] expected a mapping of keys and values, got a list"),
+    ('tool.headcat = "Test Heads"\n',
+     "pyproject.toml:1:1: error: [tool.headcat] expected a mapping of keys and values, got 'Test Heads'"),
+], ids=["tool a number", "tool a list", "headcat a number", "headcat a list", "headcat a dotted text"])
+def test_tool_or_tool_headcat_that_is_not_a_table_is_a_located_problem(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    (catalog_root / "pyproject.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(catalog_root)
+
+    exit_code, out, err = run_main(["check", "."], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [expected, "1 problem in 1 file"]
