@@ -1,5 +1,6 @@
 """What the system refuses is a clear message with the path and what to do, exit 1, never an internal error: input
-files headcat may not read, a pyproject.toml that is not UTF-8 or whose [tool] or [tool.headcat] is not a table.
+files headcat may not read, a pyproject.toml that is not UTF-8 or whose [tool] or [tool.headcat] is not a table,
+templates that fail as they run.
 
 Permissions are tested as they are met: a file is made unreadable with chmod and headcat runs in a process to which
 file permissions apply. The tests run as root in CI, and root reads any file, so there that process gives up the
@@ -15,14 +16,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from headcat.commands.cli import main
+from headcat.pipeline import build
 
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # linux/capability.h
 PR_CAPBSET_DROP = 24  # linux/prctl.h
+TODAY = date(2025, 1, 1)
 READ_FIX = "give yourself permission to read it (chmod u+r), and to open its folders (chmod u+x)"
 
 
@@ -190,3 +194,57 @@ def test_tool_or_tool_headcat_that_is_not_a_table_is_a_located_problem(
 
     assert (exit_code, out) == (1, "")
     assert err.splitlines() == [expected, "1 problem in 1 file"]
+
+
+# Templates that fail as they run: a problem at the template's line, and the site as it was.
+
+
+def edit_template(root: Path, name: str, old: str, new: str) -> int:
+    """Replace `old` (first seen) in a template; the line it is on."""
+    path = root / "templates" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{name} no longer holds {old!r}; update this test"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[:text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("{% endblock %}", '{% endblock %}{% include "site/about.html" %}',
+     "template: includes, extends or imports itself (or calls a macro that calls itself) without end; break the "
+     "cycle"),
+    ("<h1>", "<h1>{{ 1 / 0 }}", "template: division by zero (ZeroDivisionError)"),
+    ("<h1>", "<h1>{{ config.title | long_date }}", "template: 'str' object has no attribute 'day' (AttributeError)"),
+    ("<h1>", "<h1>{{ urls.folder_of(5) }}", "template: 'int' object has no attribute 'removesuffix' (AttributeError)"),
+], ids=["includes itself", "division by zero", "a filter given the wrong value", "urls given the wrong value"])
+def test_a_template_that_fails_as_it_runs_is_a_problem_at_its_line_and_the_site_stays(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    build(catalog_root, catalog_root / "site", TODAY, with_search=False)
+    before = (catalog_root / "site" / "about" / "index.html").read_bytes()
+    line = edit_template(catalog_root, "site/about.html", old, new)
+
+    exit_code, out, err = run_main(["build", str(catalog_root), "--no-search"], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{catalog_root}/templates/site/about.html:{line}:1: error: {message}",
+        f"1 problem in 1 file; nothing was written, {catalog_root}/site is as it was",
+    ]
+    assert (catalog_root / "site" / "about" / "index.html").read_bytes() == before
+
+
+def test_a_template_that_is_not_utf8_is_located_at_the_byte(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = catalog_root / "templates" / "site" / "about.html"
+    text = template.read_bytes()
+    template.write_bytes(text.replace(b"<h1>", b"<h1>Caf\xe9 ", 1))
+    line = text[:text.index(b"<h1>")].count(b"\n") + 1
+    column = text.index(b"<h1>") - text.rfind(b"\n", 0, text.index(b"<h1>")) - 1 + len(b"<h1>Caf") + 1
+
+    exit_code, _out, err = run_main(["build", str(catalog_root), "--no-search"], capsys)
+
+    assert exit_code == 1
+    assert err.splitlines()[0] == (
+        f"{template}:{line}:{column}: error: byte 0xe9 is not valid UTF-8; save the template as UTF-8"
+    )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any
 from urllib.parse import quote
 
@@ -36,31 +37,99 @@ from headcat.model.summary_markup import render_inline
 
 @contextmanager
 def template_errors_as_problems(templates_dir: Path) -> Iterator[None]:
-    """A mistake in a template (bad syntax, a missing template, an undefined value) is a problem in that template,
-    located at its line, not an internal error."""
+    """A mistake in a template (bad syntax, a missing template, an undefined value, an expression that fails, a
+    template that includes itself) is a problem in that template, located at its line, not an internal error; so is
+    a template file that is not UTF-8. What fails outside the templates goes on as it is."""
     try:
         yield
-    except TemplateError as error:
-        raise ProblemsFound([_template_problem(error, templates_dir)]) from None
+    except ProblemsFound:
+        raise
+    except Exception as error:
+        problem = _template_problem(error, templates_dir)
+        if problem is None:
+            raise
+        raise ProblemsFound([problem]) from None
 
 
-def _template_problem(error: TemplateError, templates_dir: Path) -> Problem:
+def _template_problem(error: Exception, templates_dir: Path) -> Problem | None:
+    """The problem a template caused, at the innermost line of template code that ran; None for a failure that is
+    not the templates' (a full disk while writing the site, a bug in headcat's own code)."""
     if isinstance(error, TemplateSyntaxError):
         path = error.filename or str(templates_dir / (error.name or "?"))
         return Problem(path, error.lineno, 1, f"template syntax: {error.message}")
     if isinstance(error, TemplateNotFound):
         return Problem(str(templates_dir / str(error.name)), 0, 0, "template not found; restore it or fix the name of "
                        "the template that includes it")
-    # Jinja maps its frames to template lines: the innermost frame in a template file is where the error is.
-    templates = templates_dir.resolve()
-    place = (str(templates_dir), 0)
-    frame = error.__traceback__
-    while frame is not None:
-        filename = frame.tb_frame.f_code.co_filename
-        if Path(filename).resolve().is_relative_to(templates):
-            place = (filename, frame.tb_lineno)
-        frame = frame.tb_next
-    return Problem(place[0], place[1], 1 if place[1] else 0, f"template: {error.message or error}")
+    trace = _trace(error)
+    if isinstance(error, UnicodeDecodeError) and any(_module(frame).startswith("jinja2.") for frame, _ in trace):
+        return _undecodable_template(templates_dir)  # Jinja reading a template
+    places = [(index, place) for index, (frame, line) in enumerate(trace)
+              if (place := _template_place(frame, line)) is not None]
+    if not places:
+        return Problem(str(templates_dir), 0, 0, f"template: {error.message or error}") \
+            if isinstance(error, TemplateError) else None
+    place = places[-1][1]
+    if isinstance(error, RecursionError):
+        place = Counter(place for _, place in places).most_common(1)[0][0]  # the include, extends or call repeated
+        message = ("template: includes, extends or imports itself (or calls a macro that calls itself) without end; "
+                   "break the cycle")
+    elif isinstance(error, TemplateError):
+        message = f"template: {error.message or error}"
+    elif _is_template_facing([frame for frame, _ in trace[places[-1][0] + 1:]]):
+        message = f"template: {error} ({type(error).__name__})"
+    else:
+        return None  # headcat's own code failed beneath what the template called: a bug, with --debug's traceback
+    return Problem(place[0], place[1], 1 if place[1] else 0, message)
+
+
+def _trace(error: BaseException) -> list[tuple[FrameType, int]]:
+    """Each frame the error passed through, outermost first, with the line it was at."""
+    trace = []
+    entry = error.__traceback__
+    while entry is not None:
+        trace.append((entry.tb_frame, entry.tb_lineno))
+        entry = entry.tb_next
+    return trace
+
+
+def _template_place(frame: FrameType, line: int) -> tuple[str, int] | None:
+    """The template file and line of a frame of template code, which Jinja marks: a compiled template's frame has
+    `__jinja_template__` in its globals, and Jinja rewrites each into a frame of the template file, at the
+    template's line, that has `__jinja_exception__`."""
+    if "__jinja_exception__" in frame.f_globals:
+        return frame.f_code.co_filename, line
+    template = frame.f_globals.get("__jinja_template__")
+    if isinstance(template, Template) and template.filename:
+        return template.filename, template.get_corresponding_lineno(line)
+    return None
+
+
+def _is_template_facing(callees: list[FrameType]) -> bool:
+    """Whether what the innermost template code called (past Jinja's own frames) is there for templates to call:
+    Python's and other libraries' code, the filters of this module and the `urls` global, which take what the
+    template gives them as it is. Other headcat code failing there is a bug in headcat."""
+    module = next((_module(frame) for frame in callees if not _module(frame).startswith("jinja2.")), "")
+    return not module.startswith("headcat.") or module in (__name__, urls.__name__)
+
+
+def _module(frame: FrameType) -> str:
+    return str(frame.f_globals.get("__name__", ""))
+
+
+def _undecodable_template(templates_dir: Path) -> Problem | None:
+    """The first template file under `templates_dir` that is not UTF-8 (Jinja's error does not say which)."""
+    for path in sorted(path for path in templates_dir.rglob("*") if path.is_file()):
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8")
+        except OSError:
+            continue  # reported by whatever reads it next
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+            return Problem(str(path), line, column, f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the "
+                           f"template as UTF-8")
+    return None
 
 
 class _Template(Template):
