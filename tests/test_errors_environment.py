@@ -1,6 +1,6 @@
-"""What the system refuses is a clear message with the path and what to do, exit 1, never an internal error: input
-files headcat may not read, a pyproject.toml that is not UTF-8 or whose [tool] or [tool.headcat] is not a table,
-templates that fail as they run.
+"""What the system refuses is a clear message with the path and what to do, exit 1, never an internal error: files
+and folders headcat may not read, a pyproject.toml that is not UTF-8 or whose [tool] or [tool.headcat] is not a
+table, templates that fail as they run, a disk that fills up or a folder that will not take the site.
 
 Permissions are tested as they are met: a file is made unreadable with chmod and headcat runs in a process to which
 file permissions apply. The tests run as root in CI, and root reads any file, so there that process gives up the
@@ -11,23 +11,28 @@ system cannot read).
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
 from headcat.commands.cli import main
 from headcat.pipeline import build
+from headcat.write import staging
 
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # linux/capability.h
 PR_CAPBSET_DROP = 24  # linux/prctl.h
 TODAY = date(2025, 1, 1)
 READ_FIX = "give yourself permission to read it (chmod u+r), and to open its folders (chmod u+x)"
+PERMISSION_FIX = "check its permissions and those of the folders it is in"
 
 
 def give_up_root_privileges() -> None:
@@ -109,6 +114,27 @@ def test_a_paper_file_the_system_fails_to_read_is_a_problem_of_that_file(
     assert (exit_code, out) == (1, "")
     assert err.splitlines() == ["papers/memory.yaml: error: cannot read the file: Input/output error",
                                 "1 problem in 1 file"]
+
+
+def test_an_unreadable_papers_folder_is_named_with_what_to_do(catalog_root: Path, locked: list[Path]) -> None:
+    lock(catalog_root / "papers", locked)
+
+    result = run_headcat_under_permissions(["check", "."], catalog_root)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [f"headcat: error: cannot read papers: Permission denied; {PERMISSION_FIX}"]
+
+
+def test_an_unreadable_template_is_named_with_what_to_do(catalog_root: Path, locked: list[Path]) -> None:
+    lock(catalog_root / "templates" / "site" / "about.html", locked)
+
+    result = run_headcat_under_permissions(["build", ".", "--no-search"], catalog_root)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"headcat: error: cannot read templates/site/about.html: Permission denied; {PERMISSION_FIX}"
+    ]
+    assert not (catalog_root / "site").exists()
 
 
 def test_an_unreadable_pyproject_toml_is_a_problem_of_that_file(catalog_root: Path, locked: list[Path]) -> None:
@@ -248,3 +274,59 @@ def test_a_template_that_is_not_utf8_is_located_at_the_byte(
     assert err.splitlines()[0] == (
         f"{template}:{line}:{column}: error: byte 0xe9 is not valid UTF-8; save the template as UTF-8"
     )
+
+
+# Writing the site: a full disk, or a place that will not take it, is one line naming it, exit 1.
+
+
+def open_onto_a_full_disk(file: str, mode: str, *arguments: Any, **options: Any) -> IO[Any]:
+    """`open`, but what is written goes to /dev/full, where every write fails as on a full disk (ENOSPC)."""
+    return builtins.open("/dev/full", mode, *arguments, **options)
+
+
+def test_a_full_disk_while_writing_the_site_is_named_and_leaves_the_site_as_it_was(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(catalog_root, catalog_root / "site", TODAY, with_search=False, use_cache=False)
+    before = sorted((path.relative_to(catalog_root), path.read_bytes()) for path in catalog_root.rglob("site/**/*")
+                    if path.is_file())
+    monkeypatch.setattr(staging, "open", open_onto_a_full_disk, raising=False)  # the write stage's files only
+
+    exit_code, out, err = run_main(["build", str(catalog_root), "--no-search", "--no-cache"], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"headcat: error: cannot write {catalog_root}/site: No space left on device; free some space and run again"
+    ]
+    assert sorted((path.relative_to(catalog_root), path.read_bytes()) for path in catalog_root.rglob("site/**/*")
+                  if path.is_file()) == before
+    assert [path.name for path in catalog_root.iterdir() if path.name.startswith(".site.")] == []
+
+
+def test_a_folder_that_will_not_take_the_site_is_named_with_what_to_do(
+    catalog_root: Path, tmp_path: Path, locked: list[Path]
+) -> None:
+    out = tmp_path / "read-only"
+    out.mkdir()
+    lock(out, locked, mode=0o555)
+
+    result = run_headcat_under_permissions(["build", ".", "--no-search", "--out", str(out / "site")], catalog_root)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert re.fullmatch(rf"headcat: error: cannot write {re.escape(str(out))}/\.site\.new-\w+: Permission denied; "
+                        rf"{PERMISSION_FIX}\n", result.stderr), result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_a_file_where_the_site_folder_should_go_is_named_with_what_to_do(
+    catalog_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+
+    out_dir = tmp_path / "taken" / "site"
+    exit_code, out, err = run_main(["build", str(catalog_root), "--no-search", "--out", str(out_dir)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"headcat: error: cannot use {tmp_path}/taken: File exists; a file stands where a folder is needed"
+    ]

@@ -9,6 +9,7 @@ nothing is published unless every stage succeeded.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -71,7 +72,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     catalog = load_catalog(root, today, cache)
     previous = cache.manifest(out_dir) if cache.is_enabled else None
     with render_context(root, cache) as context, _search_index(catalog, cache, with_search, previous) as search, \
-            template_errors_as_problems(root / "templates"), \
+            template_errors_as_problems(root / "templates"), _naming_a_full_disk(out_dir), \
             staged_output(out_dir, previous or OutputManifest(out_dir)) as staging:
         outputs = chain(site_outputs(catalog), feed_outputs(catalog), export_outputs(catalog))
         render_outputs(outputs, context, staging, previous, lambda: template_errors_as_problems(root / "templates"))
@@ -85,7 +86,8 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
             _save_cache(cache, context, result.manifest if cache.is_enabled else None, catalog)
     for update in documents:
         if update.is_stale:
-            write_readme(update)
+            with _naming_a_full_disk(update.path):
+                write_readme(update)
     return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.manifest.records),
                        written_count=result.written)
 
@@ -156,6 +158,18 @@ def render_context(root: Path, cache: BuildCache) -> Iterator[RenderContext]:
     finally:
         if fragments is not None:
             fragments.close()
+
+
+@contextmanager
+def _naming_a_full_disk(path: Path) -> Iterator[None]:
+    """A write refused for want of space names no file (the file was open): it names `path`, what was being
+    written, so that the command can say where space is wanting."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            error.filename = str(path)
+        raise
 
 
 def _paper_store(cache: BuildCache, settings: Settings) -> PaperStore | None:

@@ -1,12 +1,14 @@
 """The `headcat` command: parses arguments, runs a pipeline, prints, and picks the exit code.
 
-The only module that prints or exits. Exit status: 0 success, 1 problems in the content, 2 usage errors.
-Problems go to stderr as `PATH:LINE:COLUMN: error: MESSAGE`, sorted, then one summary line.
+The only module that prints or exits. Exit status: 0 success, 1 problems in the content (or a file the system
+would not let headcat read or write: `headcat: error: cannot write PATH: REASON`), 2 usage errors, 3 a bug in
+headcat. Problems go to stderr as `PATH:LINE:COLUMN: error: MESSAGE`, sorted, then one summary line.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -80,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`headcat schema | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:  # the system refused (a full disk, a read-only or unreadable folder): not a bug of ours
+        if arguments.debug:
+            traceback.print_exc()
+        _print_error(_system_error_message(error))
+        return EXIT_PROBLEMS
     except Exception as error:  # noqa: BLE001  # an unexpected failure is a bug in headcat: say so, never swallow it
         if arguments.debug:
             traceback.print_exc()
@@ -88,6 +95,47 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             print("headcat: run again with --debug to see the traceback, and please report it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+_WRITING_ONLY = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+_FIXES = {
+    errno.ENOSPC: "free some space and run again",
+    errno.EDQUOT: "free some space (the disk quota is used up) and run again",
+    errno.EROFS: "the file system is read-only: write somewhere else (build --out DIR) or make it writable",
+    errno.EACCES: "check its permissions and those of the folders it is in",
+    errno.EPERM: "check its permissions and those of the folders it is in",
+    errno.ENAMETOOLONG: "choose a shorter name or a shorter path",
+    errno.ENOTDIR: "a file stands where a folder is needed",
+    errno.EEXIST: "a file stands where a folder is needed",
+}
+
+
+def _system_error_message(error: OSError) -> str:
+    """`cannot write PATH: No space left on device; free some space and run again`: what the system refused, on
+    which file (for a rename, where it was going), and what to do about it."""
+    reason = error.strerror or str(error)
+    fix = f"; {_FIXES[error.errno]}" if error.errno in _FIXES else ""
+    name = error.filename2 if error.filename2 is not None else error.filename
+    if name is None:  # as a write that failed after its file was opened (what the build names, it names: pipeline)
+        return f"cannot write: {reason}{fix}" if error.errno in _WRITING_ONLY else f"{reason}{fix}"
+    path = os.fsdecode(name)
+    return f"cannot {_what_failed(error, path)} {path}: {reason}{fix}"
+
+
+def _what_failed(error: OSError, path: str) -> str:
+    """'read' or 'write' where the reason or the file says which, else 'use'."""
+    if error.errno in _WRITING_ONLY:
+        return "write"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        target = Path(path)
+        try:
+            if not (target.exists() or target.is_symlink()):
+                return "write"  # making it was refused
+            wanted = os.R_OK | os.X_OK if target.is_dir() else os.R_OK
+        except OSError:
+            return "read"  # not even its folder can be searched
+        return "write" if os.access(target, wanted) else "read"
+    return "use"
 
 
 def _print_error(message: str) -> None:
