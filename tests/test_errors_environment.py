@@ -1,6 +1,6 @@
-"""What the system refuses is a clear message with the path and what to do, exit 1, never an internal error: files
-and folders headcat may not read, a pyproject.toml that is not UTF-8 or whose [tool] or [tool.headcat] is not a
-table, templates that fail as they run, a disk that fills up or a folder that will not take the site.
+"""What the system refuses is a clear message with the path and what to do, exit 1 (2 for a usage error), never an
+internal error: files and folders headcat may not read, files that are not UTF-8 or have the wrong shape, templates
+that fail as they run, a disk that fills up or will not take the site, a paper id too long for a file name.
 
 Permissions are tested as they are met: a file is made unreadable with chmod and headcat runs in a process to which
 file permissions apply. The tests run as root in CI, and root reads any file, so there that process gives up the
@@ -330,3 +330,34 @@ def test_a_file_where_the_site_folder_should_go_is_named_with_what_to_do(
     assert err.splitlines() == [
         f"headcat: error: cannot use {tmp_path}/taken: File exists; a file stands where a folder is needed"
     ]
+
+
+# A paper id longer than a file name can hold: a usage error that names the limit.
+
+
+def test_new_with_an_id_too_long_for_a_file_name_is_a_usage_error_naming_the_limit(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    longest = os.pathconf(catalog_root / "papers", "PC_NAME_MAX") - len(".yaml")
+
+    exit_code, out, err = run_main(["new", str(catalog_root), "--title", "A Long Name", "--id", "a" * 300], capsys)
+
+    assert (exit_code, out) == (2, "")
+    assert err.splitlines() == [
+        f"headcat: error: --id: the paper id is 300 characters long, and a file name in {catalog_root}/papers holds "
+        f"at most {longest} before '.yaml'; choose a shorter id of a few words, e.g. retrieval-head-long-context"
+    ]
+    assert sorted(path.name for path in (catalog_root / "papers").iterdir()) == sorted(
+        path.name for path in (Path(__file__).parent / "fixtures" / "catalog" / "papers").iterdir())
+
+
+def test_new_with_the_longest_id_a_file_name_holds_writes_the_file(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paper_id = "a" * (os.pathconf(catalog_root / "papers", "PC_NAME_MAX") - len(".yaml"))
+
+    exit_code, out, _err = run_main(["new", str(catalog_root), "--title", "A Long Name", "--id", paper_id], capsys)
+
+    assert exit_code == 0
+    assert out.splitlines()[0] == f"{catalog_root}/papers/{paper_id}.yaml"
+
