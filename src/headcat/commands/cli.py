@@ -112,29 +112,33 @@ _FIXES = {
 
 def _system_error_message(error: OSError) -> str:
     """`cannot write PATH: No space left on device; free some space and run again`: what the system refused, on
-    which file (for a rename, where it was going), and what to do about it."""
+    which file (for a rename, where it was going; for a file it would not make, the folder), and what to do."""
     reason = error.strerror or str(error)
     fix = f"; {_FIXES[error.errno]}" if error.errno in _FIXES else ""
     name = error.filename2 if error.filename2 is not None else error.filename
     if name is None:  # as a write that failed after its file was opened (what the build names, it names: pipeline)
         return f"cannot write: {reason}{fix}" if error.errno in _WRITING_ONLY else f"{reason}{fix}"
-    path = os.fsdecode(name)
-    return f"cannot {_what_failed(error, path)} {path}: {reason}{fix}"
+    path = Path(os.fsdecode(name))
+    what = _what_failed(error, path)
+    if what == "make":  # a new file (often with a made-up name, as a staging folder's): its folder refused it
+        return f"cannot write in {path.parent}: {reason}{fix}"
+    return f"cannot {what} {path}: {reason}{fix}"
 
 
-def _what_failed(error: OSError, path: str) -> str:
-    """'read' or 'write' where the reason or the file says which, else 'use'."""
-    if error.errno in _WRITING_ONLY:
-        return "write"
-    if error.errno in (errno.EACCES, errno.EPERM):
-        target = Path(path)
-        try:
-            if not (target.exists() or target.is_symlink()):
-                return "write"  # making it was refused
-            wanted = os.R_OK | os.X_OK if target.is_dir() else os.R_OK
-        except OSError:
-            return "read"  # not even its folder can be searched
-        return "write" if os.access(target, wanted) else "read"
+def _what_failed(error: OSError, path: Path) -> str:
+    """'make' for a file that is not there, 'read' or 'write' where the reason or the file says which, else
+    'use'."""
+    writing = error.errno in _WRITING_ONLY or error.errno in (errno.EACCES, errno.EPERM)
+    try:
+        if writing and not (path.exists() or path.is_symlink()):
+            return "make"
+        if error.errno in _WRITING_ONLY:
+            return "write"
+        if error.errno in (errno.EACCES, errno.EPERM):
+            wanted = os.R_OK | os.X_OK if path.is_dir() else os.R_OK
+            return "write" if os.access(path, wanted) else "read"
+    except OSError:
+        return "read"  # not even its folder can be searched
     return "use"
 
 

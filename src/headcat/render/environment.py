@@ -31,7 +31,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from headcat.catalog import urls
-from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.problems import Problem, ProblemsFound, cannot_read
 from headcat.model.summary_markup import render_inline
 
 
@@ -58,8 +58,15 @@ def _template_problem(error: Exception, templates_dir: Path) -> Problem | None:
         path = error.filename or str(templates_dir / (error.name or "?"))
         return Problem(path, error.lineno, 1, f"template syntax: {error.message}")
     if isinstance(error, TemplateNotFound):
-        return Problem(str(templates_dir / str(error.name)), 0, 0, "template not found; restore it or fix the name of "
-                       "the template that includes it")
+        missing = templates_dir / str(error.name)
+        try:
+            missing.stat()
+        except PermissionError as refused:  # a folder on the way that may not be searched hides the template
+            return cannot_read(str(missing), refused)
+        except OSError:
+            pass
+        return Problem(str(missing), 0, 0, "template not found; restore it or fix the name of the template that "
+                       "includes it")
     trace = _trace(error)
     if isinstance(error, UnicodeDecodeError) and any(_module(frame).startswith("jinja2.") for frame, _ in trace):
         return _undecodable_template(templates_dir)  # Jinja reading a template
