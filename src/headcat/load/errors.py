@@ -184,6 +184,7 @@ def _item_index(item: ErrorDetails) -> Location:
 
 
 def describe_value(value: object) -> str:
+    """A value as a message names it: 'the number 5', 'a list', "'text'"."""
     if value is None:
         return "an empty value"
     if isinstance(value, bool):

@@ -71,8 +71,8 @@ def summarize_problems(problems: tuple[Problem, ...]) -> str:
 
 
 def _cap_per_file(problems: set[Problem]) -> list[Problem]:
-    """Sorted by path, then position; a file's overflow line last. Linear in the problems of a file beyond the
-    cap (the first ones by position are picked, not sorted out of all of them)."""
+    """Sorted by path, then position, a file's closing line last. The first problems of a file with thousands are
+    picked by a heap, not by sorting them all."""
     capped: list[Problem] = []
     for path, group in groupby(sorted(problems, key=lambda problem: problem.path), key=lambda problem: problem.path):
         shown, hidden = [], 0
