@@ -9,6 +9,7 @@ nothing is published unless every stage succeeded.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -78,7 +79,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
         check_output_folder(out_dir, root)  # again: another build may have run while this one waited
         active, spare = _manifests(cache, folder)
         with render_context(root, cache) as context, _search_index(catalog, cache, with_search, active) as search, \
-                template_errors_as_problems(root / "templates"), \
+                template_errors_as_problems(root / "templates"), _naming_a_full_disk(out_dir), \
                 staged_output(folder, active, spare, keep_spare=cache.is_enabled) as staging:
             outputs = chain(site_outputs(catalog), feed_outputs(catalog), export_outputs(catalog))
             render_outputs(outputs, context, staging, active, lambda: template_errors_as_problems(root / "templates"))
@@ -92,7 +93,8 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
                 _save_cache(cache, context, folder, result, catalog)
     for update in documents:
         if update.is_stale:
-            write_readme(update)
+            with _naming_a_full_disk(update.path):
+                write_readme(update)
     return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.site.records),
                        written_count=result.written)
 
@@ -171,6 +173,18 @@ def render_context(root: Path, cache: BuildCache) -> Iterator[RenderContext]:
     finally:
         if fragments is not None:
             fragments.close()
+
+
+@contextmanager
+def _naming_a_full_disk(path: Path) -> Iterator[None]:
+    """A write refused for want of space names no file (the file was open): it names `path`, what was being
+    written, so that the command can say where space is wanting."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            error.filename = str(path)
+        raise
 
 
 def _paper_store(cache: BuildCache, settings: Settings) -> PaperStore | None:

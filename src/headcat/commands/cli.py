@@ -1,12 +1,14 @@
 """The `headcat` command: parses arguments, runs a pipeline, prints, and picks the exit code.
 
-The only module that prints or exits. Exit status: 0 success, 1 problems in the content, 2 usage errors.
-Problems go to stderr as `PATH:LINE:COLUMN: error: MESSAGE`, sorted, then one summary line.
+The only module that prints or exits. Exit status: 0 success, 1 problems in the content (or a file the system
+would not let headcat read or write: `headcat: error: cannot write PATH: REASON`), 2 usage errors, 3 a bug in
+headcat. Problems go to stderr as `PATH:LINE:COLUMN: error: MESSAGE`, sorted, then one summary line.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -20,7 +22,7 @@ from typing import NoReturn
 
 from headcat import __version__
 from headcat.load.settings import load_taxonomy
-from headcat.model.problems import ProblemsFound, summarize_problems
+from headcat.model.problems import ProblemsFound, escape_for_terminal, summarize_problems
 from headcat.model.schema import paper_json_schema
 from headcat.pipeline import build, check, plan_documents
 from headcat.process.timings import recorded, start_recording
@@ -71,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(arguments)
     except (UsageError, OutputFolderRefused) as error:
-        print(f"headcat: error: {error}", file=sys.stderr)
+        _print_error(str(error))
         return EXIT_USAGE
     except ProblemsFound as found:
         _print_problems(found, arguments.format, tail=getattr(arguments, "failure_tail", ""))
@@ -81,13 +83,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`headcat schema | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:  # the system refused (a full disk, a read-only or unreadable folder): not a bug of ours
+        if arguments.debug:
+            traceback.print_exc()
+        _print_error(_system_error_message(error))
+        return EXIT_PROBLEMS
     except Exception as error:  # noqa: BLE001  # an unexpected failure is a bug in headcat: say so, never swallow it
         if arguments.debug:
             traceback.print_exc()
         else:
-            print(f"headcat: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+            print(f"headcat: internal error: {type(error).__name__}: {escape_for_terminal(str(error))}",
+                  file=sys.stderr)
             print("headcat: run again with --debug to see the traceback, and please report it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+_WRITING_ONLY = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+_FIXES = {
+    errno.ENOSPC: "free some space and run again",
+    errno.EDQUOT: "free some space (the disk quota is used up) and run again",
+    errno.EROFS: "the file system is read-only: write somewhere else (build --out DIR) or make it writable",
+    errno.EACCES: "check its permissions and those of the folders it is in",
+    errno.EPERM: "check its permissions and those of the folders it is in",
+    errno.ENAMETOOLONG: "choose a shorter name or a shorter path",
+    errno.ENOTDIR: "a file stands where a folder is needed",
+    errno.EEXIST: "a file stands where a folder is needed",
+}
+
+
+def _system_error_message(error: OSError) -> str:
+    """`cannot write PATH: No space left on device; free some space and run again`: what the system refused, on
+    which file (for a rename, where it was going; for a file it would not make, the folder), and what to do."""
+    reason = error.strerror or str(error)
+    fix = f"; {_FIXES[error.errno]}" if error.errno in _FIXES else ""
+    name = error.filename2 if error.filename2 is not None else error.filename
+    if name is None:  # as a write that failed after its file was opened (what the build names, it names: pipeline)
+        return f"cannot write: {reason}{fix}" if error.errno in _WRITING_ONLY else f"{reason}{fix}"
+    path = Path(os.fsdecode(name))
+    what = _what_failed(error, path)
+    if what == "make":  # a new file (often with a made-up name, as a staging folder's): its folder refused it
+        return f"cannot write in {path.parent}: {reason}{fix}"
+    return f"cannot {what} {path}: {reason}{fix}"
+
+
+def _what_failed(error: OSError, path: Path) -> str:
+    """'make' for a file that is not there, 'read' or 'write' where the reason or the file says which, else
+    'use'."""
+    writing = error.errno in _WRITING_ONLY or error.errno in (errno.EACCES, errno.EPERM)
+    try:
+        if writing and not (path.exists() or path.is_symlink()):
+            return "make"
+        if error.errno in _WRITING_ONLY:
+            return "write"
+        if error.errno in (errno.EACCES, errno.EPERM):
+            wanted = os.R_OK | os.X_OK if path.is_dir() else os.R_OK
+            return "write" if os.access(path, wanted) else "read"
+    except OSError:
+        return "read"  # not even its folder can be searched
+    return "use"
+
+
+def _print_error(message: str) -> None:
+    print(f"headcat: error: {escape_for_terminal(message)}", file=sys.stderr)
 
 
 def run_check(arguments: argparse.Namespace) -> int:
@@ -152,12 +209,17 @@ def run_serve(arguments: argparse.Namespace) -> int:
             print(f"rebuilt {len(result.catalog.papers)} papers ({result.file_count} files)", flush=True)
         except ProblemsFound as found:
             _print_problems(found, "text", tail=f"; {still_serving}")
+        except OutputFolderRefused as error:
+            _print_error(f"{error}; {still_serving}")
+        except OSError as error:  # the system refused (a full disk, say): said, as `build` says it
+            _print_error(f"{_system_error_message(error)}; {still_serving}")
         except Exception as error:  # noqa: BLE001  # a bug in headcat: said, and the server goes on with the last site
             if arguments.debug:
                 traceback.print_exc()
                 print(f"headcat: {still_serving}", file=sys.stderr)
             else:
-                print(f"headcat: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+                print(f"headcat: internal error: {type(error).__name__}: {escape_for_terminal(str(error))}",
+                      file=sys.stderr)
                 print(f"headcat: {still_serving}; run again with --debug to see the traceback, and please report "
                       f"it", file=sys.stderr)
         sys.stderr.flush()
@@ -202,7 +264,7 @@ def run_new(arguments: argparse.Namespace) -> int:
     except NewPaperUsageError as error:
         raise UsageError(str(error)) from None
     except NewPaperError as error:
-        print(f"headcat: error: {error}", file=sys.stderr)
+        _print_error(str(error))
         return EXIT_PROBLEMS
     print(created.path)
     for step in (*created.next_steps, f"run headcat check {arguments.root} until it reports no problems"):
@@ -218,9 +280,10 @@ def _catalog_root(text: str) -> Path:
 
 
 def _print_problems(found: ProblemsFound, output_format: str, tail: str) -> None:
+    """Each problem on a line of its own (values and names escaped: problems.py), then the summary."""
     for problem in found.problems:
         print(problem.format_github() if output_format == "github" else problem.format_text(), file=sys.stderr)
-    print(summarize_problems(found.problems) + tail, file=sys.stderr)
+    print(escape_for_terminal(summarize_problems(found.problems) + tail), file=sys.stderr)
 
 
 def _make_parser() -> argparse.ArgumentParser:

@@ -133,7 +133,7 @@ def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: Ar
     folder = _papers_folder(root)
     catalog = read_catalog_identities(folder)
     if request.paper_id is not None:
-        _refuse_existing_file(folder / f"{_check_paper_id(request.paper_id)}.yaml")
+        _refuse_existing_file(folder / f"{_check_paper_id(request.paper_id, folder)}.yaml")
     if request.arxiv is not None:
         draft = _draft_from_arxiv(request.arxiv, catalog, api, heads, first_date, today)
     else:
@@ -318,11 +318,24 @@ def _parse_date_option(text: str | None, today: date) -> date | None:
     return value
 
 
-def _check_paper_id(paper_id: str) -> str:
+def _check_paper_id(paper_id: str, folder: Path) -> str:
     if not PAPER_ID.fullmatch(paper_id):
         raise NewPaperUsageError(f"--id: '{paper_id}' is not a paper id; write lowercase words and digits "
                                  f"joined by hyphens, e.g. retrieval-head-long-context")
+    longest = _longest_file_name(folder) - len(".yaml")
+    if len(paper_id) > longest:
+        raise NewPaperUsageError(f"--id: the paper id is {len(paper_id)} characters long, and a file name in "
+                                 f"{folder} holds at most {longest} before '.yaml'; choose a shorter id of a few "
+                                 f"words, e.g. retrieval-head-long-context")
     return paper_id
+
+
+def _longest_file_name(folder: Path) -> int:
+    """How many bytes a file name in `folder` may hold (255 on most file systems; paper ids are ASCII)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):  # no pathconf (Windows), or the system does not say
+        return 255
 
 
 def _papers_folder(root: Path) -> Path:

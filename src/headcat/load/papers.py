@@ -15,7 +15,6 @@ read, and never named. Only links pay for this: the listing says which entries a
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from headcat.cache.papers import PaperStore, StoredPaperFile, file_state
 from headcat.load.errors import parse_file, validate
 from headcat.load.identities import Identity, find_duplicate_papers, identity_keys, is_identity_data
 from headcat.model.paper import PAPER_ID, Paper, PaperContext
-from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.problems import Problem, ProblemsFound, link_problem
 from headcat.model.taxonomy import Taxonomy
 from headcat.process.parallel import in_background, run_in_parallel
 from headcat.process.timings import timed
@@ -171,26 +170,6 @@ def _paper_id_like(stem: str) -> str:
 
 
 PAPER_LINK_FIX = "a paper file must be a file inside the catalog; replace the link with the file"
-
-
-def link_problem(path: Path, catalog: Path, fix: str) -> Problem | None:
-    """None when the link at `path` leads to a file or folder inside `catalog` that is not hidden; else the problem
-    at the link, ending with `fix`. Where the link leads is neither read nor named."""
-    try:
-        target = Path(os.path.realpath(path, strict=True))  # not Path.resolve: it says ELOOP as RuntimeError
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return Problem(str(path), 0, 0, f"is a link in a loop (it leads back to itself); {fix}")
-        if error.errno == errno.ENOENT:
-            return Problem(str(path), 0, 0, f"is a link to nothing; {fix}")
-        return Problem(str(path), 0, 0, f"is a link that cannot be followed ({error.strerror}); {fix}")
-    top = catalog.resolve()
-    if not target.is_relative_to(top):
-        return Problem(str(path), 0, 0, f"is a link that leads outside the catalog, which headcat never reads; {fix}")
-    if any(part.startswith(".") for part in target.relative_to(top).parts):
-        return Problem(str(path), 0, 0, f"is a link to a hidden file or folder (such as .git/), which headcat never "
-                       f"reads; {fix}")
-    return None
 
 
 def _read_paper(path: Path, context: PaperContext) -> _ReadPaper:

@@ -13,11 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from headcat.load.errors import describe_error, load_model
-from headcat.load.papers import link_problem
+from headcat.load.errors import describe_error, describe_value, load_model
 from headcat.load.yaml_source import compose_yaml, locate
 from headcat.model.config import Config
-from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.problems import Problem, ProblemsFound, cannot_read, link_problem
 from headcat.model.taxonomy import Taxonomy, find_taxonomy_conflicts
 
 
@@ -50,23 +49,39 @@ def load_config(root: Path) -> Config:
     """`[tool.headcat]` of ROOT/pyproject.toml, or the defaults when there is none."""
     path = root / "pyproject.toml"
     _refuse_link_out(path, root)
-    if not path.is_file():
-        return Config()
-    text = path.read_text(encoding="utf-8")
+    display = str(path)
     try:
-        settings = tomllib.loads(text).get("tool", {}).get("headcat", {})
+        data = path.read_bytes()
+    except FileNotFoundError:  # (a link to nothing was refused above)
+        return Config()
+    except OSError as error:  # a folder of that name, or a file headcat may not read
+        raise ProblemsFound([cannot_read(display, error)]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        message = f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the file as UTF-8"
+        raise ProblemsFound([Problem(display, line, column, message)]) from None
+    try:
+        tool = tomllib.loads(text).get("tool", {})
     except tomllib.TOMLDecodeError as error:
         line, column = _toml_position(str(error))
-        raise ProblemsFound([Problem(str(path), line, column, f"invalid TOML: {error}")]) from None
+        raise ProblemsFound([Problem(display, line, column, f"invalid TOML: {error}")]) from None
+    if not isinstance(tool, dict):
+        line = _toml_line(text, r"(\[\s*)?tool\s*[=\].]")
+        raise ProblemsFound([Problem(display, line, 1 if line else 0, f"tool: expected a table, got "
+                                     f"{describe_value(tool)}; headcat's settings go under [tool.headcat]")])
+    settings = tool.get("headcat", {})
     try:
         return Config.model_validate(settings)
     except ValidationError as error:
         problems = []
         for item in error.errors(include_url=False):
             key = str(item["loc"][0]) if item["loc"] else ""
-            line = _toml_key_line(text, key)
+            line = _toml_key_line(text, key) or (0 if key else _toml_line(text, r"(tool\s*\.\s*)?headcat\s*="))
             message = describe_error(Config, item, None)
-            problems.append(Problem(str(path), line, 1 if line else 0, f"[tool.headcat] {message}"))
+            problems.append(Problem(display, line, 1 if line else 0, f"[tool.headcat] {message}"))
         raise ProblemsFound(problems) from None
 
 
@@ -99,6 +114,12 @@ def _refuse_link_out(path: Path, root: Path) -> None:
 def _toml_position(message: str) -> tuple[int, int]:
     found = re.search(r"line (\d+), column (\d+)", message)
     return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def _toml_line(text: str, key_pattern: str) -> int:
+    """The first line that starts with `key_pattern` (a regular expression), or 0."""
+    found = re.search(rf"^[ \t]*{key_pattern}", text, flags=re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else 0
 
 
 def _toml_key_line(text: str, key: str) -> int:

@@ -2,8 +2,9 @@
 
 Only plain data comes out: text, numbers, booleans, lists and mappings. Tags that construct objects, aliases
 (which is how "billion laughs" bombs are built), duplicate keys and non-UTF-8 bytes are errors with a position.
-Parsing takes the fast libyaml path when present; the pure-Python parser, which keeps every position, runs only
-for files that failed, so error messages and positions are the same on every machine.
+Parsing and locating take the fast libyaml path when present, in linear time; the pure-Python parser, which gives
+the exact message and position of a syntax error, runs only for small files that failed (a large one is reported
+from libyaml's own position), so messages are the same on every machine.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from yaml.scanner import Scanner
 
 MAX_FILE_BYTES = 1_000_000
 """Far above any real paper file; keeps a hostile file from costing memory or time."""
+LOCATING_PARSER_MAX_CHARS = 64 * 1024
+"""The largest text the pure-Python parser reads again to explain a syntax error: it takes about 2 s per MB (and
+10 s or more on a slow machine), and a paper file is 1 to 3 KB. A larger file is reported from libyaml's error."""
 
 Location = tuple[str | int, ...]
 """A path to a value inside a document: mapping keys and list indexes, e.g. ('links', 'paper') or ('heads', 1)."""
@@ -63,19 +67,19 @@ def parse_yaml(text: str) -> object:
     if _FastLoader is not None:
         try:
             return _load(_FastLoader, text)
-        except SourceError:
-            pass  # run the locating parser below for the exact message and position
+        except SourceError as error:
+            if len(text) > LOCATING_PARSER_MAX_CHARS:
+                raise _alias_error(text) if error.message == _ALIAS_MESSAGE else error from None
+            # a small file: the locating parser below gives the exact message and position
     return _load(_LocatingLoader, text)
 
 
 def compose_yaml(text: str) -> Node:
-    """The document's node tree with positions; only called for text that parse_yaml accepted."""
-    loader = _LocatingLoader(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    if node is None:
+    """The document's node tree with positions (libyaml's when PyYAML has it: linear time, the same positions as
+    the pure-Python composer), for locating the problems of text that parse_yaml accepted. What parse_yaml refuses
+    (aliases, tags, non-text and duplicate keys) is refused here too, with the same SourceError."""
+    node = _load(_FastLoader or _LocatingLoader, text, as_nodes=True)
+    if not isinstance(node, Node):
         raise SourceError(1, 1, "the file is empty")
     return node
 
@@ -85,35 +89,55 @@ def locate(root: Node, location: Location, *, at_key: bool = False) -> tuple[int
 
     When the location does not exist (a missing key), the position of the nearest enclosing value is given.
     """
-    node, key_node = root, None
-    for step in location:
-        child = _child(node, step)
-        if child is None:
-            break
-        key_node, node = child
-    mark = key_node.start_mark if (at_key and key_node is not None) else node.start_mark
-    return mark.line + 1, mark.column + 1
+    return NodeIndex(root).locate(location, at_key=at_key)
 
 
 def source_text_at(root: Node, location: Location) -> str | None:
     """The scalar exactly as written in the file (e.g. '2410.10' before YAML read it as the number 2410.1)."""
-    node = root
-    for step in location:
-        child = _child(node, step)
-        if child is None:
-            return None
-        node = child[1]
-    return node.value if isinstance(node, ScalarNode) else None
+    return NodeIndex(root).source_text_at(location)
 
 
-def _child(node: Node, step: str | int) -> tuple[Node | None, Node] | None:
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == step:
-                return key, value
-    elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-        return None, node.value[step]
-    return None
+class NodeIndex:
+    """Finds values in one node tree by location. A mapping's keys are indexed the first time it is searched, so
+    locating every problem of a file with thousands of keys takes linear time, not a scan of the keys each."""
+
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self._children_by_mapping: dict[int, dict[str, tuple[Node, Node]]] = {}
+
+    def locate(self, location: Location, *, at_key: bool = False) -> tuple[int, int]:
+        """As `locate` above."""
+        node, key_node = self.root, None
+        for step in location:
+            child = self._child(node, step)
+            if child is None:
+                break
+            key_node, node = child
+        mark = key_node.start_mark if (at_key and key_node is not None) else node.start_mark
+        return mark.line + 1, mark.column + 1
+
+    def source_text_at(self, location: Location) -> str | None:
+        """As `source_text_at` above."""
+        node = self.root
+        for step in location:
+            child = self._child(node, step)
+            if child is None:
+                return None
+            node = child[1]
+        return node.value if isinstance(node, ScalarNode) else None
+
+    def _child(self, node: Node, step: str | int) -> tuple[Node | None, Node] | None:
+        if isinstance(node, MappingNode):
+            children = self._children_by_mapping.get(id(node))
+            if children is None:
+                children = self._children_by_mapping[id(node)] = {}
+                for key, value in node.value:
+                    if isinstance(key, ScalarNode):
+                        children.setdefault(key.value, (key, value))
+            return children.get(step) if isinstance(step, str) else None
+        if isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            return None, node.value[step]
+        return None
 
 
 def _is_comment_or_blank(line: str) -> bool:
@@ -121,17 +145,26 @@ def _is_comment_or_blank(line: str) -> bool:
     return not stripped or stripped.startswith("#") or stripped in ("---", "...")
 
 
-def _load(loader_class: type, text: str) -> object:
+def _load(loader_class: type, text: str, as_nodes: bool = False) -> object:
+    """The document as plain data, or (`as_nodes`) as its node tree once the data was found plain."""
     loader = None
     try:
         loader = loader_class(text)
-        return loader.get_single_data()
+        if not as_nodes:
+            return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is not None:
+            loader.construct_plain(node, set())  # the refusals of get_single_data, on the same walk
+        return node
     except MarkedYAMLError as error:
         raise _source_error(error, getattr(loader, "marks", []), text) from None
     except ReaderError as error:
-        line = text.count("\n", 0, error.position) + 1
-        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
-        message = f"the control character U+{error.character:04X} is not allowed in YAML text; delete it"
+        # libyaml counts the position in bytes, the pure-Python reader in characters: find the character again
+        found = Reader.NON_PRINTABLE.search(text)
+        position, character = (found.start(), ord(found.group())) if found else (error.position, error.character)
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        message = f"the control character U+{character:04X} is not allowed in YAML text; delete it"
         raise SourceError(line, column, message) from None
     except (yaml.YAMLError, ValueError) as error:  # libyaml's own errors; the locating parser explains them
         raise SourceError(1, 1, f"invalid YAML: {error}") from None
@@ -140,6 +173,23 @@ def _load(loader_class: type, text: str) -> object:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _alias_error(text: str) -> SourceError:
+    """Where the first alias is written: libyaml gives an alias the node of its anchor, which is where the
+    constructor notices it; the parser's events still say where the alias itself is."""
+    if _FastLoader is None:
+        return SourceError(1, 1, _ALIAS_MESSAGE)
+    parser = _FastLoader(text)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            mark = event.start_mark
+            if isinstance(event, AliasEvent) and mark is not None:
+                return SourceError(mark.line + 1, mark.column + 1, _ALIAS_MESSAGE)
+    finally:
+        parser.dispose()
+    return SourceError(1, 1, _ALIAS_MESSAGE)
 
 
 # Which mark names the line to edit: for a quote or bracket left open, the place where it opens.
@@ -152,7 +202,8 @@ _HINTS = {
     "while parsing a flow sequence": "a '[' opened here is not closed properly; check the ']' and the commas",
     "while parsing a flow mapping": "a '{' opened here is not closed properly; check the '}' and the commas",
     "while scanning a simple key": "this line is neither 'key: value' nor a list item; add the ':' after the key",
-    "mapping values are not allowed here": (
+    "exceeded maximum nesting depth": "lists and mappings are nested too deeply",
+    "mapping values are not allowed": (  # libyaml says 'in this context' where the pure-Python parser says 'here'
         "YAML does not expect a 'key: value' here; check this line's indentation, "
         "or put a value that contains ': ' in double quotes"
     ),
@@ -182,7 +233,7 @@ def _source_error(error: MarkedYAMLError, open_marks: list[Mark], text: str) -> 
         closing = {"[": "]", "{": "}"}.get(bracket, "]")
         message = f"invalid YAML: a '{bracket}' opened here is never closed; add the '{closing}'"
         return SourceError(opened.line + 1, opened.column + 1, message)
-    if problem.startswith("mapping values are not allowed here") and mark is not None:
+    if problem.startswith("mapping values are not allowed") and mark is not None:
         key_line = _line_missing_colon(text, mark.line)
         if key_line is not None:
             lines = text.splitlines()
@@ -212,6 +263,9 @@ def _line_missing_colon(text: str, error_line: int) -> int | None:
         looks_like_key = not has_colon and not stripped.startswith(("-", "[", "{", "'", '"'))
         return number if same_indent and looks_like_key else None
     return None
+
+
+_ALIAS_MESSAGE = "YAML aliases (*name) are not allowed; write the value out"
 
 
 def _located_error(message: str, mark: Mark) -> ConstructorError:
@@ -246,7 +300,7 @@ class _PlainConstructor(SafeConstructor):
 
     def construct_plain(self, node: Node, seen: set[int]) -> object:
         if id(node) in seen:  # the composer gives an alias the very node of its anchor
-            raise _located_error("YAML aliases (*name) are not allowed; write the value out", node.start_mark)
+            raise _located_error(_ALIAS_MESSAGE, node.start_mark)
         seen.add(id(node))
         tag = node.tag
         if tag == _STR and isinstance(node, ScalarNode):
@@ -281,7 +335,7 @@ class _NoAliasComposer(Composer):
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):  # type: ignore[attr-defined]  # the parser half of the loader has it
             event = self.peek_event()  # type: ignore[attr-defined]
-            raise _located_error("YAML aliases (*name) are not allowed; write the value out", event.start_mark)
+            raise _located_error(_ALIAS_MESSAGE, event.start_mark)
         return super().compose_node(parent, index)
 
 

@@ -7,16 +7,16 @@ Templates come from the templates folder and from nothing outside it (`_Template
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any
 from urllib.parse import quote
 
@@ -34,37 +34,112 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from headcat.catalog import urls
-from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.problems import Problem, ProblemsFound, cannot_read, link_problem
 from headcat.model.summary_markup import render_inline
 
 
 @contextmanager
 def template_errors_as_problems(templates_dir: Path) -> Iterator[None]:
-    """A mistake in a template (bad syntax, a missing template, an undefined value) is a problem in that template,
-    located at its line, not an internal error."""
+    """A mistake in a template (bad syntax, a missing template, an undefined value, an expression that fails, a
+    template that includes itself) is a problem in that template, located at its line, not an internal error; so is
+    a template file that is not UTF-8. What fails outside the templates goes on as it is."""
     try:
         yield
-    except TemplateError as error:
-        raise ProblemsFound([_template_problem(error, templates_dir)]) from None
+    except ProblemsFound:
+        raise
+    except Exception as error:
+        problem = _template_problem(error, templates_dir)
+        if problem is None:
+            raise
+        raise ProblemsFound([problem]) from None
 
 
-def _template_problem(error: TemplateError, templates_dir: Path) -> Problem:
+def _template_problem(error: Exception, templates_dir: Path) -> Problem | None:
+    """The problem a template caused, at the innermost line of template code that ran; None for a failure that is
+    not the templates' (a full disk while writing the site, a bug in headcat's own code)."""
     if isinstance(error, TemplateSyntaxError):
         path = error.filename or str(templates_dir / (error.name or "?"))
         return Problem(path, error.lineno, 1, f"template syntax: {error.message}")
     if isinstance(error, TemplateNotFound):
-        return Problem(str(templates_dir / str(error.name)), 0, 0, "template not found; restore it or fix the name of "
-                       "the template that includes it")
-    # Jinja maps its frames to template lines: the innermost frame in a template file is where the error is.
-    templates = templates_dir.resolve()
-    place = (str(templates_dir), 0)
-    frame = error.__traceback__
-    while frame is not None:
-        filename = frame.tb_frame.f_code.co_filename
-        if Path(filename).resolve().is_relative_to(templates):
-            place = (filename, frame.tb_lineno)
-        frame = frame.tb_next
-    return Problem(place[0], place[1], 1 if place[1] else 0, f"template: {error.message or error}")
+        missing = templates_dir / str(error.name)
+        try:
+            missing.stat()
+        except PermissionError as refused:  # a folder on the way that may not be searched hides the template
+            return cannot_read(str(missing), refused)
+        except OSError:
+            pass
+        return Problem(str(missing), 0, 0, "template not found; restore it or fix the name of the template that "
+                       "includes it")
+    trace = _trace(error)
+    if isinstance(error, UnicodeDecodeError) and any(_module(frame).startswith("jinja2.") for frame, _ in trace):
+        return _undecodable_template(templates_dir)  # Jinja reading a template
+    places = [(index, place) for index, (frame, line) in enumerate(trace)
+              if (place := _template_place(frame, line)) is not None]
+    if not places:
+        return Problem(str(templates_dir), 0, 0, f"template: {error.message or error}") \
+            if isinstance(error, TemplateError) else None
+    place = places[-1][1]
+    if isinstance(error, RecursionError):
+        place = Counter(place for _, place in places).most_common(1)[0][0]  # the include, extends or call repeated
+        message = ("template: includes, extends or imports itself (or calls a macro that calls itself) without end; "
+                   "break the cycle")
+    elif isinstance(error, TemplateError):
+        message = f"template: {error.message or error}"
+    elif _is_template_facing([frame for frame, _ in trace[places[-1][0] + 1:]]):
+        message = f"template: {error} ({type(error).__name__})"
+    else:
+        return None  # headcat's own code failed beneath what the template called: a bug, with --debug's traceback
+    return Problem(place[0], place[1], 1 if place[1] else 0, message)
+
+
+def _trace(error: BaseException) -> list[tuple[FrameType, int]]:
+    """Each frame the error passed through, outermost first, with the line it was at."""
+    trace = []
+    entry = error.__traceback__
+    while entry is not None:
+        trace.append((entry.tb_frame, entry.tb_lineno))
+        entry = entry.tb_next
+    return trace
+
+
+def _template_place(frame: FrameType, line: int) -> tuple[str, int] | None:
+    """The template file and line of a frame of template code, which Jinja marks: a compiled template's frame has
+    `__jinja_template__` in its globals, and Jinja rewrites each into a frame of the template file, at the
+    template's line, that has `__jinja_exception__`."""
+    if "__jinja_exception__" in frame.f_globals:
+        return frame.f_code.co_filename, line
+    template = frame.f_globals.get("__jinja_template__")
+    if isinstance(template, Template) and template.filename:
+        return template.filename, template.get_corresponding_lineno(line)
+    return None
+
+
+def _is_template_facing(callees: list[FrameType]) -> bool:
+    """Whether what the innermost template code called (past Jinja's own frames) is there for templates to call:
+    Python's and other libraries' code, the filters of this module and the `urls` global, which take what the
+    template gives them as it is. Other headcat code failing there is a bug in headcat."""
+    module = next((_module(frame) for frame in callees if not _module(frame).startswith("jinja2.")), "")
+    return not module.startswith("headcat.") or module in (__name__, urls.__name__)
+
+
+def _module(frame: FrameType) -> str:
+    return str(frame.f_globals.get("__name__", ""))
+
+
+def _undecodable_template(templates_dir: Path) -> Problem | None:
+    """The first template file under `templates_dir` that is not UTF-8 (Jinja's error does not say which)."""
+    for path in sorted(path for path in templates_dir.rglob("*") if path.is_file()):
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8")
+        except OSError:
+            continue  # reported by whatever reads it next
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+            return Problem(str(path), line, column, f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the "
+                           f"template as UTF-8")
+    return None
 
 
 class _Template(Template):
@@ -129,7 +204,7 @@ class _TemplateFolderLoader(FileSystemLoader):
             with os.scandir(folders.pop()) as listing:
                 for entry in listing:
                     if entry.is_symlink():
-                        problem = _link_problem(Path(entry.path), self.folder)
+                        problem = _template_link_problem(Path(entry.path), self.folder)
                         problems += [problem] if problem is not None else []
                     elif entry.is_dir():
                         folders.append(Path(entry.path))
@@ -139,7 +214,7 @@ class _TemplateFolderLoader(FileSystemLoader):
         pieces = split_template_path(template)  # refuses '..'
         path = self.folder.joinpath(*pieces)
         if os.path.realpath(path) != str(self.folder.resolve().joinpath(*pieces)):  # a link on its way from the folder
-            problem = _link_problem(path, self.folder)
+            problem = _template_link_problem(path, self.folder)
             if problem is not None:
                 raise ProblemsFound([problem])
         return super().get_source(environment, template)
@@ -148,26 +223,8 @@ class _TemplateFolderLoader(FileSystemLoader):
 _TEMPLATE_LINK_FIX = "a template must be a file inside the templates folder; replace the link with the file"
 
 
-def _link_problem(path: Path, folder: Path) -> Problem | None:
-    """None when `path` leads to a file inside the templates `folder` that is not hidden; else the problem at
-    `path`. Where the link leads is neither read nor named (load/papers.py's `link_problem` is the same rule for
-    the catalog's other files)."""
-    try:
-        target = Path(os.path.realpath(path, strict=True))  # not Path.resolve: it says ELOOP as RuntimeError
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return Problem(str(path), 0, 0, f"is a link in a loop (it leads back to itself); {_TEMPLATE_LINK_FIX}")
-        if error.errno == errno.ENOENT:
-            return Problem(str(path), 0, 0, f"is a link to nothing; {_TEMPLATE_LINK_FIX}")
-        return Problem(str(path), 0, 0, f"is a link that cannot be followed ({error.strerror}); {_TEMPLATE_LINK_FIX}")
-    top = folder.resolve()
-    if not target.is_relative_to(top):
-        return Problem(str(path), 0, 0, f"is a link that leads outside the templates folder, which headcat never "
-                       f"reads; {_TEMPLATE_LINK_FIX}")
-    if any(part.startswith(".") for part in target.relative_to(top).parts):
-        return Problem(str(path), 0, 0, f"is a link to a hidden file or folder, which headcat never reads; "
-                       f"{_TEMPLATE_LINK_FIX}")
-    return None
+def _template_link_problem(path: Path, folder: Path) -> Problem | None:
+    return link_problem(path, folder, _TEMPLATE_LINK_FIX, place="the templates folder")
 
 
 def make_environment(templates_dir: Path) -> Environment:

@@ -10,14 +10,13 @@ what it leads to is neither read nor written (`_refuse_link_out`).
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.problems import Problem, ProblemsFound, link_problem
 
 README_NAME = "README.md"
 START_MARKER = "<!-- headcat:start -->"
@@ -120,32 +119,10 @@ def _refuse_link_out(path: Path) -> None:
     """Raise the problem of `path` when it is a link that does not lead to a file inside the catalog (the folder
     holding it) that is not hidden."""
     if path.is_symlink():
-        problem = _link_problem(path, path.parent, f"{path.name} must be a file inside the catalog; replace the link "
-                                f"with the file")
+        problem = link_problem(path, path.parent, f"{path.name} must be a file inside the catalog; replace the link "
+                               f"with the file", refusal="which headcat neither reads nor writes")
         if problem is not None:
             raise ProblemsFound([problem])
-
-
-def _link_problem(path: Path, catalog: Path, fix: str) -> Problem | None:
-    """None when the link at `path` leads to a file inside `catalog` that is not hidden; else the problem at the link,
-    ending with `fix`. Where the link leads is neither read, written nor named (the load stage's `link_problem`
-    says the same of the catalog's other files)."""
-    try:
-        target = Path(os.path.realpath(path, strict=True))  # not Path.resolve: it says ELOOP as RuntimeError
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return Problem(str(path), 0, 0, f"is a link in a loop (it leads back to itself); {fix}")
-        if error.errno == errno.ENOENT:
-            return Problem(str(path), 0, 0, f"is a link to nothing; {fix}")
-        return Problem(str(path), 0, 0, f"is a link that cannot be followed ({error.strerror}); {fix}")
-    top = catalog.resolve()
-    if not target.is_relative_to(top):
-        return Problem(str(path), 0, 0, f"is a link that leads outside the catalog, which headcat neither reads nor "
-                       f"writes; {fix}")
-    if any(part.startswith(".") for part in target.relative_to(top).parts):
-        return Problem(str(path), 0, 0, f"is a link to a hidden file or folder (such as .git/), which headcat "
-                       f"neither reads nor writes; {fix}")
-    return None
 
 
 _Marker = tuple[int, int, int]
