@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from headcat.catalog.catalog import HAS_CODE, build_catalog
-from headcat.catalog.entries import slugify
 from headcat.catalog.layout import RELATED_PAPERS_MAX
 from headcat.load.settings import load_taxonomy
 from headcat.model.config import Config
+from headcat.model.fields import slugify
 from headcat.model.paper import Paper, PaperContext
 from headcat.model.taxonomy import Taxonomy
 

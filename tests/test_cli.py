@@ -223,6 +223,51 @@ def test_taxonomy_head_with_an_unknown_stage_names_the_stage_it_found(
     ]
 
 
+def test_head_types_and_sub_categories_whose_pages_would_share_an_address_are_located_problems(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replace_line(catalog_copy / "taxonomy.yaml", 56, "Amplification Head", "Induction-Head")
+    replace_line(catalog_copy / "taxonomy.yaml", 27, "Signal Amplification", "General tasks")
+    replace_line(catalog_copy / "taxonomy.yaml", 58, "Signal Amplification", "General tasks")
+    replace_line(catalog_copy / "taxonomy.yaml", 61, "Active-Dormant Head", "'***'")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    taxonomy = catalog_copy / "taxonomy.yaml"
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{taxonomy}:27:15: error: stages[3].subcategories[0].name: 'General tasks' would share its page and filter "
+        "value ('general-tasks') with stages[0].subcategories[0].name 'General Tasks'; make the sub-category names "
+        "differ in their letters or digits",
+        f"{taxonomy}:56:11: error: heads[5].name: 'Induction-Head' would share its page and filter value "
+        "('induction-head') with heads[4].name 'Induction Head'; make the head type names differ in their letters or "
+        "digits",
+        f"{taxonomy}:61:11: error: heads[6].name: '***' has no letter or digit to name its page by; write a name with "
+        "letters or digits",
+        "3 problems in 1 file",
+    ]
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ('language = "../x"', "language: '../x' is not a language tag; write one such as en, de or pt-BR"),
+    ('title = "Heads\\u001b[2J"', "title: holds the character U+001B, which no page or feed can carry; delete it "
+                                  "(it may be written as an escape, such as \\u001B)"),
+], ids=["a language that is not a tag", "a control character in the title"])
+def test_settings_a_page_or_feed_cannot_carry_are_located_problems(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    pyproject = catalog_copy / "pyproject.toml"
+    lines = [line for line in pyproject.read_text(encoding="utf-8").splitlines()
+             if line.split(" =")[0] != setting.split(" =")[0]]
+    pyproject.write_text("\n".join([*lines, setting]) + "\n", encoding="utf-8")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [f"{pyproject}:{len(lines) + 1}:1: error: [tool.headcat] {message}",
+                                "1 problem in 1 file"]
+
+
 def test_unknown_key_in_tool_headcat_is_reported_at_its_line_and_exits_1(
     catalog_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,10 +24,10 @@ import yaml
 from pydantic import BaseModel
 
 from headcat.catalog import facets
-from headcat.catalog.entries import CatalogPaper, slugify
+from headcat.catalog.entries import CatalogPaper
 from headcat.catalog.facets import Facet, Listing, options_by_frequency
-from headcat.model.config import Config
-from headcat.model.fields import Text, WebUrl
+from headcat.model.config import Config, LanguageTag
+from headcat.model.fields import PageName, Text, WebUrl, slugify
 from headcat.model.paper import ArxivId, Doi, HeadName, Paper, PastDate, StageName, SummaryPart
 from headcat.model.taxonomy import HeadType, Stage, SubCategory, Taxonomy
 from headcat.pipeline import build
@@ -85,9 +85,18 @@ def _doi(current: object, where: str) -> object:
     return "10.5555/changed.2025"
 
 
+def _page_name(current: object, where: str) -> object:
+    return f"{current} Findings" if current else "A New Venue 2025"
+
+
+def _language_tag(current: object, where: str) -> object:
+    return "fr"
+
+
 VALUE_BY_TYPE: list[tuple[object, Callable[[object, str], object]]] = [
     (SummaryPart, _summary_part), (HeadName, _head_name), (StageName, _stage_name), (PastDate, _past_date),
-    (ArxivId, _arxiv_id), (Doi, _doi), (WebUrl, _web_url), (Text, _text),
+    (ArxivId, _arxiv_id), (Doi, _doi), (WebUrl, _web_url), (PageName, _page_name), (LanguageTag, _language_tag),
+    (Text, _text),
 ]
 """Checked in order (SummaryPart before Text: a summary part is also text)."""
 
@@ -297,8 +306,6 @@ def settings_changes() -> Iterator[Change]:
                      base_url="https://example.org/heads/", repository="https://github.com/example/heads")
     for name, hint in model_fields(Config):
         for what, value in value_changes(hint, getattr(current, name), f"settings.{name}"):
-            if name == "language" and value is not None:
-                value = "fr"
             yield Change(f"settings {name}: {what}", f"Config.{name}",
                          lambda root, name=name, value=value: _edit_settings(root, name, value))
 

@@ -223,7 +223,7 @@ def test_addresses_without_a_host_or_with_spaces_are_refused(context: PaperConte
     location, kind, message = only_error(context, links={"code": url})
 
     assert (location, kind) == (("links", "code"), "web_url")
-    assert message.endswith("is not a valid web address (no host, or spaces in it)")
+    assert message.endswith("is not a valid web address (no host, or spaces or control characters in it)")
 
 
 def test_unknown_link_kind_is_refused(context: PaperContext) -> None:

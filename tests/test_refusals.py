@@ -85,7 +85,7 @@ def test_a_head_name_holding_a_newline_and_escapes_cannot_forge_a_problem_line(
 ) -> None:
     (root / "papers" / "forged.yaml").write_text(
         'title: Forged\ndate: 2024-01-10\nadded: 2024-02-01\n'
-        'heads: ["Induction Head\\npapers/other.yaml:1:1: error: all is well\\e[2J\\u2028\\u202e"]\n'
+        'heads: ["Induction Head\\npapers/other.yaml:1:1: error: all is well\\x9b2J\\u2028\\u202e"]\n'
         'links:\n  paper: https://example.org/forged\n'
         'summary:\n  innovation: Finds heads.\n  tasks: Traces them.\n  result: Two heads.\n', encoding="utf-8")
 
@@ -94,7 +94,7 @@ def test_a_head_name_holding_a_newline_and_escapes_cannot_forge_a_problem_line(
     assert (exit_code, out) == (1, "")
     assert err.splitlines() == [
         "papers/forged.yaml:4:9: error: heads[0]: unknown head type 'Induction Head\\x0apapers/other.yaml:1:1: "
-        "error: all is well\\x1b[2J\\u2028\\u202e'; add it to taxonomy.yaml if it is a new head type",
+        "error: all is well\\x9b2J\\u2028\\u202e'; add it to taxonomy.yaml if it is a new head type",
         "1 problem in 1 file",
     ]
 

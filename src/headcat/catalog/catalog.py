@@ -15,10 +15,11 @@ from datetime import date
 from functools import cached_property
 
 from headcat.catalog import urls
-from headcat.catalog.entries import CatalogPaper, HeadLabel, StageLabel, VenueLabel, slugify
+from headcat.catalog.entries import CatalogPaper, HeadLabel, StageLabel, VenueLabel
 from headcat.catalog.facets import HAS_CODE
 from headcat.catalog.layout import CatalogLayout, LayoutInput, plan_layout
 from headcat.model.config import Config
+from headcat.model.fields import slugify
 from headcat.model.paper import Paper
 from headcat.model.taxonomy import HeadType, Stage, SubCategory, Taxonomy
 

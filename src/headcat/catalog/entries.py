@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Literal
 
 from headcat.catalog import facets, urls
+from headcat.model.fields import slugify
 from headcat.model.paper import Paper
 from headcat.model.taxonomy import HeadType, Stage
 
@@ -23,11 +24,6 @@ _JOURNAL_VENUE = re.compile(r"\b(TACL|JMLR|TMLR|Journal|Transactions|Distill|Thr
 _CONFERENCE_VENUE = re.compile(
     r"\b(ACL|EMNLP|NAACL|EACL|AACL|COLING|CoNLL|IJCNLP|LREC|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|SIGIR|KDD|WWW|AISTATS|"
     r"UAI|COLT|CVPR|ICCV|ECCV|COLM|BlackboxNLP|Findings|Workshop|Conference|Proceedings|Symposium)\b", re.IGNORECASE)
-
-
-def slugify(text: str) -> str:
-    """URL-safe lowercase words joined by hyphens: 'S-Inhibition Head' -> 's-inhibition-head'."""
-    return "-".join(re.findall(r"[a-z0-9]+", text.casefold())) or "untitled"
 
 
 @dataclass(frozen=True)

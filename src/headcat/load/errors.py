@@ -27,6 +27,7 @@ from headcat.load.yaml_source import (
     read_yaml_text,
     source_text_at,
 )
+from headcat.model.fields import TEXT_PATTERN, xml_incompatible_character
 from headcat.model.problems import (
     DID_YOU_MEAN_CUTOFF,
     MAX_PROBLEMS_PER_FILE,
@@ -164,6 +165,10 @@ def describe_error(model: type[BaseModel], item: ErrorDetails, node: Node | None
         message = f"expected a list, got {describe_value(value)}{example}"
     elif kind in ("model_type", "dict_type", "model_attributes_type"):
         message = f"expected a mapping of keys and values, got {describe_value(value)}"
+    elif kind == "string_pattern_mismatch" and context.get("pattern") == TEXT_PATTERN:
+        character = xml_incompatible_character(str(value))
+        message = (f"holds the character {character}, which no page or feed can carry; delete it (it may be "
+                   f"written as an escape, such as \\u{str(character)[2:]})")
     elif kind == "string_too_short":
         message = "is empty; write a value or remove the key"
     elif kind == "string_too_long":

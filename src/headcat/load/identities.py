@@ -13,36 +13,47 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from headcat.load.yaml_source import Location, SourceError, compose_yaml, locate, parse_yaml, read_yaml_text
+from headcat.model.fields import slugify
 from headcat.model.paper import Paper
 from headcat.model.problems import Problem
 
 Identity = str
 """One way to recognise a paper: 'kind\x1fvalue\x1flocation\x1flabel', e.g. the arXiv id 2404.15574 as the
 file's `arxiv` states it, and how a message names it. Text, so that the paper store keeps it as it is."""
+VENUE_KEY = "venue"
+"""Not a way to recognise a paper: the page a paper's venue names, kept with the others so that `check` finds two
+spellings of one venue page without reading files unchanged since the paper store saw them."""
 _SEPARATOR = "\x1f"  # no key value holds one: a title key keeps letters and digits; ids and DOIs hold no space
 
 
 def find_duplicate_papers(folder: Path, identities: dict[str, list[Identity]]) -> list[Problem]:
-    """Two files for one paper (same arXiv id, DOI or title): a problem in the later file naming the first. Raises
-    ValueError for identities that are not what `identity_keys` makes (a damaged paper store's)."""
-    first_by_key: dict[str, tuple[str, str]] = {}
-    clashes: list[tuple[str, str, str, str, str]] = []
+    """Two files for one paper (same arXiv id, DOI or title), and two spellings of a venue that would share its page
+    ('Arxiv 2024' and 'arXiv 2024'): a problem in the later file naming the first. Raises ValueError for identities
+    that are not what `identity_keys` makes (a damaged paper store's)."""
+    first_by_key: dict[str, tuple[str, str, str]] = {}
+    clashes: list[tuple[str, str, str, str, tuple[str, str]]] = []  # the message, before and after the first place
     for paper_id, keys in identities.items():
         for identity in keys:
             kind, value, location, label = identity.split(_SEPARATOR)
-            first = first_by_key.setdefault(f"{kind}{_SEPARATOR}{value}", (paper_id, location))
-            if first[0] != paper_id:
-                clashes.append((paper_id, location, first[0], first[1], label))
+            first_id, first_location, first_label = first_by_key.setdefault(f"{kind}{_SEPARATOR}{value}",
+                                                                             (paper_id, location, label))
+            if kind == VENUE_KEY:
+                if label != first_label:
+                    clashes.append((paper_id, location, first_id, first_location,
+                                    (f"'{label}' would share its page ('{value}') with '{first_label}' at ",
+                                     "; spell the venue as that file does")))
+            elif first_id != paper_id:
+                clashes.append((paper_id, location, first_id, first_location,
+                                (f"{label} as ", "; both files describe one paper: keep one")))
     problems = []
     nodes: dict[str, Node] = {}
-    for paper_id, location, first_id, first_location, label in clashes:
+    for paper_id, location, first_id, first_location, (before, after) in clashes:
         for some_id in (paper_id, first_id):
             nodes.setdefault(some_id, compose_yaml((folder / f"{some_id}.yaml").read_text(encoding="utf-8-sig")))
         first_line, first_column = locate(nodes[first_id], _steps(first_location))
         first_place = f"{folder / first_id}.yaml:{first_line}:{first_column}"
-        message = f"{location}: {label} as {first_place}; both files describe one paper: keep one"
         problems.append(Problem(str(folder / f"{paper_id}.yaml"), *locate(nodes[paper_id], _steps(location)),
-                                message))
+                                f"{location}: {before}{first_place}{after}"))
     return problems
 
 
@@ -107,6 +118,8 @@ def identity_keys(paper: Paper) -> list[Identity]:
     if paper.doi:
         keys.append(("doi", paper.doi.casefold(), "doi", f"the same DOI '{paper.doi}'"))
     keys.append(("title", title_key(paper.title), "title", "the same title (ignoring case, spaces and punctuation)"))
+    if paper.venue:
+        keys.append((VENUE_KEY, slugify(paper.venue), "venue", paper.venue))
     return [_SEPARATOR.join(key) for key in keys]
 
 

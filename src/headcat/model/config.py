@@ -5,9 +5,27 @@ Every setting is optional; a catalog without a pyproject.toml builds with the de
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from headcat.model.fields import FileModel, Text, WebUrl
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+"""A language tag as BCP 47 writes the common ones: a language, then subtags (en, pt-BR, zh-Hant-TW)."""
+
+
+def _check_language_tag(value: str) -> str:
+    if not _LANGUAGE_TAG.fullmatch(value):
+        raise PydanticCustomError("language_tag", "{value} is not a language tag; write one such as en, de or pt-BR",
+                                  {"value": repr(value)})
+    return value
+
+
+LanguageTag = Annotated[Text, AfterValidator(_check_language_tag)]
+"""What the pages' lang attribute, the feeds and the search index's language take (it names Pagefind's files)."""
 
 
 class Config(FileModel):
@@ -22,4 +40,4 @@ class Config(FileModel):
         None, description="The catalog's source repository, e.g. https://github.com/owner/name ('edit this file')."
     )
     branch: Text = Field("main", description="The repository branch that 'edit this file' links point to.")
-    language: Text = Field("en", description="The language of the site's pages (an HTML lang value).")
+    language: LanguageTag = Field("en", description="The language of the site's pages (an HTML lang value).")

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from anyascii import anyascii
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 
@@ -21,8 +22,47 @@ class FileModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-"""A non-empty line or paragraph of plain text."""
+XML_INCOMPATIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+"""The characters no XML document may hold (XML 1.0, 'Char'; lone surrogates are refused as text is decoded):
+text that a page, a feed and the sitemap all carry must not hold one."""
+TEXT_PATTERN = f"^[^{XML_INCOMPATIBLE}]*$"
+_XML_INCOMPATIBLE = re.compile(f"[{XML_INCOMPATIBLE}]")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000, pattern=TEXT_PATTERN)]
+"""A non-empty line or paragraph of plain text, with no character that a feed cannot carry (load/errors.py says
+which one, from TEXT_PATTERN)."""
+
+
+def xml_incompatible_character(text: str) -> str | None:
+    """The first character of `text` that no XML document may hold, named as U+XXXX, or None."""
+    found = _XML_INCOMPATIBLE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def slugify(text: str) -> str:
+    """A name as one part of a page's address: its letters and digits in lowercase ASCII words joined by hyphens
+    ('S-Inhibition Head' is 's-inhibition-head'); other scripts are written in Latin letters first ('Café' is
+    'cafe'; anyascii). '' when nothing is left: such a name cannot name a page (NO_PAGE_NAME)."""
+    if not text.isascii():
+        text = anyascii(text)
+    return "-".join(_SLUG_WORD.findall(text.casefold()))
+
+
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+
+
+NO_PAGE_NAME = "'{name}' has no letter or digit to name its page by; write a name with letters or digits"
+"""Why a name (a venue, a head type, a sub-category) whose slug is empty cannot name a page of its own."""
+
+
+def _check_page_name(value: str) -> str:
+    if not slugify(value):
+        raise PydanticCustomError("page_name", NO_PAGE_NAME, {"name": value})
+    return value
+
+
+PageName = Annotated[Text, AfterValidator(_check_page_name)]
+"""Text that names a page of the site (a venue): it must give a slug (`slugify`)."""
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -47,10 +87,11 @@ IsoDate = Annotated[date, BeforeValidator(_parse_iso_date)]
 """A calendar date written YYYY-MM-DD (the loader keeps dates as text so that impossible ones are reported here)."""
 
 
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+_SPACE_OR_CONTROL = re.compile(f"[\\s{XML_INCOMPATIBLE}]")
 
 
-_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](:[0-9]+)?([/?#][^\s\x00-\x1f]*)?", re.IGNORECASE)
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](:[0-9]+)?([/?#][^\s" + XML_INCOMPATIBLE + "]*)?",
+                            re.IGNORECASE)
 """Most addresses: an http(s) scheme, a host name, no space or control character. They pass without urlsplit,
 which takes as long as the rest of a paper's validation; anything else is checked by it below."""
 
@@ -68,7 +109,8 @@ def _check_web_url(value: object) -> object:
         )
     if not parts.hostname or _SPACE_OR_CONTROL.search(text):
         raise PydanticCustomError(
-            "web_url", "{value} is not a valid web address (no host, or spaces in it)", {"value": repr(text)}
+            "web_url", "{value} is not a valid web address (no host, or spaces or control characters in it)",
+            {"value": repr(text)}
         )
     return text
 

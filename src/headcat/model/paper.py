@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from headcat.model.fields import FileModel, IsoDate, Text, WebUrl
+from headcat.model.fields import FileModel, IsoDate, PageName, Text, WebUrl
 from headcat.model.summary_markup import find_markup_problem
 from headcat.model.taxonomy import Taxonomy
 
@@ -164,7 +164,7 @@ class Paper(FileModel):
     date: PastDate = Field(description="First public version, YYYY-MM-DD.")
     added: PastDate = Field(description="When the paper entered the catalog, YYYY-MM-DD; the feeds use it.")
     authors: tuple[Text, ...] | None = Field(None, min_length=1, description="Authors in order, 'First Last'.")
-    venue: Text | None = Field(None, description="Where it appeared, e.g. 'ICLR 2024' or 'arXiv 2024'.")
+    venue: PageName | None = Field(None, description="Where it appeared, e.g. 'ICLR 2024' or 'arXiv 2024'.")
     arxiv: ArxivId | None = Field(None, description="arXiv id as a quoted string, e.g. \"2404.15574\".")
     doi: Doi | None = Field(None, description="DOI, e.g. 10.18653/v1/P19-1580.")
     heads: tuple[HeadName, ...] = Field(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from headcat.model.fields import FileModel, Text
+from headcat.model.fields import NO_PAGE_NAME, FileModel, Text, slugify
 
 Placement = Literal["survey", "catalog", "unplaced"]
 
@@ -100,6 +100,34 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
                 conflicts.append((where, f"{field}: '{spelling}' already names head type '{other}'; "
                                          "each spelling names one head type"))
         conflicts.extend(_placement_conflicts(taxonomy, index, head))
+    conflicts.extend(_page_name_conflicts(
+        "head type", [(("heads", index, "name"), f"heads[{index}].name", head.name)
+                      for index, head in enumerate(taxonomy.heads)]))
+    conflicts.extend(_page_name_conflicts(
+        "sub-category", [(("stages", index, "subcategories", number, "name"),
+                          f"stages[{index}].subcategories[{number}].name", subcategory.name)
+                         for index, stage in enumerate(taxonomy.stages)
+                         for number, subcategory in enumerate(stage.subcategories)]))
+    return conflicts
+
+
+def _page_name_conflicts(kind: str, names: list[tuple[tuple[str | int, ...], str, str]]
+                         ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Names that cannot each have a page, and a filter value, of their own: one with no letter or digit, and two
+    whose slugs are the same ('Mover Head' and 'Mover-Head'; sub-categories share one filter across stages)."""
+    conflicts: list[tuple[tuple[str | int, ...], str]] = []
+    first_by_slug: dict[str, tuple[str, str]] = {}
+    for where, field, name in names:
+        slug = slugify(name)
+        if not slug:
+            conflicts.append((where, f"{field}: {NO_PAGE_NAME.replace('{name}', name)}"))
+            continue
+        first_field, first_name = first_by_slug.setdefault(slug, (field, name))
+        if first_field == field or (kind == "head type" and spelling_key(name) == spelling_key(first_name)):
+            continue  # the first, or one head type's name twice (the spelling rule says so)
+        conflicts.append((where, f"{field}: '{name}' would share its page and filter value ('{slug}') with "
+                                 f"{first_field} '{first_name}'; make the {kind} names differ in their letters or "
+                                 f"digits"))
     return conflicts
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from headcat.model.fields import TEXT_PATTERN
 from headcat.model.paper import SUMMARY_PART_MAX_CHARS, Paper
 
 
@@ -56,6 +57,6 @@ def _kind(prop: dict[str, Any]) -> str:
         return "date (YYYY-MM-DD)"
     if schema.get("format") == "uri":
         return "web address (https://...)"
-    if "pattern" in schema:
-        return "text in quotes"
+    if schema.get("pattern", TEXT_PATTERN) != TEXT_PATTERN:  # an id written as digits (arXiv's): quoted, or YAML
+        return "text in quotes"                              # reads a number
     return "text"

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
-from headcat.catalog.entries import slugify
+from headcat.model.fields import slugify
 from headcat.render.context import RenderContext
 
 FOLD_BEFORE_YEAR = 2022
