@@ -24,10 +24,11 @@ from typing import IO, Any
 
 import pytest
 
+from headcat.cache import fragments
 from headcat.commands.cli import main
 from headcat.load import errors
 from headcat.pipeline import build
-from headcat.write import staging
+from headcat.write import documents, staging
 
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # linux/capability.h
 PR_CAPBSET_DROP = 24  # linux/prctl.h
@@ -304,6 +305,56 @@ def test_a_full_disk_while_writing_the_site_is_named_and_leaves_the_site_as_it_w
     assert sorted((path.relative_to(catalog_root), path.read_bytes()) for path in catalog_root.rglob("site/**/*")
                   if path.is_file()) == before
     assert [path.name for path in catalog_root.iterdir() if path.name.startswith(".site.")] == [".site.headcat-lock"]
+
+
+def test_a_full_disk_while_writing_readme_md_names_it_and_leaves_it_as_it_was(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = catalog_root / "README.md"
+    readme.write_text("# Heads\n\n<!-- headcat:start -->\n<!-- headcat:end -->\n", encoding="utf-8")
+    real_fdopen = os.fdopen
+
+    def onto_a_full_disk(handle: int, mode: str = "r", *arguments: Any, **options: Any) -> IO[Any]:
+        os.close(handle)
+        return real_fdopen(os.open("/dev/full", os.O_WRONLY), mode, *arguments, **options)
+
+    monkeypatch.setattr(documents.os, "fdopen", onto_a_full_disk)  # every file written so, the cache's too
+    exit_code, out, err = run_main(["readme", str(catalog_root)], capsys)
+    monkeypatch.undo()
+
+    assert (exit_code, out) == (1, "")
+    *warnings, last = err.splitlines()
+    assert last == f"headcat: error: cannot write {readme}: No space left on device; free some space and run again"
+    assert all(line.startswith("headcat: warning: ") for line in warnings), warnings  # the cache cannot be written
+    assert readme.read_text(encoding="utf-8") == "# Heads\n\n<!-- headcat:start -->\n<!-- headcat:end -->\n"
+    assert [path.name for path in catalog_root.iterdir() if path.name.startswith(".README")] == []
+
+
+def test_a_full_disk_while_writing_the_build_cache_costs_the_next_build_time_not_this_one_its_site(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HEADCAT_CACHE_DIR", str(tmp_path / "cache"))
+    clean = tmp_path / "clean"
+    build(catalog_root, clean, TODAY, with_search=False, use_cache=False)
+
+    def full_disk(self: object, fragments: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fragments._FragmentStream, "append", full_disk)
+        exit_code, _, err = run_main(["build", str(catalog_root), "--no-search"], capsys)
+
+    assert exit_code == 0, err
+    assert "headcat: warning: could not write the build cache, which this build keeps nothing in: [Errno 28] No " \
+           "space left on device" in err
+    assert tree(catalog_root / "site") == tree(clean)
+    assert run_main(["build", str(catalog_root), "--no-search"], capsys)[0] == 0  # with the disk freed
+    assert tree(catalog_root / "site") == tree(clean)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name != ".headcat-output"}
 
 
 def test_a_folder_that_will_not_take_the_site_is_named_with_what_to_do(

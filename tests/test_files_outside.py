@@ -7,6 +7,7 @@ a link leads out, the test also checks that nothing of what it leads to (its tex
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,21 @@ def test_templates_linked_to_nothing_or_in_a_loop_are_located_problems(
     ]
 
 
+def test_a_named_pipe_among_the_templates_is_a_problem_not_a_build_that_waits_for_ever(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(catalog_root / "templates/site/pipe.html")
+
+    exit_code, out, err = run(catalog_root, ["build", ".", "--no-search"], monkeypatch, capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        "templates/site/pipe.html: error: is not a file (a named pipe, a socket or a device); the templates folder "
+        "holds templates: remove it",
+        "1 problem in 1 file; nothing was written, site is as it was",
+    ]
+
+
 def test_a_template_linked_to_another_file_of_the_templates_folder_renders_it(
     catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -341,6 +357,19 @@ def test_a_readme_linked_outside_the_catalog_is_neither_read_nor_written(
     assert (catalog_root / "README.md").is_symlink()
     assert not (catalog_root / "site").exists()
     assert_nothing_of(outside, readme[2], build[2])
+
+
+def test_a_readme_linked_to_nothing_is_a_problem_for_build_as_for_readme(
+    catalog_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog_root / "README.md").symlink_to("docs/README.md")
+    problem = ("README.md: error: is a link to nothing; README.md must be a file inside the catalog; replace the "
+               "link with the file")
+
+    build = run(catalog_root, ["build", ".", "--no-search"], monkeypatch, capsys)
+
+    assert build[:2] == (1, "")
+    assert build[2].splitlines() == [problem, "1 problem in 1 file; nothing was written, site is as it was"]
 
 
 def test_a_readme_linked_to_a_file_inside_the_catalog_is_regenerated_through_the_link(

@@ -144,6 +144,15 @@ def test_a_root_folder_named_with_escapes_is_shown_escaped_in_the_usage_error(
     ]
 
 
+def test_a_command_line_argparse_refuses_is_shown_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["build", "--bogus\x1b[31m\nheadcat:"])
+
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "headcat: error: unrecognized arguments: --bogus\\x1b[31m\\x0aheadcat:")
+
+
 @pytest.mark.parametrize(("character", "escaped"), [
     ("\x00", "\\x00"), ("\t", "\\x09"), ("\n", "\\x0a"), ("\r", "\\x0d"), ("\x1b", "\\x1b"), ("\x7f", "\\x7f"),
     ("\x85", "\\x85"), ("\x9b", "\\x9b"), ("\u061c", "\\u061c"), ("\u200e", "\\u200e"), ("\u200f", "\\u200f"),

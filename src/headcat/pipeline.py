@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,8 +94,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
                 _save_cache(cache, context, folder, result, catalog)
     for update in documents:
         if update.is_stale:
-            with _naming_a_full_disk(update.path):
-                write_readme(update)
+            write_readme(update)
     return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.site.records),
                        written_count=result.written)
 
@@ -149,7 +149,7 @@ def render_documents(catalog: Catalog, root: Path, context: RenderContext,
     README.md's paper table, and CONTRIBUTING.md's field reference when that file asks for one."""
     updates = []
     with template_errors_as_problems(root / "templates"):
-        if readme_required or (root / README_NAME).exists():
+        if readme_required or os.path.lexists(root / README_NAME):  # a link to nothing is a problem, not no README
             updates.append(plan_readme_update(root / README_NAME, render_readme_table(catalog, context)))
         if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
             updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(context.environment),

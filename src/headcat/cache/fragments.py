@@ -13,6 +13,7 @@ first build), a new one is written while the build runs: fragments go to the tex
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
@@ -24,6 +25,8 @@ from typing import IO, Any
 import xxhash
 
 from headcat.cache.store import read_json_store, write_json_store
+
+log = logging.getLogger("headcat")
 
 SLOT_SEPARATOR = "\x1f"
 """Between the parts of a slot's name ('card', paper id, ...); the paper id is always the second part."""
@@ -102,7 +105,12 @@ class FragmentStore:
         with self.lock:
             self.changed = True
             if self.stream is not None:
-                self.stream.append(fragments)
+                try:
+                    self.stream.append(fragments)
+                except OSError as error:  # a full disk, say: the next build renders these again; this one goes on
+                    log.warning("could not write the build cache, which this build keeps nothing in: %s", error)
+                    self.stream.abandon()
+                    self.stream, self.folder = None, None
             else:
                 self.recent.update(fragments)
 

@@ -59,11 +59,16 @@ def installed_packages() -> list[str]:
 
 
 def folder_digest(folder: Path) -> str:
-    """A digest of every file below `folder` (names and bytes, in sorted order): the templates, say."""
+    """A digest of every file below `folder` (names and bytes, in sorted order): the templates, say. A link is
+    digested as where it leads, never followed: what it leads to inside the folder is digested as itself, and
+    nothing outside is read (the render stage refuses such links)."""
     digest = hashlib.blake2b(digest_size=16)
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogatepass") + b"\0")
+            name = path.relative_to(folder).as_posix().encode("utf-8", "surrogatepass")
+            if path.is_symlink():
+                digest.update(name + b"\0->" + os.fsencode(path.readlink()) + b"\0")
+            elif path.is_file():
+                digest.update(name + b"\0")
                 digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

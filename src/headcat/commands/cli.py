@@ -54,7 +54,16 @@ class _WarningPrinter(logging.Handler):
     """Prints what headcat's stages log (a cache that cannot be used or written) as `headcat: warning: ...`."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"headcat: {record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+        print(f"headcat: {record.levelname.lower()}: {escape_for_terminal(record.getMessage())}", file=sys.stderr)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with what its errors echo of the command line escaped (an argument can hold a newline or
+    a terminal escape). Its commands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {escape_for_terminal(message)}\n")
 
 
 def show_warnings() -> None:
@@ -287,7 +296,7 @@ def _print_problems(found: ProblemsFound, output_format: str, tail: str) -> None
 
 
 def _make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="headcat", description="Build and check a curated paper catalog.")
+    parser = _Parser(prog="headcat", description="Build and check a curated paper catalog.")
     parser.add_argument("--version", action="version", version=f"headcat {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 

@@ -208,6 +208,9 @@ class _TemplateFolderLoader(FileSystemLoader):
                         problems += [problem] if problem is not None else []
                     elif entry.is_dir():
                         folders.append(Path(entry.path))
+                    elif not entry.is_file():  # reading a named pipe would wait for ever
+                        problems.append(Problem(entry.path, 0, 0, "is not a file (a named pipe, a socket or a "
+                                                "device); the templates folder holds templates: remove it"))
         return problems
 
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:

@@ -110,8 +110,10 @@ def write_readme(update: ReadmeUpdate) -> None:
             stream.write(update.updated.encode("utf-8"))
         Path(temporary).chmod(mode)
         Path(temporary).replace(target)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is None:  # a full disk, found as the open file was written
+            error.filename = str(update.path)
         raise
 
 
