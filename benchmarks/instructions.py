@@ -59,10 +59,10 @@ def count_build(valgrind: str, source: Path, root: Path, out: Path) -> int:
                    "HEADCAT_CACHE_DIR": str(cache)}
     command = [sys.executable, "-m", "headcat", "build", str(root), "--out", str(out), "--no-search"]
     subprocess.run(command, env=environment, check=True, capture_output=True)  # compiles the modules once
-    run.remove(out, cache, root / ".headcat-cache")
+    run.remove(*run.published(out), cache, root / ".headcat-cache")
     process = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
                              env=environment, capture_output=True, text=True, preexec_fn=_one_core)
-    run.remove(out, cache, root / ".headcat-cache")
+    run.remove(*run.published(out), cache, root / ".headcat-cache")
     if process.returncode != 0:
         sys.exit(f"the build under Valgrind failed ({process.returncode}):\n{process.stderr[-2000:]}")
     found = re.search(r"Collected : (\d+)", process.stderr)

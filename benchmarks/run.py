@@ -252,7 +252,7 @@ class Runner:
                 "no_change": self._headcat_build(cold=False, sample=True)}
         self._change_one_paper(original)
         runs["one_change"] = self._headcat_build(cold=False, sample=True)
-        self.set_aside(self.site)
+        self.set_aside(*published(self.site))
         runs["no_output"] = self._headcat_build(cold=False, sample=True)
         runs["search"] = self._headcat_build(cold=True, search=True, sample=True)
         if self.hugo:
@@ -267,7 +267,8 @@ class Runner:
 
     def _headcat_build(self, cold: bool, search: bool = False, sample: bool = False) -> Measured:
         if cold:
-            self.set_aside(self.site, self.caches / "xdg", self.caches / "headcat", self.root / ".headcat-cache",
+            self.set_aside(*published(self.site), self.caches / "xdg", self.caches / "headcat",
+                           self.root / ".headcat-cache",
                            *(path for path in self.root.iterdir() if path.name not in CATALOG_ENTRIES))
         flags = [] if search else self.build_flags
         return self._run([*self.headcat, "build", str(self.root), "--out", str(self.site), *flags], sample)
@@ -373,6 +374,12 @@ class SetAside:
                     path.rename(self.folder / f"{self.count}-{path.name}")
                 except OSError:  # on another file system than the work folder
                     remove(path)
+
+
+def published(site: Path) -> tuple[Path, Path, Path]:
+    """An output folder with what headcat's builds keep beside it: the spare folder the next site is made in (the
+    site before last) and the lock; a cold build starts without them, as on a fresh machine."""
+    return site, site.with_name(f".{site.name}.headcat-spare"), site.with_name(f".{site.name}.headcat-lock")
 
 
 def remove(*paths: Path) -> None:
