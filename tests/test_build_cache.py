@@ -189,6 +189,18 @@ def test_a_rebuild_with_nothing_changed_writes_no_file(root: Path) -> None:
     assert second.file_count == first.file_count
 
 
+def test_a_rebuild_with_nothing_changed_renders_nothing_even_right_after_a_first_build(root: Path) -> None:
+    # A first build into a new folder keys its outputs too: the second build keeps every one of them.
+    first = build(root, root / "site", TODAY, with_search=False)
+    second = build(root, root / "site", TODAY, with_search=False)
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+    third = build(root, root / "site", TODAY, with_search=False)
+
+    assert first.rendered_count == first.file_count
+    assert second.rendered_count == 0
+    assert 0 < third.rendered_count < first.file_count / 4
+
+
 def test_an_output_file_changed_by_hand_is_written_again(root: Path) -> None:
     build(root, root / "site", TODAY, with_search=False)
     page = root / "site" / "papers" / "amplifying-correct-answers" / "index.html"

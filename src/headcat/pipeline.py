@@ -61,6 +61,8 @@ class BuildResult:
     file_count: int
     written_count: int
     """Files this build wrote; the others were already there as they should be."""
+    rendered_count: int
+    """Outputs this build rendered; the others were kept, made by an earlier build from the same inputs."""
 
 
 @collector.paused()  # until the build ends: process/collector.py
@@ -83,7 +85,10 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
                 template_errors_as_problems(root / "templates"), _naming_a_full_disk(out_dir), \
                 staged_output(folder, active, spare, keep_spare=cache.is_enabled) as staging:
             outputs = chain(site_outputs(catalog), feed_outputs(catalog), export_outputs(catalog))
-            render_outputs(outputs, context, staging, active, lambda: template_errors_as_problems(root / "templates"))
+            # With the cache every output is keyed, so that the next build can keep it; a first build keeps nothing.
+            previous = active or (OutputManifest(out_dir) if cache.is_enabled else None)
+            rendered = render_outputs(outputs, context, staging, previous,
+                                      lambda: template_errors_as_problems(root / "templates"))
             with timed("render README.md's table"):
                 documents = render_documents(catalog, root, context, readme_required=False)
             if search is not None:
@@ -96,7 +101,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
         if update.is_stale:
             write_readme(update)
     return BuildResult(catalog=catalog, out_dir=out_dir, file_count=len(result.site.records),
-                       written_count=result.written)
+                       written_count=result.written, rendered_count=rendered)
 
 
 def _manifests(cache: BuildCache, folder: OutputFolder) -> tuple[OutputManifest | None, OutputManifest | None]:

@@ -46,11 +46,11 @@ def output_key(output: Output, context: RenderContext) -> str:
 
 
 def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: OutputSink,
-                   previous: OutputManifest | None, errors: ErrorContext = nullcontext) -> None:
+                   previous: OutputManifest | None, errors: ErrorContext = nullcontext) -> int:
     """Render every output into `staging`, except those `previous` (the previous build's manifest, None without
     the build cache) holds as made from the same key. Each is rendered inside `errors()`, which can turn an
     exception into a located problem while its traceback is at hand; fragments rendered by helpers come back with
-    their results and go to the context's store."""
+    their results and go to the context's store. Returns how many were rendered."""
     pending: list[tuple[Output, str]] = []
     with timed("plan the outputs"):
         for output in outputs:
@@ -74,6 +74,7 @@ def render_outputs(outputs: Iterable[Output], context: RenderContext, staging: O
 
     with timed(f"render and write {len(pending)} files"):
         run_in_parallel(render_and_write, pending, [output.weight for output, _ in pending], collect=collect)
+    return len(pending)
 
 
 def render_in_memory(outputs: Iterable[Output], context: RenderContext) -> dict[str, bytes]:
