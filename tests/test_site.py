@@ -163,7 +163,7 @@ def test_every_facet_option_links_to_a_static_page_for_browsing_without_javascri
     html = (site / "index.html").read_text(encoding="utf-8")
     noscript_links = re.findall(r'<noscript><a href="([^"]+)">', html)
     assert len(checkboxes) == len(noscript_links) > 0
-    assert {checkbox["name"] for checkbox in checkboxes} == {"stage", "sub", "head", "year", "venue", "code"}
+    assert {checkbox["name"] for checkbox in checkboxes} == {"stage", "sub", "head", "year", "venue", "code", "author"}
     assert "code/index.html" in noscript_links and "stages/lr/index.html" in noscript_links
     assert all((site / urlsplit(link).path).is_file() for link in noscript_links)
 
@@ -186,7 +186,8 @@ def test_hostile_markup_in_a_paper_comes_out_inert_on_every_page(site: Path) -> 
 def test_hostile_paper_page_shows_its_markup_as_text(site: Path) -> None:
     html = (site / "papers" / HOSTILE_PAPER / "index.html").read_text(encoding="utf-8")
     assert "<h1>Escaping &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; other | pipes</h1>" in html
-    assert "O&#39;Brien, Pat, Lee &lt;b&gt;Bold&lt;/b&gt;" in html
+    assert ('<a href="../../authors/o-brien-pat/index.html">O&#39;Brien, Pat</a>, '
+            '<a href="../../authors/lee-b-bold-b/index.html">Lee &lt;b&gt;Bold&lt;/b&gt;</a>') in html
     assert "Treats <code>&lt;script&gt;</code> as text, keeps a literal | pipe and <strong>bold</strong>" in html
     assert '<a href="https://example.org/a%7Cb">a link</a> and a &lt; b comparison' in html
     assert '<a href="https://example.org/papers/escape?a=1&amp;b=%3C2%3E" class="link-paper">Paper</a>' in html

@@ -72,6 +72,21 @@ class VenueLabel:
 
 
 @dataclass(frozen=True)
+class AuthorLabel:
+    """An author as a paper names them: the name as the paper spells it, slug and page. Spellings that give the
+    same slug ('Rene Martin', 'René Martin') are one author with one page."""
+
+    name: str
+    slug: str
+    path: str
+
+    @classmethod
+    def of(cls, name: str) -> AuthorLabel:
+        slug = slugify(name)
+        return cls(name, slug, urls.author_page(slug))
+
+
+@dataclass(frozen=True)
 class TypedLink:
     """One link of a paper with what it leads to: 'paper', 'code', ... (the keys of `links`), 'arXiv' or 'DOI'."""
 
@@ -103,6 +118,11 @@ class CatalogPaper:
         """(facet parameter, the paper's values separated by spaces) for each facet the paper has values for: its
         card's data attributes."""
         return tuple((param, " ".join(values)) for param, values in self.facet_values if values)
+
+    @cached_property
+    def authors(self) -> tuple[AuthorLabel, ...]:
+        """Its authors in order, each with the page that lists their papers."""
+        return tuple(AuthorLabel.of(name) for name in self.paper.authors or ())
 
     @cached_property
     def head_names(self) -> str:

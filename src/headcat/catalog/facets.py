@@ -56,6 +56,11 @@ class Facet:
     options_of: Callable[[Catalog], tuple[FacetOption, ...]]
     """The options the filter form offers, in the order it shows them."""
     listing: Listing | None = None
+    narrow: bool = False
+    """Whether the form offers a box to type part of an option's name: for long lists (head types, authors)."""
+    shown: int | None = None
+    """At most how many options the form lists (the first ones); the reader finds the others by typing, in the
+    facet's options file (render/lookup.py). None: every option."""
 
 
 def _stage_options(catalog: Catalog) -> tuple[FacetOption, ...]:
@@ -98,7 +103,18 @@ def options_by_frequency(catalog: Catalog, param: str,
     return tuple(sorted(options, key=lambda option: (-option.count, option.label.casefold(), option.value)))
 
 
+def _author_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    """Most papers first, then by name; each named as their newest paper spells them, linking to their page."""
+    options = []
+    for slug, paper_ids in catalog.facet_groups("author").items():
+        label = next(label for label in catalog.paper(paper_ids[0]).authors if label.slug == slug)
+        options.append(FacetOption(slug, label.name, len(paper_ids), label.path))
+    return tuple(sorted(options, key=lambda option: (-option.count, option.label.casefold(), option.value)))
+
+
 HAS_CODE = "yes"
+AUTHORS_SHOWN = 12
+"""The author facet lists the most prolific authors; any other is a few letters away (Facet.shown)."""
 
 FACETS: tuple[Facet, ...] = (
     Facet("stage", "Stage", True, lambda entry: tuple(label.stage.id for label in entry.stages), _stage_options),
@@ -106,13 +122,16 @@ FACETS: tuple[Facet, ...] = (
           lambda entry: tuple(dict.fromkeys(label.subcategory_slug for label in entry.heads
                                             if label.subcategory_slug)),
           _subcategory_options),
-    Facet("head", "Head type", False, lambda entry: tuple(label.slug for label in entry.heads), _head_options),
+    Facet("head", "Head type", False, lambda entry: tuple(label.slug for label in entry.heads), _head_options,
+          narrow=True),
     Facet("year", "Year", True, lambda entry: (str(entry.paper.date.year),), _year_options,
           Listing("Papers from {label}", "years")),
     Facet("venue", "Venue", False, lambda entry: (entry.venue.slug,) if entry.venue else (), _venue_options,
           Listing("Papers from {label}", "venues")),
     Facet("code", "Code", True, lambda entry: (HAS_CODE,) if entry.has_code else (), _code_options,
           Listing("Papers with code", "papers")),
+    Facet("author", "Author", False, lambda entry: tuple(dict.fromkeys(label.slug for label in entry.authors)),
+          _author_options, narrow=True, shown=AUTHORS_SHOWN),
 )
 """Every facet, in the order the home page shows them."""
 

@@ -27,6 +27,8 @@ STYLESHEET = "assets/style.css"
 SCRIPT = "assets/site.js"
 FAVICON = "favicon.svg"
 SEARCH_FOLDER = "pagefind/"
+LOOKUP_FOLDER = "search/"
+"""headcat's own search files: the exact-lookup tables (render/lookup.py) and each long facet's options."""
 RSS_FILE = "feed.xml"
 ATOM_FILE = "atom.xml"
 
@@ -66,6 +68,20 @@ def year_page(year: int | str) -> str:
 
 def venue_page(slug: str) -> str:
     return f"venues/{slug}/index.html"
+
+
+def author_page(slug: str) -> str:
+    return f"authors/{slug}/index.html"
+
+
+def lookup_file(number: int) -> str:
+    """One file of the exact-lookup table (render/lookup.py)."""
+    return f"{LOOKUP_FOLDER}lookup-{number}.json"
+
+
+def facet_options(param: str) -> str:
+    """Every option of a facet the home page lists in part."""
+    return f"{LOOKUP_FOLDER}{param}-options.json"
 
 
 def facet_page(param: str, value: str) -> str:

@@ -52,7 +52,7 @@ _SLUG_WORD = re.compile(r"[a-z0-9]+")
 
 
 NO_PAGE_NAME = "'{name}' has no letter or digit to name its page by; write a name with letters or digits"
-"""Why a name (a venue, a head type, a sub-category) whose slug is empty cannot name a page of its own."""
+"""Why a name (a venue, an author, a head type, a sub-category) whose slug is empty cannot name a page of its own."""
 
 
 def _check_page_name(value: str) -> str:
@@ -62,7 +62,7 @@ def _check_page_name(value: str) -> str:
 
 
 PageName = Annotated[Text, AfterValidator(_check_page_name)]
-"""Text that names a page of the site (a venue): it must give a slug (`slugify`)."""
+"""Text that names a page of the site (a venue, an author): it must give a slug (`slugify`)."""
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

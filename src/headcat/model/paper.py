@@ -163,7 +163,8 @@ class Paper(FileModel):
     title: Text = Field(description="The paper's title, as published.")
     date: PastDate = Field(description="First public version, YYYY-MM-DD.")
     added: PastDate = Field(description="When the paper entered the catalog, YYYY-MM-DD; the feeds use it.")
-    authors: tuple[Text, ...] | None = Field(None, min_length=1, description="Authors in order, 'First Last'.")
+    authors: tuple[PageName, ...] | None = Field(
+        None, min_length=1, description="Authors in order, 'First Last'; each has a page listing their papers.")
     venue: PageName | None = Field(None, description="Where it appeared, e.g. 'ICLR 2024' or 'arXiv 2024'.")
     arxiv: ArxivId | None = Field(None, description="arXiv id as a quoted string, e.g. \"2404.15574\".")
     doi: Doi | None = Field(None, description="DOI, e.g. 10.18653/v1/P19-1580.")

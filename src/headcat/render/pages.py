@@ -106,12 +106,13 @@ def template_helpers(context: RenderContext, run: str) -> dict[str, Any]:
 
 
 def piece_helpers(context: RenderContext) -> dict[str, Any]:
-    """`labels` and `typed_links`, made once per build: what a card's template gets."""
+    """`labels`, `typed_links` and `author_links`, made once per build: what a card's template gets."""
     helpers: dict[str, Any] | None = context.memo.get("piece helpers")
     if helpers is None:
         helpers = context.memo["piece helpers"] = {
             "labels": lambda entry, root: labels(context, entry, root),
-            "typed_links": lambda entry, css_class="paper-links": typed_links(context, entry, css_class)}
+            "typed_links": lambda entry, css_class="paper-links": typed_links(context, entry, css_class),
+            "author_links": lambda entry, root, limit=None: author_links(context, entry, root, limit)}
     return helpers
 
 
@@ -145,6 +146,12 @@ def labels(context: RenderContext, entry: CatalogPaper, root: str) -> Markup:
 def typed_links(context: RenderContext, entry: CatalogPaper, css_class: str = "paper-links") -> Markup:
     """A paper's links (the `typed_links` macro): the same on each of the paper's cards."""
     return _macro(context, "typed_links", (entry.id, css_class), entry, css_class)
+
+
+def author_links(context: RenderContext, entry: CatalogPaper, root: str, limit: int | None = None) -> Markup:
+    """A paper's authors linking to their pages (the `author_links` macro): the same on each of its cards at one
+    depth."""
+    return _macro(context, "author_links", (entry.id, root, limit), entry, root, limit)
 
 
 def _macro(context: RenderContext, name: str, key: tuple[object, ...], *arguments: object) -> Markup:

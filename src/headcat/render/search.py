@@ -123,15 +123,28 @@ class SearchIndexing:
             self._process.stdout.close()
 
 
+SECTION_MARK = "\u00b6"
+"""Between the parts of a record's text (a word of its own, with no letter or digit, so never matched): the
+script finds the parts of a result's text by it, and the words of its title, which come first."""
+RECORD_PARTS = ("title", "authors", "identifiers", "heads", "stages and models", "summary")
+"""The parts of a record's text, in order (the script names them the same way: site.js, RECORD_PARTS)."""
+
+
 def _record(entry: CatalogPaper, language: str) -> dict[str, Any]:
+    """A paper's record: its text in parts (RECORD_PARTS), and as metadata (which Pagefind also searches, weighing a
+    match by its field: the script gives the title and the head types most weight) its title, authors, head types
+    with their other names, and paper id."""
     paper = entry.paper
-    stage_names = [label.stage.name for label in entry.stages]
-    head_words = [spelling for label in entry.heads for spelling in (label.head_type.name, *label.head_type.aliases)]
+    head_words = ", ".join(spelling for label in entry.heads
+                           for spelling in (label.head_type.name, *label.head_type.aliases))
+    identifiers = [paper.venue or "", paper.arxiv or "", paper.doi or "", entry.id]
     summary = [_plain_text(part) for part in (paper.summary.innovation, paper.summary.tasks, paper.summary.result)]
-    content = "\n".join([paper.title, ", ".join(paper.authors or ()), paper.venue or "", ", ".join(head_words),
-                         ", ".join(stage_names), ", ".join(paper.models or ()), *summary])
+    parts = [paper.title, ", ".join(paper.authors or ()), " ".join(identifiers), head_words,
+             ", ".join([*(label.stage.name for label in entry.stages), *(paper.models or ())]), " ".join(summary)]
+    content = f" {SECTION_MARK} ".join(" ".join(part.split()) for part in parts)
+    meta = {"title": paper.title, "paper_id": entry.id, "authors": ", ".join(paper.authors or ()), "heads": head_words}
     return {"url": entry.path, "content": content, "language": language,
-            "meta": {"title": paper.title, "paper_id": entry.id}, "filters": None, "sort": None}
+            "meta": {name: value for name, value in meta.items() if value}, "filters": None, "sort": None}
 
 
 def _plain_text(markdown: str) -> str:

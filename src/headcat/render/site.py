@@ -13,10 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from headcat.catalog import facets, urls
-from headcat.catalog.catalog import Catalog, Feed, HeadGroup
-from headcat.catalog.facets import FacetOption
+from headcat.catalog.catalog import Catalog, CatalogPaper, Feed, HeadGroup
+from headcat.catalog.entries import AuthorLabel, HeadLabel
+from headcat.catalog.facets import Facet, FacetOption
 from headcat.model.config import Config
 from headcat.render.charts import bar_chart, stacked_bar_chart
+from headcat.render.lookup import lookup_file_count, lookup_outputs, lookup_table
 from headcat.render.outputs import Output
 from headcat.render.pages import (
     Page,
@@ -42,20 +44,63 @@ class FacetForm:
     legend: str
     is_open: bool
     options: tuple[FacetOption, ...]
+    """The options the form lists (a long facet's first ones)."""
+    narrow: bool
+    """Whether the form offers a box to type part of an option's name."""
+    option_count: int
+    """How many options the facet has in all."""
+    options_path: str | None
+    """The file with every option, when the form lists only some (render/lookup.py)."""
+
+    @classmethod
+    def of(cls, facet: Facet, catalog: Catalog) -> FacetForm:
+        options = facet.options_of(catalog)
+        shown = options[:facet.shown] if facet.shown is not None else options
+        return cls(facet.param, facet.legend, facet.is_open, shown, facet.narrow, len(options),
+                   urls.facet_options(facet.param) if facet.shown is not None else None)
+
+
+@dataclass(frozen=True)
+class AuthorSummary:
+    """What an author's page shows besides their papers: the spellings of their name, the head types they
+    studied and the people they wrote with, most papers first."""
+
+    name: str
+    spellings: tuple[str, ...]
+    heads: tuple[tuple[HeadLabel, int], ...]
+    coauthors: tuple[tuple[AuthorLabel, int], ...]
+
+    @classmethod
+    def of(cls, slug: str, entries: tuple[CatalogPaper, ...]) -> AuthorSummary:
+        spellings = [label.name for entry in entries for label in entry.authors if label.slug == slug]
+        heads: Counter[HeadLabel] = Counter(label for entry in entries for label in entry.heads)
+        coauthors: Counter[str] = Counter()
+        named: dict[str, AuthorLabel] = {}
+        for entry in entries:
+            for label in entry.authors:
+                if label.slug != slug:
+                    named.setdefault(label.slug, label)  # as the newest paper spells the name
+            coauthors.update({label.slug for label in entry.authors} - {slug})
+        return cls(spellings[0], tuple(dict.fromkeys(spellings)),
+                   tuple(sorted(heads.items(), key=lambda item: (-item[1], item[0].head_type.name.casefold()))),
+                   tuple(sorted(((named[other], count) for other, count in coauthors.items()),
+                                key=lambda item: (-item[1], item[0].name.casefold(), item[0].slug))))
 
 
 def site_outputs(catalog: Catalog) -> Iterator[Output]:
     """Every page and asset of the site, one at a time: the home page first, then the paper pages (the bulk of a
     large site), the other pages, and the sitemap of them all."""
     plan = _SitePlan(catalog.config, catalog.feeds[0])
+    table = lookup_table(catalog.papers)
     yield plan.page("site/index.html", urls.HOME, catalog.config.title, "papers", catalog.config.description,
-                    _home_values(catalog), weight=len(catalog.papers))
+                    _home_values(catalog, lookup_file_count(len(table))), weight=len(catalog.papers))
     for entry in catalog.papers:
         yield plan.paper_page(PaperPageInputs(entry, catalog.related_papers(entry.id), catalog.config,
                                               plan.site_feed))
     yield from _head_pages(plan, catalog)
     yield from _stage_pages(plan, catalog)
     yield from _listing_pages(plan, catalog)
+    yield from _author_pages(plan, catalog)
     yield plan.page("site/stats.html", urls.STATS, "Statistics", "stats",
                     "Charts of the catalog: papers per year by stage, head types by frequency, and venues.",
                     _stats_values(catalog))
@@ -71,6 +116,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
         yield Output(urls.SITEMAP, render_text, TextInputs("site/sitemap.xml", {"page_urls": page_urls}))
     for source, path in ASSET_FILES.items():
         yield Output(path, render_asset, source)
+    yield from lookup_outputs(catalog, table)
 
 
 class _SitePlan:
@@ -93,11 +139,11 @@ class _SitePlan:
         return Output(inputs.entry.path, render_paper_page, inputs)
 
 
-def _home_values(catalog: Catalog) -> dict[str, object]:
+def _home_values(catalog: Catalog, lookup_files: int) -> dict[str, object]:
     return {
         "years": tuple((group, catalog.papers_of(group.paper_ids)) for group in catalog.years),
-        "facets": tuple(FacetForm(facet.param, facet.legend, facet.is_open, facet.options_of(catalog))
-                        for facet in facets.FACETS),
+        "facets": tuple(FacetForm.of(facet, catalog) for facet in facets.FACETS), "lookup_files": lookup_files,
+        "new_paper_url": _new_paper_url(catalog.config),
         "stages": catalog.stages, "paper_count": len(catalog.papers), "year_count": len(catalog.years),
         "head_count": sum(1 for group in catalog.heads if group.paper_ids)}
 
@@ -148,6 +194,26 @@ def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
             description = f"{title}: {count} paper{'s' if count != 1 else ''} in {catalog.config.title}."
             yield plan.page("site/papers.html", option.path, title, facet.listing.section, description,
                             {"entries": entries}, weight=count)
+
+
+def _new_paper_url(config: Config) -> str | None:
+    """Where GitHub opens a new file in the catalog's papers/ folder (the search's "add it" link), when the
+    repository is on GitHub."""
+    repository = (config.repository or "").rstrip("/")
+    if not repository.startswith("https://github.com/"):
+        return None
+    return f"{repository}/new/{config.branch}/papers"
+
+
+def _author_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
+    """authors/: one page per author, with their papers, head types and co-authors."""
+    for slug, paper_ids in catalog.facet_groups("author").items():
+        entries = catalog.papers_of(paper_ids)
+        author = AuthorSummary.of(slug, entries)
+        count = len(entries)
+        description = f"{count} paper{'s' if count != 1 else ''} by {author.name} in {catalog.config.title}."
+        yield plan.page("site/author.html", urls.author_page(slug), author.name, "papers", description,
+                        {"author": author, "entries": entries}, weight=count)
 
 
 def _stats_values(catalog: Catalog) -> dict[str, object]:

@@ -1,0 +1,217 @@
+"""The search box on the real catalog, in Chromium: exact lookups first, and no result that lacks a query word.
+
+Builds this repository's catalog with its Pagefind index, serves it on 127.0.0.1 and asks `index.html?q=QUERY`, as a
+reader's shared link would. The contract read here: the results are in the element with id `results`, one link per
+result (to the paper's page), in the order shown, and the count is announced in the live region `#result-count`.
+
+- The relevance set (search_relevance.yaml, 50-odd queries of every kind) must be answered with precision and
+  recall 1.0.
+- Every arXiv id of the catalog, in three spellings, puts its paper first, marked as the exact match.
+- Hypothesis draws queries (words of the catalog, their beginnings, words from nowhere, in ones, twos and threes):
+  every result has every query word (search_oracle.py reads the records as the index does), and every paper that
+  has each as a whole word is found.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from headcat.pipeline import build, load_catalog
+from headcat.render.search import search_inputs, search_records
+from search_oracle import IndexedText, query_words
+
+REPOSITORY = Path(__file__).parent.parent
+RELEVANCE_SET = Path(__file__).parent / "search_relevance.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TODAY = date(2026, 12, 1)
+PAPER_LINK = re.compile(r"(?:^|/)papers/([a-z0-9-]+)/(?:index\.html)?$")
+
+
+@pytest.fixture(scope="module")
+def catalog_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("search") / "catalog"
+    root.mkdir()
+    for name in ("papers", "schema"):
+        shutil.copytree(REPOSITORY / name, root / name)
+    for name in ("taxonomy.yaml", "pyproject.toml", "README.md", "CONTRIBUTING.md"):
+        shutil.copy(REPOSITORY / name, root / name)
+    (root / "templates").symlink_to(REPOSITORY / "templates", target_is_directory=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def site_url(catalog_root: Path) -> Iterator[str]:
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    build(catalog_root, catalog_root / "site", TODAY, with_search=True, use_cache=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(catalog_root / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def records(catalog_root: Path) -> dict[str, IndexedText]:
+    """Each paper's indexed text, by paper id."""
+    catalog = load_catalog(catalog_root, TODAY)
+    return {record["meta"]["paper_id"]: IndexedText.of([record["content"], *record["meta"].values()])
+            for record in search_records(search_inputs(catalog))}
+
+
+@pytest.fixture(scope="module")
+def page(site_url: str) -> Iterator[Page]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
+    with sync_playwright() as running:
+        browser = _launch(running)
+        context = browser.new_context()
+        context.set_default_timeout(15_000)
+        opened = context.new_page()
+        problems: list[str] = []
+        opened.on("pageerror", lambda error: problems.append(str(error)))
+        yield opened
+        browser.close()
+        assert problems == []
+
+
+def _launch(running: Playwright) -> Browser:
+    return running.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def search(page: Page, site_url: str, query: str) -> list[str]:
+    """The ids of the papers `index.html?q=QUERY` shows, in order, read from the links in #results."""
+    page.goto(f"{site_url}index.html?q={quote(query)}")
+    page.wait_for_function("window.headcatReady === true")
+    items = page.locator("#results > li")
+    links_per_item = items.evaluate_all("items => items.map(item => item.querySelectorAll('a').length)")
+    assert all(count == 1 for count in links_per_item), f"{query!r}: a result has other links than its paper's"
+    hrefs = page.locator("#results a").evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    ids = []
+    for href in hrefs:
+        found = PAPER_LINK.search(href)
+        assert found, f"{query!r}: a result links to {href}, not to a paper's page"
+        ids.append(found.group(1))
+    announced = page.locator("#result-count").inner_text()
+    if ids:
+        assert announced.startswith(f"Showing {len(ids)} of "), announced
+    else:
+        assert announced.startswith("No paper matches"), announced
+    return ids
+
+
+def load_relevance_set() -> list[dict[str, object]]:
+    entries = yaml.safe_load(RELEVANCE_SET.read_text(encoding="utf-8"))
+    assert len(entries) >= 40
+    return entries
+
+
+def test_the_relevance_set_is_answered_with_precision_and_recall_one(page: Page, site_url: str,
+                                                                     records: dict[str, IndexedText]) -> None:
+    returned_total = relevant_returned = expected_total = expected_found = 0
+    failures = []
+    for entry in load_relevance_set():
+        query = str(entry["query"])
+        first = list(entry.get("first") or [])  # type: ignore[call-overload]
+        expect = set(entry["expect"])  # type: ignore[call-overload]
+        assert set(first) <= expect and expect <= set(records), f"{query!r}: the set names unknown papers"
+        found = search(page, site_url, query)
+        returned_total += len(found)
+        relevant_returned += len(expect.intersection(found))
+        expected_total += len(expect)
+        expected_found += len(expect.intersection(found))
+        if set(found) != expect or set(found[:len(first)]) != set(first) or len(found) != len(set(found)):
+            failures.append(f"{entry['kind']}: {query!r} returned {found}, expected {first} first of {sorted(expect)}")
+        if first and entry["kind"] not in ("partial title", "head type", "author"):
+            expect_mark = page.locator("#results > li").first.locator(".result-exact")
+            assert expect_mark.count() == 1, f"{query!r}: the first result is not marked as the exact match"
+    precision = relevant_returned / returned_total if returned_total else 1.0
+    recall = expected_found / expected_total if expected_total else 1.0
+    print(f"relevance set: precision {precision:.3f}, recall {recall:.3f}")
+    assert failures == [], "\n".join(failures)
+    assert (precision, recall) == (1.0, 1.0)
+
+
+def test_every_arxiv_id_in_three_spellings_puts_its_paper_first(page: Page, site_url: str,
+                                                                 catalog_root: Path) -> None:
+    catalog = load_catalog(catalog_root, TODAY)
+    with_ids = [(entry.id, entry.paper.arxiv) for entry in catalog.papers if entry.paper.arxiv]
+    assert len(with_ids) > 50
+    for paper_id, arxiv_id in with_ids:
+        for spelling in (arxiv_id, f"arXiv:{arxiv_id}v2", f"https://arxiv.org/abs/{arxiv_id}"):
+            found = search(page, site_url, spelling)
+            assert found[:1] == [paper_id], f"{spelling!r} showed {found[:3]}"
+            assert page.locator("#results > li").first.locator(".result-exact").count() == 1
+
+
+def test_an_identifier_not_in_the_catalog_says_so_and_offers_to_add_it(page: Page, site_url: str) -> None:
+    assert search(page, site_url, "arXiv:2501.99999") == []
+    note = page.locator("#lookup-note")
+    assert note.is_visible()
+    assert "arXiv 2501.99999 is not in this catalog" in note.inner_text()
+    assert "headcat new --arxiv 2501.99999" in note.inner_text()
+    assert note.get_by_role("link", name="how to add a paper").get_attribute("href") == "about/index.html#contribute"
+
+
+def test_the_sort_order_is_kept_in_the_address(page: Page, site_url: str) -> None:
+    found = search(page, site_url, "induction head")
+    page.locator("#sort").select_option("title")
+    page.wait_for_function("document.location.search.includes('sort=title')")
+    shown = page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
+    assert sorted(shown) == sorted(found) and shown != found
+    assert page.locator("#results .paper-title").evaluate_all(
+        "titles => titles.every((title, i) => i === 0"
+        " || titles[i - 1].textContent.localeCompare(title.textContent) <= 0)")
+    assert page.url.endswith("?q=induction+head&sort=title")
+    page.reload()
+    page.wait_for_function("window.headcatReady === true")
+    assert page.locator("#sort").input_value() == "title"
+    assert page.locator("#search").input_value() == "induction head"
+
+
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+
+
+@pytest.fixture(scope="module")
+def vocabulary(catalog_root: Path) -> list[str]:
+    catalog = load_catalog(catalog_root, TODAY)
+    words = {word for record in search_records(search_inputs(catalog)) for word in WORD.findall(record["content"])}
+    return sorted(words)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_result_lacks_a_query_word_and_no_paper_with_every_word_is_missed(
+        page: Page, site_url: str, records: dict[str, IndexedText], vocabulary: list[str], data: st.DataObject) -> None:
+    known = st.sampled_from(vocabulary)
+    beginning = known.flatmap(lambda word: st.integers(2, max(2, len(word) - 1)).map(lambda cut: word[:cut]))
+    nowhere = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9)
+    query = " ".join(data.draw(st.lists(st.one_of(known, known, beginning, nowhere), min_size=1, max_size=3)))
+    if not query_words(query):
+        return
+    found = search(page, site_url, query)
+    lacking = [paper_id for paper_id in found if not records[paper_id].contains(query)]
+    assert lacking == [], f"{query!r} returned papers without every word: {lacking}"
+    missed = sorted(paper_id for paper_id, text in records.items()
+                    if text.contains_whole(query) and paper_id not in found)
+    assert missed == [], f"{query!r} missed papers that have every word: {missed}"
