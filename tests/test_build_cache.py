@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -21,6 +22,7 @@ from headcat.cache.fragments import FragmentStore
 from headcat.cache.location import catalog_cache_folder
 from headcat.cache.toolchain import toolchain_key
 from headcat.commands.cli import main
+from headcat.model.problems import Problem, ProblemsFound
 from headcat.pipeline import build
 from headcat.process import parallel
 from headcat.render import context, search
@@ -390,6 +392,26 @@ def test_a_template_mistake_in_a_worker_process_is_a_located_problem(
     assert errors.startswith(f"templates/site/paper.html:{line}:1: error: template: 'headcat.model.paper.Paper object' "
                              "has no attribute 'titel'")
     assert not (root / "site").exists()
+
+
+def test_a_missing_template_in_a_worker_process_is_a_located_problem(
+        root: Path, capsys: pytest.CaptureFixture[str], in_workers: None) -> None:
+    # The helper finds it while rendering and sends the located problem itself: it must arrive as it was.
+    template = root / "templates" / "site" / "paper.html"
+    edit(template, "<h1>{{ paper.title }}</h1>", "<h1>{{ paper.title }}</h1>{% include 'site/missing.html' %}")
+
+    assert main(["build", str(root), "--no-search"]) == 1
+
+    errors = capsys.readouterr().err.replace(f"{root}/", "")
+    assert "internal error" not in errors
+    assert "site/missing.html" in errors and "error:" in errors
+    assert not (root / "site").exists()
+
+
+def test_problems_found_survive_pickling_as_they_are() -> None:
+    found = ProblemsFound([Problem(f"p{number % 2}.yaml", number + 1, 1, "bad") for number in range(50)])
+    again = pickle.loads(pickle.dumps(found))  # our own object
+    assert again.problems == found.problems and str(again) == str(found)
 
 
 def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(

@@ -61,6 +61,17 @@ class ProblemsFound(Exception):
         self.problems: tuple[Problem, ...] = tuple(_cap_per_file(set(problems)))
         super().__init__(f"{problem_count(self.problems)} problem(s)")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its problems, as they are (a helper process sends it to the build): not capped again."""
+        return _problems_found, (self.problems,)
+
+
+def _problems_found(problems: tuple[Problem, ...]) -> ProblemsFound:
+    found = ProblemsFound(())
+    found.problems = problems
+    found.args = (f"{problem_count(problems)} problem(s)",)
+    return found
+
 
 def problem_count(problems: Iterable[Problem]) -> int:
     """How many problems there are, counting those a cut-short file does not show."""
