@@ -2,7 +2,7 @@
 
 The index reads a record's text and metadata word by word (split at spaces): a word counts by its letters and
 digits, lowercase and without accents, reduced to its stem by the Snowball English stemmer (Pagefind's); a word
-made of parts ("long-context", "DuoAttention", "GPT-2") also counts by each part of two or more characters. A
+made of parts ("long-context", "DuoAttention", "OLMo", "GPT-2") also counts by each part of two or more characters. A
 query word matches a word with the same stem. `contains` takes the parts too (a result must at least contain its
 words so); `contains_whole` takes only whole words (a paper that contains them so must be found).
 """
@@ -18,7 +18,9 @@ from functools import cache
 import snowballstemmer
 
 _STEMMER = snowballstemmer.stemmer("english")
-_PART_BOUNDARY = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_PART_BOUNDARY = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
+                            r"|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+"""Where a word splits into parts: punctuation, and case and digit changes ("OLMo" is OL and Mo, "GPT2" GPT and 2)."""
 
 
 def normalized(word: str) -> str:

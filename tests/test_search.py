@@ -113,7 +113,7 @@ def search(page: Page, site_url: str, query: str) -> list[str]:
         assert found, f"{query!r}: a result links to {href}, not to a paper's page"
         ids.append(found.group(1))
     announced = page.locator("#result-count").inner_text()
-    if ids:
+    if ids:  # all of them: a list is cut (with a button for more) only after 100 results, more than this catalog has
         assert announced.startswith(f"Showing {len(ids)} of "), announced
     else:
         assert announced.startswith("No paper matches"), announced
@@ -199,7 +199,8 @@ def vocabulary(catalog_root: Path) -> list[str]:
     return sorted(words)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True,  # the same queries in every run: CI cannot flake
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_no_result_lacks_a_query_word_and_no_paper_with_every_word_is_missed(
         page: Page, site_url: str, records: dict[str, IndexedText], vocabulary: list[str], data: st.DataObject) -> None:

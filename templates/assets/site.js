@@ -43,7 +43,7 @@
   var SECTION_MARK = "\u00b6";
   // How much a word found in each of a record's metadata fields counts: the title and head types above the text.
   var META_WEIGHTS = { title: 10, heads: 7, authors: 5, paper_id: 1 };
-  var PAGE_SIZE = 50;
+  var PAGE_SIZE = 100;
   var SNIPPET_WORDS = 28;
 
   /* Text as it is compared: decomposed, without accents, in lowercase. */
@@ -62,14 +62,21 @@
     return "title:" + fold(text).replace(/[^\p{L}\p{N}]/gu, "");
   }
 
-  /* FNV-1a, 32 bits, of the UTF-8 bytes: which lookup file holds a key (render/lookup.py: fnv1a). */
-  function fnv1a(text) {
-    var bytes = new TextEncoder().encode(text);
-    var hash = 0x811c9dc5;
-    for (var i = 0; i < bytes.length; i += 1) {
-      hash = Math.imul((hash ^ bytes[i]) >>> 0, 0x01000193) >>> 0;
+  /* CRC-32 (zlib's) of the UTF-8 bytes: which lookup file holds a key (render/lookup.py: key_hash). */
+  var crcTable = null;
+  function keyHash(text) {
+    if (!crcTable) {
+      crcTable = [];
+      for (var n = 0; n < 256; n += 1) {
+        var c = n;
+        for (var k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        crcTable.push(c >>> 0);
+      }
     }
-    return hash;
+    var bytes = new TextEncoder().encode(text);
+    var crc = 0xffffffff;
+    for (var i = 0; i < bytes.length; i += 1) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
   }
 
   /* What an identifier pasted into the search box names: {kind, id, keys}, or null when it is not one. */
@@ -199,7 +206,7 @@
     /* ---- Exact lookups: an identifier, a paper id or a whole title names one paper ---- */
 
     function readLookupFile(key) {
-      var number = fnv1a(key) % lookupFiles;
+      var number = keyHash(key) % lookupFiles;
       if (!lookupFilesLoaded[number]) {
         lookupFilesLoaded[number] = fetch(new URL(lookupBase + "lookup-" + number + ".json", document.baseURI).href)
           .then(function (response) {

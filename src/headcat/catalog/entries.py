@@ -125,6 +125,15 @@ class CatalogPaper:
         return tuple(AuthorLabel.of(name) for name in self.paper.authors or ())
 
     @cached_property
+    def author_slugs(self) -> tuple[str, ...]:
+        """Its authors' slugs, each once (two spellings of one name in one paper are one author)."""
+        return tuple(dict.fromkeys(label.slug for label in self.authors))
+
+    @cached_property
+    def head_slugs(self) -> tuple[str, ...]:
+        return tuple(label.slug for label in self.heads)
+
+    @cached_property
     def head_names(self) -> str:
         """Its head types' names, comma-separated: 'Induction Head, Previous Token Head'."""
         return ", ".join(label.head_type.name for label in self.heads)

@@ -122,7 +122,7 @@ FACETS: tuple[Facet, ...] = (
           lambda entry: tuple(dict.fromkeys(label.subcategory_slug for label in entry.heads
                                             if label.subcategory_slug)),
           _subcategory_options),
-    Facet("head", "Head type", False, lambda entry: tuple(label.slug for label in entry.heads), _head_options,
+    Facet("head", "Head type", False, lambda entry: entry.head_slugs, _head_options,
           narrow=True),
     Facet("year", "Year", True, lambda entry: (str(entry.paper.date.year),), _year_options,
           Listing("Papers from {label}", "years")),
@@ -130,7 +130,7 @@ FACETS: tuple[Facet, ...] = (
           Listing("Papers from {label}", "venues")),
     Facet("code", "Code", True, lambda entry: (HAS_CODE,) if entry.has_code else (), _code_options,
           Listing("Papers with code", "papers")),
-    Facet("author", "Author", False, lambda entry: tuple(dict.fromkeys(label.slug for label in entry.authors)),
+    Facet("author", "Author", False, lambda entry: entry.author_slugs,
           _author_options, narrow=True, shown=AUTHORS_SHOWN),
 )
 """Every facet, in the order the home page shows them."""

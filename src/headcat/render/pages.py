@@ -9,15 +9,18 @@ and from disk.
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from markupsafe import Markup
 
 from headcat.catalog import urls
 from headcat.catalog.catalog import Feed
-from headcat.catalog.entries import CatalogPaper
+from headcat.catalog.entries import AuthorLabel, CatalogPaper, HeadLabel
 from headcat.model.config import Config
 from headcat.render.context import RenderContext
 from headcat.render.environment import markdown_filter
@@ -86,6 +89,65 @@ def render_paper_page(inputs: PaperPageInputs, context: RenderContext) -> Iterat
     return render_page(PageInputs("site/paper.html", page, {
         "entry": entry, "related": inputs.related, "bibtex": bibtex, "edit_url": edit_url,
         "scholarly_article": scholarly_article(entry)}), context)
+
+
+@dataclass(frozen=True)
+class AuthorSummary:
+    """What an author's page shows besides their papers: the spellings of their name, the head types they
+    studied and the people they wrote with most (COAUTHORS_SHOWN of them, most papers together first)."""
+
+    name: str
+    spellings: tuple[str, ...]
+    heads: tuple[tuple[HeadLabel, int], ...]
+    coauthors: tuple[tuple[AuthorLabel, int], ...]
+    coauthor_count: int
+
+    @classmethod
+    def of(cls, slug: str, entries: tuple[CatalogPaper, ...]) -> AuthorSummary:
+        """Worked out with Counter over each paper's slugs (counted in C): a prolific author of a large catalog has
+        hundreds of papers and co-authors."""
+        spellings = [label.name for entry in entries for label in entry.authors if label.slug == slug]
+        heads = Counter(chain.from_iterable(entry.head_slugs for entry in entries))
+        together = Counter(chain.from_iterable(entry.author_slugs for entry in entries))
+        del together[slug]
+        most = heapq.nsmallest(COAUTHORS_SHOWN, together.items(), key=lambda item: (-item[1], item[0]))
+        head_labels = {label.slug: label for entry in reversed(entries) for label in entry.heads}  # the newest
+        author_labels = _newest_labels(entries, {other for other, _ in most})
+        return cls(spellings[0], tuple(dict.fromkeys(spellings)),
+                   tuple((head_labels[head], count)
+                         for head, count in sorted(heads.items(), key=lambda item: (-item[1], item[0]))),
+                   tuple((author_labels[other], count) for other, count in most), len(together))
+
+
+def _newest_labels(entries: tuple[CatalogPaper, ...], slugs: set[str]) -> dict[str, AuthorLabel]:
+    """The authors with these slugs, as the newest of the papers (`entries`, newest first) spells them."""
+    found: dict[str, AuthorLabel] = {}
+    for entry in entries:
+        for label in entry.authors:
+            if label.slug in slugs:
+                found.setdefault(label.slug, label)
+        if len(found) == len(slugs):
+            break
+    return found
+
+
+COAUTHORS_SHOWN = 30
+"""An author's page names the people they wrote with most; in a large catalog a prolific author has hundreds."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorPageInputs:
+    """An author's page: its frame, the author's slug and their papers, newest first."""
+
+    page: Page
+    slug: str
+    entries: tuple[CatalogPaper, ...]
+
+
+def render_author_page(inputs: AuthorPageInputs, context: RenderContext) -> Iterator[str]:
+    author = AuthorSummary.of(inputs.slug, inputs.entries)
+    return render_page(PageInputs("site/author.html", inputs.page, {"author": author, "entries": inputs.entries}),
+                       context)
 
 
 @dataclass(frozen=True, slots=True)

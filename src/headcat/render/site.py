@@ -13,20 +13,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from headcat.catalog import facets, urls
-from headcat.catalog.catalog import Catalog, CatalogPaper, Feed, HeadGroup
-from headcat.catalog.entries import AuthorLabel, HeadLabel
+from headcat.catalog.catalog import Catalog, Feed, HeadGroup
 from headcat.catalog.facets import Facet, FacetOption
 from headcat.model.config import Config
 from headcat.render.charts import bar_chart, stacked_bar_chart
 from headcat.render.lookup import lookup_file_count, lookup_outputs, lookup_table
 from headcat.render.outputs import Output
 from headcat.render.pages import (
+    AuthorPageInputs,
     Page,
     PageInputs,
     PaperPageInputs,
     TextInputs,
     make_page,
     render_asset,
+    render_author_page,
     render_page,
     render_paper_page,
     render_text,
@@ -58,33 +59,6 @@ class FacetForm:
         shown = options[:facet.shown] if facet.shown is not None else options
         return cls(facet.param, facet.legend, facet.is_open, shown, facet.narrow, len(options),
                    urls.facet_options(facet.param) if facet.shown is not None else None)
-
-
-@dataclass(frozen=True)
-class AuthorSummary:
-    """What an author's page shows besides their papers: the spellings of their name, the head types they
-    studied and the people they wrote with, most papers first."""
-
-    name: str
-    spellings: tuple[str, ...]
-    heads: tuple[tuple[HeadLabel, int], ...]
-    coauthors: tuple[tuple[AuthorLabel, int], ...]
-
-    @classmethod
-    def of(cls, slug: str, entries: tuple[CatalogPaper, ...]) -> AuthorSummary:
-        spellings = [label.name for entry in entries for label in entry.authors if label.slug == slug]
-        heads: Counter[HeadLabel] = Counter(label for entry in entries for label in entry.heads)
-        coauthors: Counter[str] = Counter()
-        named: dict[str, AuthorLabel] = {}
-        for entry in entries:
-            for label in entry.authors:
-                if label.slug != slug:
-                    named.setdefault(label.slug, label)  # as the newest paper spells the name
-            coauthors.update({label.slug for label in entry.authors} - {slug})
-        return cls(spellings[0], tuple(dict.fromkeys(spellings)),
-                   tuple(sorted(heads.items(), key=lambda item: (-item[1], item[0].head_type.name.casefold()))),
-                   tuple(sorted(((named[other], count) for other, count in coauthors.items()),
-                                key=lambda item: (-item[1], item[0].name.casefold(), item[0].slug))))
 
 
 def site_outputs(catalog: Catalog) -> Iterator[Output]:
@@ -130,9 +104,13 @@ class _SitePlan:
     def page(self, template: str, path: str, title: str, section: str, description: str,
              values: Mapping[str, object], feed: Feed | None = None, weight: int = 1) -> Output:
         """A page made by `template` from `values` (what the template shows besides the page's frame)."""
-        self.page_paths.append(path)
-        page = make_page(path, title, section, description, self.config, self.site_feed, feed)
+        page = self.frame(path, title, section, description, feed)
         return Output(path, render_page, PageInputs(template, page, values), weight=max(1, weight))
+
+    def frame(self, path: str, title: str, section: str, description: str, feed: Feed | None = None) -> Page:
+        """The frame of a page at `path` (for a page with a render function of its own)."""
+        self.page_paths.append(path)
+        return make_page(path, title, section, description, self.config, self.site_feed, feed)
 
     def paper_page(self, inputs: PaperPageInputs) -> Output:
         self.page_paths.append(inputs.entry.path)
@@ -206,14 +184,15 @@ def _new_paper_url(config: Config) -> str | None:
 
 
 def _author_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
-    """authors/: one page per author, with their papers, head types and co-authors."""
+    """authors/: one page per author, with their papers, head types and co-authors (pages.py works the last two
+    out from the papers when the page is rendered, so that a rebuild keys the page by its papers alone)."""
     for slug, paper_ids in catalog.facet_groups("author").items():
         entries = catalog.papers_of(paper_ids)
-        author = AuthorSummary.of(slug, entries)
+        name = next(label.name for label in entries[0].authors if label.slug == slug)  # as the newest paper has it
         count = len(entries)
-        description = f"{count} paper{'s' if count != 1 else ''} by {author.name} in {catalog.config.title}."
-        yield plan.page("site/author.html", urls.author_page(slug), author.name, "papers", description,
-                        {"author": author, "entries": entries}, weight=count)
+        description = f"{count} paper{'s' if count != 1 else ''} by {name} in {catalog.config.title}."
+        page = plan.frame(urls.author_page(slug), name, "papers", description)
+        yield Output(page.path, render_author_page, AuthorPageInputs(page, slug, entries), weight=count)
 
 
 def _stats_values(catalog: Catalog) -> dict[str, object]:
