@@ -8,6 +8,7 @@ layout's (layout.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -82,8 +83,14 @@ class AuthorLabel:
 
     @classmethod
     def of(cls, name: str) -> AuthorLabel:
-        slug = slugify(name)
-        return cls(name, slug, urls.author_page(slug))
+        return _author_label(name)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _author_label(name: str) -> AuthorLabel:
+    """One label per spelling, shared by every paper that names it (and its digest worked out once)."""
+    slug = slugify(name)
+    return AuthorLabel(name, slug, urls.author_page(slug))
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,12 @@ from headcat.render.outputs import Output
 if TYPE_CHECKING:
     from headcat.render.context import RenderContext
 
-KEYS_PER_FILE = 2048
-"""About how many keys one lookup file holds at most (a few tens of KB)."""
+PAPERS_PER_FILE = 512
+"""About how many papers' keys one lookup file holds at most (each paper has two to five keys: a few tens of KB)."""
 
-_OPENREVIEW_URL = re.compile(r"openreview\.net/(?:forum|pdf)\?id=([A-Za-z0-9_-]+)")
-_ACL_URL = re.compile(r"aclanthology\.org/([A-Za-z0-9.-]+?)(?:\.pdf)?/?$", re.IGNORECASE)
 _NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+_OPENREVIEW_URL = re.compile(r"openreview\.net/(?:forum|pdf)\?(?:[^#]*&)?id=([A-Za-z0-9_-]+)")
+_ACL_URL = re.compile(r"aclanthology\.org/([A-Za-z0-9.-]+?)(?:\.pdf)?/?$", re.IGNORECASE)
 _DOI_URL = re.compile(r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/)?)(10\.\d{4,9}/[^?#\s]+?)/?$", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
 
@@ -77,10 +77,10 @@ def key_hash(key: str) -> int:
     return zlib.crc32(key.encode("utf-8"))
 
 
-def lookup_file_count(key_count: int) -> int:
-    """How many files the lookup table is split in: a power of two, so that no file holds many more keys than
-    KEYS_PER_FILE."""
-    return 1 << max(0, math.ceil(math.log2(max(1, key_count) / KEYS_PER_FILE)))
+def lookup_file_count(paper_count: int) -> int:
+    """How many files the lookup table is split in: a power of two, so that no file holds the keys of many more than
+    PAPERS_PER_FILE papers (known before any key is made: the home page says it)."""
+    return 1 << max(0, math.ceil(math.log2(max(1, paper_count) / PAPERS_PER_FILE)))
 
 
 LookupTable = dict[str, tuple[str, ...]]
@@ -95,12 +95,23 @@ def lookup_table(entries: Iterable[CatalogPaper]) -> LookupTable:
     return {key: tuple(paper_ids) for key, paper_ids in found.items()}
 
 
+@dataclass(frozen=True)
+class EveryPaper:
+    """Every paper of the catalog, as one value that every lookup file shares: its digest is worked out once (a
+    frozen dataclass keeps it), not once per file."""
+
+    entries: tuple[CatalogPaper, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class LookupInputs:
-    """One lookup file: its text (the keys it holds with their papers' ids, as JSON), made when the outputs are
-    planned: a text is quicker to key than 30,000 pairs."""
+    """One lookup file: which of how many, and every paper (any paper can have a key in any file). The table is
+    made only when a file is rendered, once per process (the files are heavy jobs: the build's own process renders
+    them)."""
 
-    text: str
+    number: int
+    count: int
+    papers: EveryPaper
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,22 +121,26 @@ class OptionsInputs:
     options: tuple[FacetOption, ...]
 
 
-def lookup_outputs(catalog: Catalog, table: LookupTable) -> Iterator[Output]:
+def lookup_outputs(catalog: Catalog) -> Iterator[Output]:
     """The lookup files, then the options file of every facet the home page lists in part."""
-    count = lookup_file_count(len(table))
-    files: list[list[tuple[str, tuple[str, ...]]]] = [[] for _ in range(count)]
-    for key in sorted(table):
-        files[key_hash(key) % count].append((key, table[key]))
-    for number, keys in enumerate(files):
-        text = _json({key: list(paper_ids) for key, paper_ids in keys})
-        yield Output(urls.lookup_file(number), render_lookup_file, LookupInputs(text), weight=max(1, len(keys) // 100))
+    count = lookup_file_count(len(catalog.papers))
+    papers = EveryPaper(catalog.papers)
+    for number in range(count):
+        yield Output(urls.lookup_file(number), render_lookup_file, LookupInputs(number, count, papers),
+                     weight=max(1, len(catalog.papers)))
     for facet in facets.FACETS:
         if facet.shown is not None:
             yield Output(urls.facet_options(facet.param), render_options_file, OptionsInputs(facet.options_of(catalog)))
 
 
 def render_lookup_file(inputs: LookupInputs, context: RenderContext) -> bytes:
-    return inputs.text.encode("utf-8")
+    made = context.memo.get("lookup files")  # (the papers, the files' tables): the papers are one value
+    if made is None or made[0] is not inputs.papers or len(made[1]) != inputs.count:
+        split: list[dict[str, list[str]]] = [{} for _ in range(inputs.count)]
+        for key, paper_ids in lookup_table(inputs.papers.entries).items():
+            split[key_hash(key) % inputs.count][key] = list(paper_ids)
+        made = context.memo["lookup files"] = (inputs.papers, split)
+    return _json(made[1][inputs.number]).encode("utf-8")
 
 
 def render_options_file(inputs: OptionsInputs, context: RenderContext) -> bytes:

@@ -17,7 +17,7 @@ from headcat.catalog.catalog import Catalog, Feed, HeadGroup
 from headcat.catalog.facets import Facet, FacetOption
 from headcat.model.config import Config
 from headcat.render.charts import bar_chart, stacked_bar_chart
-from headcat.render.lookup import lookup_file_count, lookup_outputs, lookup_table
+from headcat.render.lookup import lookup_file_count, lookup_outputs
 from headcat.render.outputs import Output
 from headcat.render.pages import (
     AuthorPageInputs,
@@ -65,9 +65,8 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     """Every page and asset of the site, one at a time: the home page first, then the paper pages (the bulk of a
     large site), the other pages, and the sitemap of them all."""
     plan = _SitePlan(catalog.config, catalog.feeds[0])
-    table = lookup_table(catalog.papers)
     yield plan.page("site/index.html", urls.HOME, catalog.config.title, "papers", catalog.config.description,
-                    _home_values(catalog, lookup_file_count(len(table))), weight=len(catalog.papers))
+                    _home_values(catalog, lookup_file_count(len(catalog.papers))), weight=len(catalog.papers))
     for entry in catalog.papers:
         yield plan.paper_page(PaperPageInputs(entry, catalog.related_papers(entry.id), catalog.config,
                                               plan.site_feed))
@@ -90,7 +89,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
         yield Output(urls.SITEMAP, render_text, TextInputs("site/sitemap.xml", {"page_urls": page_urls}))
     for source, path in ASSET_FILES.items():
         yield Output(path, render_asset, source)
-    yield from lookup_outputs(catalog, table)
+    yield from lookup_outputs(catalog)
 
 
 class _SitePlan:
