@@ -17,9 +17,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from headcat.pipeline import build
+from headcat.render import lookup
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -41,7 +44,10 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser") / "catalog"
     shutil.copytree(FIXTURE, root)
     (root / "templates").symlink_to(REPOSITORY / "templates", target_is_directory=True)
-    build(root, root / "site", date(2025, 6, 1), with_search=True)
+    with pytest.MonkeyPatch.context() as patch:  # several lookup files even for five papers
+        patch.setattr(lookup, "PAPERS_PER_FILE", 2)
+        build(root, root / "site", date(2025, 6, 1), with_search=True)
+    assert len(list((root / "site" / "search").glob("lookup-*.json"))) == 4
     return root / "site"
 
 
@@ -239,3 +245,33 @@ def test_site_opened_from_disk_searches_and_follows_links(page: Page, site_dir: 
     page.get_by_role("link", name="Induction Head", exact=True).first.click()
     expect(page.locator("h1")).to_have_text("Induction Head")
     assert problems == []
+
+
+def test_exact_lookups_find_each_paper_in_its_lookup_file(page: Page, site_url: str) -> None:
+    for paper_id, title in (("induction-heads-patterns", "Induction Heads Complete Patterns"),
+                            ("retrieval-heads-long-context", "Retrieval Heads in Long Contexts")):
+        for query in (title, title.upper() + " ", paper_id):
+            open_home(page, site_url, f"?q={query}")
+            assert visible_card_ids(page)[:1] == [paper_id], query
+            expect(page.locator("#results > li").first.locator(".result-exact")).to_have_count(1)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(exclude_categories=("Cn", "Cs")), max_size=40))
+def test_the_script_reduces_titles_and_hashes_keys_as_the_build_does(page: Page, site_url: str, text: str) -> None:
+    # Characters this Python's Unicode tables do not know yet (Cn) may be letters to the browser: no title has one.
+    if page.url == "about:blank":
+        open_home(page, site_url)
+    script = page.evaluate("text => [headcatKeys.titleKey(text), headcatKeys.keyHash(text)]", text)
+    assert script == [lookup.lookup_key_of_title(text), lookup.key_hash(text)]
+
+
+def test_a_long_facet_narrows_as_the_reader_types(page: Page, site_url: str) -> None:
+    open_home(page, site_url)
+    heads = page.locator("details[data-facet=head]")
+    heads.locator("summary").click()
+    heads.locator(".facet-narrow").fill("prev")
+    expect(heads.locator("li:visible")).to_have_count(1)
+    expect(heads.locator("li:visible label")).to_contain_text("Previous Token Head")
+    heads.locator(".facet-narrow").fill("")
+    expect(heads.locator("li:visible")).to_have_count(heads.locator("li").count())

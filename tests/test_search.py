@@ -216,3 +216,23 @@ def test_no_result_lacks_a_query_word_and_no_paper_with_every_word_is_missed(
     missed = sorted(paper_id for paper_id, text in records.items()
                     if text.contains_whole(query) and paper_id not in found)
     assert missed == [], f"{query!r} missed papers that have every word: {missed}"
+
+
+def test_an_author_beyond_the_listed_few_is_found_by_typing_and_kept_in_the_address(
+        page: Page, site_url: str, records: dict[str, IndexedText]) -> None:
+    page.goto(f"{site_url}index.html")
+    page.wait_for_function("window.headcatReady === true")
+    authors = page.locator("details[data-facet=author]")
+    assert authors.locator("#facet-author-jacob-steinhardt").count() == 0  # one paper: not among the first few
+    authors.locator("summary").click()
+    authors.locator(".facet-narrow").fill("steinh")
+    box = authors.locator("#facet-author-jacob-steinhardt")
+    box.check()
+    page.wait_for_function("document.location.search === '?author=jacob-steinhardt'")
+    assert page.locator("#result-count").inner_text() == "Showing 1 of 86 papers"
+    assert page.locator(".paper-card:visible").evaluate_all("cards => cards.map(card => card.id)") == [
+        "paper-indirect-object-identification-gpt2-small"]
+    page.reload()
+    page.wait_for_function("window.headcatReady === true")
+    assert page.locator("#facet-author-jacob-steinhardt").is_checked()
+    assert page.locator("#result-count").inner_text() == "Showing 1 of 86 papers"

@@ -739,6 +739,9 @@
     });
   }
 
+  // What the build and this script must compute alike (render/lookup.py), for tools and tests to compare.
+  window.headcatKeys = { titleKey: titleKey, keyHash: keyHash, parseIdentifier: parseIdentifier };
+
   function start() {
     setupCopyButtons();
     var form = document.getElementById("filters");
