@@ -41,10 +41,12 @@ PAPERS_PER_FILE = 512
 """About how many papers' keys one lookup file holds at most (each paper has two to five keys: a few tens of KB)."""
 
 _NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
-_OPENREVIEW_URL = re.compile(r"openreview\.net/(?:forum|pdf)\?(?:[^#]*&)?id=([A-Za-z0-9_-]+)")
-_ACL_URL = re.compile(r"aclanthology\.org/([A-Za-z0-9.-]+?)(?:\.pdf)?/?$", re.IGNORECASE)
-_DOI_URL = re.compile(r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/)?)(10\.\d{4,9}/[^?#\s]+?)/?$", re.IGNORECASE)
-_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+_IDENTIFIER_URL = re.compile(
+    r"arxiv\.org/(?:abs|pdf|html)/(?P<arxiv>.+?)(?:v\d+)?(?:\.pdf)?/?$"
+    r"|(?:doi\.org/|/doi/(?:abs/|full/|pdf/)?)(?P<doi>10\.\d{4,9}/[^?#\s]+?)/?$"
+    r"|openreview\.net/(?:forum|pdf)\?(?:[^#]*&)?id=(?P<openreview>[A-Za-z0-9_-]+)"
+    r"|aclanthology\.org/(?P<acl>[A-Za-z0-9.-]+?)(?:\.pdf)?/?$", re.IGNORECASE)
+"""The identifier a link's address holds, named by its kind (the script's parseIdentifier reads the same)."""
 
 
 def lookup_key_of_title(title: str) -> str:
@@ -57,18 +59,15 @@ def lookup_key_of_title(title: str) -> str:
 
 
 def lookup_keys(entry: CatalogPaper) -> tuple[str, ...]:
-    """Every key that names the paper, each once."""
-    paper = entry.paper
-    keys = [f"paper:{entry.id}", lookup_key_of_title(paper.title)]
-    links = [url for url in paper.links.model_dump().values() if url]
-    arxiv_ids = [paper.arxiv] if paper.arxiv else []
-    arxiv_ids += [found.group(1) for url in links if (found := _ARXIV_URL.search(url))]
-    keys += [f"arxiv:{arxiv_id.lower()}" for arxiv_id in arxiv_ids]
-    dois = [paper.doi] if paper.doi else []
-    dois += [found.group(1) for url in links if (found := _DOI_URL.search(url))]
-    keys += [f"doi:{doi.lower()}" for doi in dois]
-    keys += [f"openreview:{found.group(1)}" for url in links if (found := _OPENREVIEW_URL.search(url))]
-    keys += [f"acl:{found.group(1).lower()}" for url in links if (found := _ACL_URL.search(url))]
+    """Every key that names the paper, each once: its id, its title, and the identifier in each of its links (its
+    arXiv id and DOI are among them: typed_links adds their pages)."""
+    keys = [f"paper:{entry.id}", lookup_key_of_title(entry.paper.title)]
+    for link in entry.typed_links:
+        found = _IDENTIFIER_URL.search(link.url)
+        if found is not None:
+            kind = found.lastgroup
+            value = found.group(kind)  # type: ignore[arg-type]  # a match has a last group
+            keys.append(f"{kind}:{value if kind == 'openreview' else value.lower()}")
     return tuple(dict.fromkeys(keys))
 
 
@@ -97,7 +96,7 @@ def lookup_table(entries: Iterable[CatalogPaper]) -> LookupTable:
 
 @dataclass(frozen=True)
 class EveryPaper:
-    """Every paper of the catalog, as one value that every lookup file shares: its digest is worked out once (a
+    """Every paper of the catalog as one value that every lookup file shares: its digest is worked out once (a
     frozen dataclass keeps it), not once per file."""
 
     entries: tuple[CatalogPaper, ...]
@@ -105,9 +104,9 @@ class EveryPaper:
 
 @dataclass(frozen=True, slots=True)
 class LookupInputs:
-    """One lookup file: which of how many, and every paper (any paper can have a key in any file). The table is
-    made only when a file is rendered, once per process (the files are heavy jobs: the build's own process renders
-    them)."""
+    """One lookup file: which of how many, and every paper (any paper can have a key in any file). A rebuild with
+    no paper changed keeps the files without making a key; when one changed, the files are made again from each
+    paper's keys, which the fragment store keeps in chunks (only the changed paper's chunk is made again)."""
 
     number: int
     count: int
@@ -125,7 +124,7 @@ def lookup_outputs(catalog: Catalog) -> Iterator[Output]:
     """The lookup files, then the options file of every facet the home page lists in part."""
     count = lookup_file_count(len(catalog.papers))
     papers = EveryPaper(catalog.papers)
-    for number in range(count):
+    for number in range(count):  # heavy jobs: the build's own process makes them, and the table once
         yield Output(urls.lookup_file(number), render_lookup_file, LookupInputs(number, count, papers),
                      weight=max(1, len(catalog.papers)))
     for facet in facets.FACETS:
@@ -134,13 +133,24 @@ def lookup_outputs(catalog: Catalog) -> Iterator[Output]:
 
 
 def render_lookup_file(inputs: LookupInputs, context: RenderContext) -> bytes:
-    made = context.memo.get("lookup files")  # (the papers, the files' tables): the papers are one value
+    made = context.memo.get(LOOKUP_MEMO)  # (the papers, each file's text): made once for all the files
     if made is None or made[0] is not inputs.papers or len(made[1]) != inputs.count:
-        split: list[dict[str, list[str]]] = [{} for _ in range(inputs.count)]
-        for key, paper_ids in lookup_table(inputs.papers.entries).items():
-            split[key_hash(key) % inputs.count][key] = list(paper_ids)
-        made = context.memo["lookup files"] = (inputs.papers, split)
-    return _json(made[1][inputs.number]).encode("utf-8")
+        files: list[dict[str, list[str]]] = [{} for _ in range(inputs.count)]
+        lines = "".join(context.run_of_parts("lookup", "lookup", render_key_lines, inputs.papers.entries, None, ""))
+        for line in lines.splitlines():
+            key, paper_id = line.split("\t")
+            files[key_hash(key) % inputs.count].setdefault(key, []).append(paper_id)
+        made = context.memo[LOOKUP_MEMO] = (inputs.papers, [_json(keys) for keys in files])
+    return made[1][inputs.number].encode("utf-8")
+
+
+LOOKUP_MEMO = "lookup files"
+
+
+def render_key_lines(entry: CatalogPaper, shared: None, context: RenderContext) -> str:
+    """A paper's keys, a line each: 'KEY<tab>PAPER-ID' (no key holds a tab or a line break: titles are reduced to
+    letters and digits, identifiers come from addresses)."""
+    return "".join(f"{key}\t{entry.id}\n" for key in lookup_keys(entry))
 
 
 def render_options_file(inputs: OptionsInputs, context: RenderContext) -> bytes:

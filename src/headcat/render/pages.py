@@ -211,9 +211,9 @@ def typed_links(context: RenderContext, entry: CatalogPaper, css_class: str = "p
 
 
 def author_links(context: RenderContext, entry: CatalogPaper, root: str, limit: int | None = None) -> Markup:
-    """A paper's authors linking to their pages (the `author_links` macro): the same on each of its cards at one
-    depth."""
-    return _macro(context, "author_links", (entry.id, root, limit), entry, root, limit)
+    """A paper's authors linking to their pages (the `author_links` macro). Not kept: each card that shows them
+    is kept whole, so they would be asked for once per page depth, and 10,000 papers' would be 15 MB."""
+    return Markup(_macros(context).author_links(entry, root, limit))
 
 
 def _macro(context: RenderContext, name: str, key: tuple[object, ...], *arguments: object) -> Markup:
@@ -222,11 +222,16 @@ def _macro(context: RenderContext, name: str, key: tuple[object, ...], *argument
     memo_key = ("macro", name, *key)
     html = context.memo.get(memo_key)
     if html is None:
-        macros = context.memo.get(MACROS)
-        if macros is None:
-            macros = context.memo[MACROS] = context.environment.get_template(MACROS).module
-        html = context.memo[memo_key] = Markup(getattr(macros, name)(*arguments))
+        html = context.memo[memo_key] = Markup(getattr(_macros(context), name)(*arguments))
     return html
+
+
+def _macros(context: RenderContext) -> Any:
+    """templates/site/macros.html as a module, made once per build."""
+    macros = context.memo.get(MACROS)
+    if macros is None:
+        macros = context.memo[MACROS] = context.environment.get_template(MACROS).module
+    return macros
 
 
 def paper_description(entry: CatalogPaper) -> str:
