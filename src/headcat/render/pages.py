@@ -168,13 +168,12 @@ def template_helpers(context: RenderContext, run: str) -> dict[str, Any]:
 
 
 def piece_helpers(context: RenderContext) -> dict[str, Any]:
-    """`labels`, `typed_links` and `author_links`, made once per build: what a card's template gets."""
+    """`labels` and `typed_links`, made once per build: what a card's template gets."""
     helpers: dict[str, Any] | None = context.memo.get("piece helpers")
     if helpers is None:
         helpers = context.memo["piece helpers"] = {
             "labels": lambda entry, root: labels(context, entry, root),
-            "typed_links": lambda entry, css_class="paper-links": typed_links(context, entry, css_class),
-            "author_links": lambda entry, root, limit=None: author_links(context, entry, root, limit)}
+            "typed_links": lambda entry, css_class="paper-links": typed_links(context, entry, css_class)}
     return helpers
 
 
@@ -208,12 +207,6 @@ def labels(context: RenderContext, entry: CatalogPaper, root: str) -> Markup:
 def typed_links(context: RenderContext, entry: CatalogPaper, css_class: str = "paper-links") -> Markup:
     """A paper's links (the `typed_links` macro): the same on each of the paper's cards."""
     return _macro(context, "typed_links", (entry.id, css_class), entry, css_class)
-
-
-def author_links(context: RenderContext, entry: CatalogPaper, root: str, limit: int | None = None) -> Markup:
-    """A paper's authors linking to their pages (the `author_links` macro). Not kept: each card that shows them
-    is kept whole, so they would be asked for once per page depth, and 10,000 papers' would be 15 MB."""
-    return Markup(_macros(context).author_links(entry, root, limit))
 
 
 def _macro(context: RenderContext, name: str, key: tuple[object, ...], *arguments: object) -> Markup:
