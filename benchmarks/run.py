@@ -11,6 +11,7 @@ headcat and Hugo runs alternate within each round, so both see the same machine.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import generate
@@ -195,6 +197,7 @@ class Runner:
                         beside[previous[0]].append(previous[1].seconds / measured.seconds)
                     previous = key, measured
             memory = self._memory_pass(original)
+            pages = page_weights(self.site)
         finally:
             self.edited.write_text(original, encoding="utf-8")
         figures = {key: {"median_s": statistics.median(m.seconds for m in values),
@@ -206,7 +209,8 @@ class Runner:
         for key, ratios in beside.items():
             if ratios and key in figures:
                 figures[key]["vs_hugo_beside"] = [round(ratio, 4) for ratio in ratios]
-        return {"figures": figures, "memory": memory, "warm_up_s": warm_up, "targets": _compare(figures, memory)}
+        return {"figures": figures, "memory": memory, "pages": pages, "warm_up_s": warm_up,
+                "targets": _compare(figures, memory)}
 
     def _warm_up(self) -> dict[str, float]:
         """One cold build of each tool before the rounds, not counted: the first builds after the catalogs were
@@ -439,6 +443,12 @@ def format_table(results: dict[str, object]) -> str:
     for key, label in MEMORY.items():
         cells = [sizes[size]["memory"].get(key) for size in sizes]
         lines.append(f"{label:<40}" + "".join(f"{_cell(value, ' MiB', 0):>12}" for value in cells))
+    for name, label in (("home", "home page"), ("largest", "largest other page")):
+        cells = [sizes[size].get("pages", {}).get(name) for size in sizes]
+        shown = [f"{c['gzip_bytes'] / 1024:,.0f} KB gz" if c else "-" for c in cells]
+        lines.append(f"{label + ', transferred':<40}" + "".join(f"{text:>12}" for text in shown))
+        shown = [f"{c['elements']:,}" if c else "-" for c in cells]
+        lines.append(f"{label + ', elements':<40}" + "".join(f"{text:>12}" for text in shown))
     lines.append("-" * len(header))
     for key, (label, _, _, limit, unit) in TARGETS.items():
         cells = [sizes[size]["targets"].get(key) for size in sizes]
@@ -446,6 +456,35 @@ def format_table(results: dict[str, object]) -> str:
         shown = [f"{c['value']:.{digits}f}{unit} {'ok' if c['met'] else 'NO'}" if c else "-" for c in cells]
         lines.append(f"{label:<40}" + "".join(f"{text:>12}" for text in shown) + f"   <= {limit:g}{unit}")
     return "\n".join(lines)
+
+
+def page_weights(site: Path) -> dict[str, dict[str, object]]:
+    """What a reader's browser gets for the home page and for the largest other page of the site (the last build's,
+    with search): its bytes, its bytes gzipped (as a server sends it), and its number of elements. Issue 25's
+    targets: under 300 KB transferred and 3,000 elements."""
+    pages = sorted(site.rglob("*.html"), key=lambda path: path.stat().st_size, reverse=True)
+    largest = next((path for path in pages if path != site / "index.html"), None)
+    weights = {}
+    for name, path in (("home", site / "index.html"), ("largest", largest)):
+        if path is None or not path.is_file():
+            continue
+        data = path.read_bytes()
+        counter = _ElementCounter()
+        counter.feed(data.decode("utf-8"))
+        weights[name] = {"path": path.relative_to(site).as_posix(), "bytes": len(data),
+                         "gzip_bytes": len(gzip.compress(data, 6)), "elements": counter.count}
+    return weights
+
+
+class _ElementCounter(HTMLParser):
+    """Counts the elements of a page as its DOM would hold them (each start tag)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.count += 1
 
 
 def _cell(value: float | None, unit: str, digits: int = 3) -> str:
