@@ -2,7 +2,8 @@
 
 Builds this repository's catalog with its Pagefind index, serves it on 127.0.0.1 and asks `index.html?q=QUERY`, as a
 reader's shared link would. The contract read here: the results are in the element with id `results`, one link per
-result (to the paper's page), in the order shown, and the count is announced in the live region `#result-count`.
+result (to the paper's page), in the order shown, the count is announced in the live region `#result-count`, and
+`#results` says aria-busy="false" once its results are complete.
 
 - The relevance set (search_relevance.yaml, 50-odd queries of every kind) must be answered with precision and
   recall 1.0.
@@ -103,6 +104,7 @@ def search(page: Page, site_url: str, query: str) -> list[str]:
     """The ids of the papers `index.html?q=QUERY` shows, in order, read from the links in #results."""
     page.goto(f"{site_url}index.html?q={quote(query)}")
     page.wait_for_function("window.headcatReady === true")
+    assert page.locator("#results").get_attribute("aria-busy") == "false"  # the results are complete
     items = page.locator("#results > li")
     links_per_item = items.evaluate_all("items => items.map(item => item.querySelectorAll('a').length)")
     assert all(count == 1 for count in links_per_item), f"{query!r}: a result has other links than its paper's"

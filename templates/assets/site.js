@@ -597,10 +597,12 @@
       if (!options || !options.keepLimit) shownLimit = PAGE_SIZE;
       var run = ++queryRun;
       var pending = lastAnswer && lastAnswer.query === query ? Promise.resolve(lastAnswer.answer) : answerQuery(query);
+      resultList.setAttribute("aria-busy", "true"); // until this query's results are shown
       return pending.then(function (answer) {
         if (run !== queryRun) return;
         lastAnswer = { query: query, answer: answer };
         show(answer, selected, sort);
+        resultList.setAttribute("aria-busy", "false");
       });
     }
 
