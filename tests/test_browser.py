@@ -8,12 +8,9 @@ browser, and it fails rather than skips when the browser is missing.
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import date
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,21 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from browsing import launch_chromium, served
 from headcat.pipeline import build
 from headcat.render import lookup
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAPER_COUNT = 5
 TIMEOUT_MS = 10_000
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +44,8 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site_url(site_dir: Path) -> Iterator[str]:
     """The site served on 127.0.0.1 (a free port) for the tests of this module."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with served(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +56,7 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
-    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    launched = launch_chromium(playwright)
     yield launched
     launched.close()
 

@@ -15,10 +15,8 @@ result (to the paper's page), in the order shown, the count is announced in the 
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -28,23 +26,21 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
+from browsing import launch_chromium, served
 from headcat.pipeline import build, load_catalog
 from headcat.render.search import search_inputs, search_records
 from search_oracle import IndexedText, query_words
 
 REPOSITORY = Path(__file__).parent.parent
 RELEVANCE_SET = Path(__file__).parent / "search_relevance.yaml"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TODAY = date(2026, 12, 1)
 PAPER_LINK = re.compile(r"(?:^|/)papers/([a-z0-9-]+)/(?:index\.html)?$")
 
 
 @pytest.fixture(scope="module")
-def catalog_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def repository_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("search") / "catalog"
     root.mkdir()
     for name in ("papers", "schema"):
@@ -56,36 +52,24 @@ def catalog_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site_url(catalog_root: Path) -> Iterator[str]:
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    build(catalog_root, catalog_root / "site", TODAY, with_search=True, use_cache=False)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(catalog_root / "site")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+def site_url(repository_copy: Path) -> Iterator[str]:
+    build(repository_copy, repository_copy / "site", TODAY, with_search=True, use_cache=False)
+    with served(repository_copy / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def records(catalog_root: Path) -> dict[str, IndexedText]:
+def records(repository_copy: Path) -> dict[str, IndexedText]:
     """Each paper's indexed text, by paper id."""
-    catalog = load_catalog(catalog_root, TODAY)
+    catalog = load_catalog(repository_copy, TODAY)
     return {record["meta"]["paper_id"]: IndexedText.of([record["content"], *record["meta"].values()])
             for record in search_records(search_inputs(catalog))}
 
 
 @pytest.fixture(scope="module")
 def page(site_url: str) -> Iterator[Page]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
     with sync_playwright() as running:
-        browser = _launch(running)
+        browser = launch_chromium(running)
         context = browser.new_context()
         context.set_default_timeout(15_000)
         opened = context.new_page()
@@ -94,10 +78,6 @@ def page(site_url: str) -> Iterator[Page]:
         yield opened
         browser.close()
         assert problems == []
-
-
-def _launch(running: Playwright) -> Browser:
-    return running.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
 def search(page: Page, site_url: str, query: str) -> list[str]:
@@ -155,8 +135,8 @@ def test_the_relevance_set_is_answered_with_precision_and_recall_one(page: Page,
 
 
 def test_every_arxiv_id_in_three_spellings_puts_its_paper_first(page: Page, site_url: str,
-                                                                 catalog_root: Path) -> None:
-    catalog = load_catalog(catalog_root, TODAY)
+                                                                 repository_copy: Path) -> None:
+    catalog = load_catalog(repository_copy, TODAY)
     with_ids = [(entry.id, entry.paper.arxiv) for entry in catalog.papers if entry.paper.arxiv]
     assert len(with_ids) > 50
     for paper_id, arxiv_id in with_ids:
@@ -195,8 +175,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
 
 
 @pytest.fixture(scope="module")
-def vocabulary(catalog_root: Path) -> list[str]:
-    catalog = load_catalog(catalog_root, TODAY)
+def vocabulary(repository_copy: Path) -> list[str]:
+    catalog = load_catalog(repository_copy, TODAY)
     words = {word for record in search_records(search_inputs(catalog)) for word in WORD.findall(record["content"])}
     return sorted(words)
 

@@ -131,6 +131,11 @@ class CatalogPaper:
         """Its authors in order, each with the page that lists their papers."""
         return tuple(AuthorLabel.of(name) for name in self.paper.authors or ())
 
+    def author(self, slug: str) -> AuthorLabel:
+        """The author with this slug, as this paper spells their name (a list names an author as their newest
+        paper does)."""
+        return next(label for label in self.authors if label.slug == slug)
+
     @cached_property
     def author_slugs(self) -> tuple[str, ...]:
         """Its authors' slugs, each once (two spellings of one name in one paper are one author)."""

@@ -107,7 +107,7 @@ def _author_options(catalog: Catalog) -> tuple[FacetOption, ...]:
     """Most papers first, then by name; each named as their newest paper spells them, linking to their page."""
     options = []
     for slug, paper_ids in catalog.facet_groups("author").items():
-        label = next(label for label in catalog.paper(paper_ids[0]).authors if label.slug == slug)
+        label = catalog.paper(paper_ids[0]).author(slug)
         options.append(FacetOption(slug, label.name, len(paper_ids), label.path))
     return tuple(sorted(options, key=lambda option: (-option.count, option.label.casefold(), option.value)))
 

@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,18 +80,6 @@ def lookup_file_count(paper_count: int) -> int:
     """How many files the lookup table is split in: a power of two, so that no file holds the keys of many more than
     PAPERS_PER_FILE papers (known before any key is made: the home page says it)."""
     return 1 << max(0, math.ceil(math.log2(max(1, paper_count) / PAPERS_PER_FILE)))
-
-
-LookupTable = dict[str, tuple[str, ...]]
-"""Every key of the catalog with the ids of the papers it names (one, unless two titles differ only in accents)."""
-
-
-def lookup_table(entries: Iterable[CatalogPaper]) -> LookupTable:
-    found: dict[str, list[str]] = {}
-    for entry in entries:
-        for key in lookup_keys(entry):
-            found.setdefault(key, []).append(entry.id)
-    return {key: tuple(paper_ids) for key, paper_ids in found.items()}
 
 
 @dataclass(frozen=True)

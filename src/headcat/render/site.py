@@ -187,7 +187,7 @@ def _author_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     out from the papers when the page is rendered, so that a rebuild keys the page by its papers alone)."""
     for slug, paper_ids in catalog.facet_groups("author").items():
         entries = catalog.papers_of(paper_ids)
-        name = next(label.name for label in entries[0].authors if label.slug == slug)  # as the newest paper has it
+        name = entries[0].author(slug).name
         count = len(entries)
         description = f"{count} paper{'s' if count != 1 else ''} by {name} in {catalog.config.title}."
         page = plan.frame(urls.author_page(slug), name, "papers", description)

@@ -21,7 +21,7 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,7 +212,7 @@ def foreign_files(tree: Path, owned: set[str], folders: dict[str, int] | None,
     folder's time (one edited in place keeps its inode, which the next folder shares)."""
     found: dict[str, int] = {}
     if folders is None:
-        _walk_foreign(tree, "", owned, found)
+        _list_foreign(tree, "", owned, (), found)  # every folder, walked whole
         return found
     changed = set()
     for folder, mtime in folders.items():
@@ -228,8 +228,9 @@ def foreign_files(tree: Path, owned: set[str], folders: dict[str, int] | None,
     return found
 
 
-def _list_foreign(tree: Path, folder: str, owned: set[str], folders: dict[str, int], found: dict[str, int]) -> None:
-    """The foreign entries of one folder: files not on the list, and folders headcat did not make (walked whole)."""
+def _list_foreign(tree: Path, folder: str, owned: set[str], listed: Container[str], found: dict[str, int]) -> None:
+    """The foreign entries of one folder: files not on the list, and its subfolders walked whole except those in
+    `listed` (the folders headcat made, which are listed on their own when their time changed)."""
     try:
         entries = list(os.scandir(f"{tree}/{folder}" if folder else tree))
     except OSError:
@@ -237,21 +238,8 @@ def _list_foreign(tree: Path, folder: str, owned: set[str], folders: dict[str, i
     for entry in entries:
         path = f"{folder}/{entry.name}" if folder else entry.name
         if entry.is_dir(follow_symlinks=False):
-            if path not in folders:
-                _walk_foreign(tree, path, owned, found)
-        elif path not in owned and path not in (OWNED_LIST, UPDATING):
-            found[path] = entry.inode()
-
-
-def _walk_foreign(tree: Path, folder: str, owned: set[str], found: dict[str, int]) -> None:
-    try:
-        entries = list(os.scandir(f"{tree}/{folder}" if folder else tree))
-    except OSError:
-        return
-    for entry in entries:
-        path = f"{folder}/{entry.name}" if folder else entry.name
-        if entry.is_dir(follow_symlinks=False):
-            _walk_foreign(tree, path, owned, found)
+            if path not in listed:
+                _list_foreign(tree, path, owned, listed, found)
         elif path not in owned and path not in (OWNED_LIST, UPDATING):
             found[path] = entry.inode()
 
