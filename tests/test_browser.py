@@ -124,7 +124,7 @@ def test_typing_a_distinctive_query_narrows_the_list_to_the_matching_paper(page:
     assert visible_card_ids(page) == ["retrieval-heads-long-context"]
     assert page.url.endswith("index.html?q=Hopper")
     assert any(url.endswith("pagefind/pagefind.js") for url in requests), "the search did not use Pagefind"
-    assert any(url.endswith("pagefind/paper-ids.json") for url in requests)
+    assert any(url.endswith("pagefind/paper-numbers.json") for url in requests)
     # Results are placed by their ids; a record is read only for a shown result's snippet.
     assert len([url for url in requests if url.endswith(".pf_fragment")]) <= 1
     expect(page.locator("#year-2022")).to_be_hidden()

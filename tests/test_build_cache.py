@@ -156,13 +156,13 @@ def test_a_rebuild_with_search_keeps_an_index_made_from_the_same_records(
     assert any(path.startswith("pagefind/fragment/") for path in tree(root / "site"))
     assert again.written_count == 0 and again.file_count == first.file_count
     assert len(pagefind_runs) == 1
-    (root / "site" / "pagefind" / "paper-ids.json").write_text("{}\n", encoding="utf-8")  # a damaged index
+    (root / "site" / "pagefind" / "paper-numbers.json").write_text("{}\n", encoding="utf-8")  # a damaged index
 
     build(root, root / "site", TODAY, with_search=True)
 
     assert len(pagefind_runs) == 2
-    paper_ids = json.loads((root / "site" / "pagefind" / "paper-ids.json").read_text(encoding="utf-8"))
-    assert sorted(paper_ids.values()) == pagefind_runs[0]
+    numbers = json.loads((root / "site" / "pagefind" / "paper-numbers.json").read_text(encoding="utf-8"))
+    assert sorted(numbers.values()) == list(range(len(pagefind_runs[0])))
 
 
 def test_files_no_longer_produced_are_removed_with_the_folders_they_leave_empty(root: Path) -> None:

@@ -56,6 +56,11 @@ def _text(current: object, where: str) -> object:
     return f"{current} (changed)" if current else f"A new {where.rsplit('.', 1)[-1]}"
 
 
+def _count(current: object, where: str) -> object:
+    """A small whole number (a page size of 2 splits the fixture's lists of five papers in pages)."""
+    return 2 if current != 2 else 3
+
+
 def _summary_part(current: object, where: str) -> object:
     return f"Changed: *{where.rsplit('.', 1)[-1]}* with `code`."
 
@@ -96,7 +101,7 @@ def _language_tag(current: object, where: str) -> object:
 VALUE_BY_TYPE: list[tuple[object, Callable[[object, str], object]]] = [
     (SummaryPart, _summary_part), (HeadName, _head_name), (StageName, _stage_name), (PastDate, _past_date),
     (ArxivId, _arxiv_id), (Doi, _doi), (WebUrl, _web_url), (PageName, _page_name), (LanguageTag, _language_tag),
-    (Text, _text),
+    (Text, _text), (int, _count),
 ]
 """Checked in order (SummaryPart before Text: a summary part is also text)."""
 

@@ -60,10 +60,10 @@ def test_each_key_is_in_the_file_its_hash_names_and_nowhere_else(catalog_root: P
 
     assert count == 4 and not (catalog_root / "site" / "search" / f"lookup-{count}.json").exists()
     assert 'data-lookup-files="4"' in (catalog_root / "site" / "index.html").read_text(encoding="utf-8")
-    table: dict[str, list[str]] = {}
-    for entry in catalog.papers:
+    table: dict[str, list[int]] = {}  # each key names the papers by their number (render/browse.py)
+    for number, entry in enumerate(catalog.papers):
         for key in lookup.lookup_keys(entry):
-            table.setdefault(key, []).append(entry.id)
+            table.setdefault(key, []).append(number)
     for key, paper_ids in table.items():
         holders = [number for number, held in enumerate(files) if key in held]
         assert holders == [lookup.key_hash(key) % count] and files[holders[0]][key] == paper_ids

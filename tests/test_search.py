@@ -26,7 +26,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from browsing import launch_chromium, served
 from headcat.pipeline import build, load_catalog
@@ -211,9 +211,9 @@ def test_an_author_beyond_the_listed_few_is_found_by_typing_and_kept_in_the_addr
     box = authors.locator("#facet-author-jacob-steinhardt")
     box.check()
     page.wait_for_function("document.location.search === '?author=jacob-steinhardt'")
-    assert page.locator("#result-count").inner_text() == "Showing 1 of 86 papers"
-    assert page.locator(".paper-card:visible").evaluate_all("cards => cards.map(card => card.id)") == [
-        "paper-indirect-object-identification-gpt2-small"]
+    expect(page.locator("#result-count")).to_have_text("Showing 1 of 86 papers")  # once its list is read
+    assert page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)") == [
+        "indirect-object-identification-gpt2-small"]
     page.reload()
     page.wait_for_function("window.headcatReady === true")
     assert page.locator("#facet-author-jacob-steinhardt").is_checked()

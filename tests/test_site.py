@@ -415,11 +415,14 @@ def test_two_builds_with_search_are_byte_identical(tmp_path: Path) -> None:
 
 def test_search_index_maps_a_result_id_to_every_paper(tmp_path: Path) -> None:
     site_dir = build_site(tmp_path, with_search=True)
-    paper_ids = json.loads((site_dir / "pagefind" / "paper-ids.json").read_text(encoding="utf-8"))
-    assert sorted(paper_ids.values()) == sorted(path.stem for path in (FIXTURE / "papers").glob("*.yaml"))
-    for result_id, paper_id in paper_ids.items():  # each result's record is its paper's
+    numbers = json.loads((site_dir / "pagefind" / "paper-numbers.json").read_text(encoding="utf-8"))
+    records = json.loads((site_dir / "search" / "papers-0.json").read_text(encoding="utf-8"))  # five papers: one file
+    assert sorted(numbers.values()) == list(range(len(records)))
+    paper_files = (FIXTURE / "papers").glob("*.yaml")
+    assert sorted(record["id"] for record in records) == sorted(path.stem for path in paper_files)
+    for result_id, number in numbers.items():  # each result's record is its paper's
         fragment = gzip.decompress((site_dir / "pagefind" / "fragment" / f"{result_id}.pf_fragment").read_bytes())
-        assert json.loads(fragment.removeprefix(b"pagefind_dcd"))["meta"]["paper_id"] == paper_id
+        assert json.loads(fragment.removeprefix(b"pagefind_dcd"))["meta"]["paper_id"] == records[number]["id"]
     assert (site_dir / "pagefind" / "pagefind.js").is_file() and not (site_dir / "pagefind" / "pagefind-ui.js").exists()
 
 

@@ -1,7 +1,9 @@
-/* headcat site script: search, filters and URL state on the home page; copy buttons on paper pages.
-   No framework, nothing from another host. Without it every page still works: the home page lists every
-   paper and each filter option links to a page of its own. Search uses the Pagefind index under pagefind/
-   when it loads; otherwise (opened from disk, or a build without search) it matches the text of the cards. */
+/* headcat site script: search, filters, order, view and URL state on the home page; copy buttons on paper pages.
+   No framework, nothing from another host. Without it every page still works: the home page lists the newest
+   papers and links the pages with the others, and each filter option links to a page of its own. Filters and
+   order read the build's data files under search/ (render/browse.py); words are searched in the Pagefind index
+   under pagefind/ when the build made one. Opened from disk, where the browser reads neither, the script works
+   on the cards of the page and says so. */
 (function () {
   "use strict";
 
@@ -43,7 +45,7 @@
   var SECTION_MARK = "\u00b6";
   // How much a word found in each of a record's metadata fields counts: the title and head types above the text.
   var META_WEIGHTS = { title: 10, heads: 7, authors: 5, paper_id: 1 };
-  var PAGE_SIZE = 100;
+  var PAGE_SIZE = 100; // results shown at first, and added by "Show more"
   var SNIPPET_WORDS = 28;
 
   /* Text as it is compared: decomposed, without accents, in lowercase. */
@@ -120,11 +122,23 @@
     return identifier ? identifier.keys : [];
   }
 
+  /* The home page's search, filters, order and view. The page holds the newest papers; everything else comes from
+     the build's data files under search/ (render/browse.py), read as a view needs them. Papers are named by
+     their number: their place in the catalog's order, newest first, from 0. Opened from disk, where the browser
+     refuses to read those files, the script works on the papers of the page alone, and says so. */
   function setupBrowse(form) {
-    // The facets are the form's (headcat declares them once, in catalog/facets.py): each is a <details data-facet>
-    // whose checkboxes are named after it, and every card holds its values in the data attribute of that name.
+    // The filters stand beside the list on a wide screen; on a narrow one they wait behind a button.
+    var panel = document.getElementById("filter-panel");
+    var panelToggle = panel && panel.querySelector(".filter-toggle");
+    function openPanel(open) {
+      panel.classList.toggle("is-open", open);
+      panelToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    if (panelToggle) {
+      panelToggle.addEventListener("click", function () { openPanel(!panel.classList.contains("is-open")); });
+    }
     var FACETS = Array.prototype.map.call(form.querySelectorAll("[data-facet]"), function (element) {
-      return element.getAttribute("data-facet");
+      return { param: element.getAttribute("data-facet"), files: parseInt(element.getAttribute("data-files") || "1", 10) };
     });
     var input = form.querySelector("input[name=q]");
     var sortSelect = form.querySelector("select[name=sort]");
@@ -134,31 +148,17 @@
     var moreButton = document.getElementById("more-results");
     var lookupNote = document.getElementById("lookup-note");
     var catalogList = document.getElementById("catalog-list");
-    var lookupBase = form.getAttribute("data-lookup") || "";
+    var dataBase = form.getAttribute("data-lookup") || "";
     var lookupFiles = parseInt(form.getAttribute("data-lookup-files") || "0", 10);
-    var cards = Array.prototype.map.call(document.querySelectorAll(".paper-card"), function (element) {
-      var values = {};
-      FACETS.forEach(function (facet) {
-        var raw = element.getAttribute("data-" + facet) || "";
-        values[facet] = raw ? raw.split(" ") : [];
-      });
-      var time = element.querySelector("time");
-      var titleLink = element.querySelector(".paper-title a");
-      return {
-        element: element, id: element.id, paperId: element.id.replace(/^paper-/, ""), values: values, text: null,
-        title: titleLink ? titleLink.textContent : "", href: titleLink ? titleLink.getAttribute("href") : "",
-        date: time ? time.getAttribute("datetime") : "", added: element.getAttribute("data-added") || ""
-      };
-    });
-    var cardByPaper = {};
-    cards.forEach(function (card) { cardByPaper[card.paperId] = card; });
-    var sections = Array.prototype.map.call(document.querySelectorAll(".year-group"), function (section) {
-      return { element: section, count: section.querySelector(".year-count"), cards: section.querySelectorAll(".paper-card") };
-    });
-    var total = cards.length;
+    var perFile = parseInt(form.getAttribute("data-records-per-file") || "1", 10);
+    var catalogTotal = parseInt(form.getAttribute("data-papers") || "0", 10);
+    var initialStatus = status.textContent;
+    var canFetch = window.location.protocol !== "file:";
+    var allOnPage = form.getAttribute("data-pages") === "1"; // the page holds every paper of the catalog
+    var pageCards = Array.prototype.map.call(catalogList.querySelectorAll(".paper-card"), cardOnPage);
+    var source = canFetch ? dataSource() : pageSource();
+    var total = canFetch ? catalogTotal : pageCards.length;
     var searchEngine = null; // a promise of Pagefind, or of null when it cannot be loaded
-    var lookupFilesLoaded = {};
-    var pageKeys = null; // the lookup keys of the cards of this page, for when the lookup files cannot be read
     var queryRun = 0;
     var lastAnnouncement = "";
     var shownLimit = PAGE_SIZE;
@@ -177,25 +177,137 @@
       return selected;
     }
 
-    // Pagefind is there when the build made an index, with pagefind/paper-ids.json (each result id's paper id);
-    // browsers refuse to load its module from a page opened from disk, so there the cards' text is searched
-    // instead, as it is when the index cannot be loaded (a build without search).
-    var canFetch = window.location.protocol !== "file:";
+    function currentView() {
+      var chosen = form.querySelector("input[name=view]:checked");
+      return chosen ? chosen.value : "";
+    }
 
-    /* A promise of { pagefind, paperIds }, or of null when there is no index to use. */
+    /* ---- Where the papers come from: the build's data files, or the cards of this page ---- */
+
+    var files = {};
+    function readJson(path) {
+      if (!files[path]) {
+        files[path] = fetch(new URL(path, document.baseURI).href).then(function (response) {
+          if (!response.ok) throw new Error("cannot read " + path);
+          return response.json();
+        });
+      }
+      return files[path];
+    }
+
+    /* The numbers of a list written as distances from the number before (render/browse.py). */
+    function undoGaps(gaps) {
+      var numbers = new Array(gaps.length);
+      var number = 0;
+      for (var i = 0; i < gaps.length; i += 1) { number += gaps[i]; numbers[i] = number; }
+      return numbers;
+    }
+
+    function dataSource() {
+      var filesOf = {};
+      FACETS.forEach(function (facet) { filesOf[facet.param] = facet.files; });
+      return {
+        postings: function (param, value) {
+          var number = keyHash(value) % (filesOf[param] || 1);
+          return readJson(dataBase + "facet-" + param + "-" + number + ".json").then(function (lists) {
+            return Object.prototype.hasOwnProperty.call(lists, value) ? undoGaps(lists[value]) : [];
+          });
+        },
+        records: function (numbers) {
+          return Promise.all(numbers.map(function (number) {
+            return readJson(dataBase + "papers-" + Math.floor(number / perFile) + ".json").then(function (records) {
+              return records[number % perFile];
+            });
+          }));
+        },
+        order: function (name) { return readJson(dataBase + "order-" + name + ".json"); },
+        lookUp: function (key) {
+          if (lookupFiles <= 0) return Promise.resolve([]);
+          return readJson(dataBase + "lookup-" + keyHash(key) % lookupFiles + ".json").then(function (table) {
+            return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : [];
+          });
+        }
+      };
+    }
+
+    /* A card of this page as a record (the same fields as render/browse.py's), with its facets' values. */
+    function cardOnPage(element, number) {
+      var link = element.querySelector(".paper-title a");
+      var time = element.querySelector("time");
+      var venue = element.querySelector(".paper-meta a");
+      var values = {};
+      FACETS.forEach(function (facet) {
+        var raw = element.getAttribute("data-" + facet.param) || "";
+        values[facet.param] = raw ? raw.split(" ") : [];
+      });
+      var pairs = function (selector) {
+        return Array.prototype.map.call(element.querySelectorAll(selector), function (a) {
+          return [a.textContent.trim(), a.getAttribute("href")];
+        });
+      };
+      var more = /and (\d+) more/.exec((element.querySelector(".paper-authors") || {}).textContent || "");
+      return {
+        number: number, element: element, values: values, text: null,
+        record: {
+          id: element.id.replace(/^paper-/, ""), title: link.textContent, path: link.getAttribute("href"),
+          date: time.getAttribute("datetime"), date_text: time.textContent, added: element.getAttribute("data-added"),
+          venue: venue ? [venue.textContent, venue.getAttribute("href")] : null,
+          authors: pairs(".paper-authors a"), more_authors: more ? parseInt(more[1], 10) : 0,
+          stages: Array.prototype.map.call(element.querySelectorAll(".stage-label"), function (a) {
+            var slug = (/stage-([a-z0-9-]+)$/.exec(a.className) || ["", ""])[1];
+            return [slug.toUpperCase(), slug, a.textContent.trim(), a.getAttribute("href")];
+          }),
+          heads: pairs(".head-label"),
+          links: Array.prototype.map.call(element.querySelectorAll(".paper-links a"), function (a) {
+            return [a.className.replace(/^link-/, ""), a.textContent.trim(), a.getAttribute("href")];
+          }),
+          summary: Array.prototype.map.call(element.querySelectorAll(".summary dd"), function (dd) { return dd.innerHTML; }),
+          onPage: true
+        }
+      };
+    }
+
+    function pageSource() {
+      return {
+        postings: function (param, value) {
+          return Promise.resolve(pageCards.filter(function (card) {
+            return card.values[param].indexOf(value) !== -1;
+          }).map(function (card) { return card.number; }));
+        },
+        records: function (numbers) {
+          return Promise.resolve(numbers.map(function (number) { return pageCards[number].record; }));
+        },
+        order: function (name) {
+          var key = name === "added" ? function (card) { return card.record.added; } : null;
+          var sorted = pageCards.slice();
+          if (key) sorted.sort(function (a, b) { return key(b) < key(a) ? -1 : key(b) > key(a) ? 1 : a.number - b.number; });
+          else sorted.sort(function (a, b) { return a.record.title.toLowerCase().localeCompare(b.record.title.toLowerCase()) || a.number - b.number; });
+          return Promise.resolve(sorted.map(function (card) { return card.number; }));
+        },
+        lookUp: function (key) {
+          return Promise.resolve(pageCards.filter(function (card) {
+            var keys = ["paper:" + card.record.id, titleKey(card.record.title)];
+            card.record.links.forEach(function (link) { keys = keys.concat(keysOfLink(link[2])); });
+            return keys.indexOf(key) !== -1;
+          }).map(function (card) { return card.number; }));
+        }
+      };
+    }
+
+    /* Pagefind is there when the build made an index, with pagefind/paper-numbers.json (each result's paper). */
     function loadSearch() {
       if (!canFetch) return Promise.resolve(null);
       if (!searchEngine) {
-        searchEngine = fetch(new URL("../pagefind/paper-ids.json", scriptUrl).href)
+        searchEngine = fetch(new URL("../pagefind/paper-numbers.json", scriptUrl).href)
           .then(function (response) {
             if (!response.ok) throw new Error("no search index");
             return response.json();
           })
-          .then(function (paperIds) {
+          .then(function (numbers) {
             return import(new URL("../pagefind/pagefind.js", scriptUrl).href).then(function (pagefind) {
               var ready = pagefind.options ? Promise.resolve(pagefind.options({ ranking: { metaWeights: META_WEIGHTS } })) : Promise.resolve();
               return ready.then(function () { return pagefind.init ? pagefind.init() : null; })
-                .then(function () { return { pagefind: pagefind, paperIds: paperIds }; });
+                .then(function () { return { pagefind: pagefind, numbers: numbers }; });
             });
           })
           .catch(function () { return null; });
@@ -205,76 +317,41 @@
 
     /* ---- Exact lookups: an identifier, a paper id or a whole title names one paper ---- */
 
-    function readLookupFile(key) {
-      var number = keyHash(key) % lookupFiles;
-      if (!lookupFilesLoaded[number]) {
-        lookupFilesLoaded[number] = fetch(new URL(lookupBase + "lookup-" + number + ".json", document.baseURI).href)
-          .then(function (response) {
-            if (!response.ok) throw new Error("no lookup file");
-            return response.json();
-          });
-      }
-      return lookupFilesLoaded[number];
-    }
-
-    function keysOfPage() {
-      if (!pageKeys) {
-        pageKeys = {};
-        cards.forEach(function (card) {
-          var keys = ["paper:" + card.paperId, titleKey(card.title)];
-          card.element.querySelectorAll(".paper-links a").forEach(function (link) {
-            keys = keys.concat(keysOfLink(link.getAttribute("href") || ""));
-          });
-          keys.forEach(function (key) { (pageKeys[key] = pageKeys[key] || []).push(card.paperId); });
-        });
-      }
-      return pageKeys;
-    }
-
-    /* A promise of the ids of the papers the keys name, in the order of the keys. */
+    /* A promise of the numbers of the papers the keys name, in the order of the keys. */
     function lookUp(keys) {
-      if (!keys.length) return Promise.resolve([]);
-      var fromPage = function () {
-        var table = keysOfPage();
-        return keys.map(function (key) { return table[key] || []; });
-      };
-      var answers = canFetch && lookupFiles > 0
-        ? Promise.all(keys.map(function (key) {
-          return readLookupFile(key).then(function (table) {
-            return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : [];
-          });
-        })).catch(fromPage)
-        : Promise.resolve(fromPage());
-      return answers.then(function (lists) {
-        var ids = [];
+      return Promise.all(keys.map(source.lookUp)).then(function (lists) {
+        var numbers = [];
         lists.forEach(function (list) {
-          list.forEach(function (id) { if (ids.indexOf(id) === -1 && cardByPaper[id]) ids.push(id); });
+          list.forEach(function (number) { if (numbers.indexOf(number) === -1) numbers.push(number); });
         });
-        return ids;
+        return numbers;
       });
     }
 
     /* ---- Word search ---- */
 
-    function textOf(card) {
+    function wordsOfCard(card) {
       if (card.text === null) card.text = fold(card.element.textContent).split(/\s+/).map(function (word) {
         return word.replace(/[^\p{L}\p{N}]/gu, "");
       }).filter(Boolean);
       return card.text;
     }
 
-    /* Without the index: the cards that have, for every word of the query, a word that begins with it. */
+    /* Without the index: the cards of this page that have, for every word of the query, a word that begins
+       with it. */
     function matchText(terms) {
-      return cards.filter(function (card) {
-        var words = textOf(card);
+      var found = pageCards.filter(function (card) {
+        var words = wordsOfCard(card);
         return terms.every(function (term) {
           return words.some(function (word) { return word.indexOf(term) === 0; });
         });
-      }).map(function (card) { return { paperId: card.paperId, result: null, fields: [] }; });
+      }).map(function (card) { return { number: card.number, result: null, fields: [] }; });
+      found.pageOnly = !allOnPage;
+      return found;
     }
 
     /* A promise of the papers that have every word of the query (or a form of it with the same stem), best
-       first: [{ paperId, result (Pagefind's, or null), fields }]. Pagefind ranks them; on its own it would also
+       first: [{ number, result (Pagefind's, or null), fields }]. Pagefind ranks them; on its own it would also
        return papers that lack a word (a word it does not know is answered with the longest indexed word that
        begins it, and a word that matches nothing is dropped when others match), so each word is also looked up
        alone, exactly (a quoted search: the word's stem, no prefix), and only papers found for every word stay. */
@@ -295,9 +372,8 @@
           var found = [];
           answers[0].results.forEach(function (result) {
             if (!required.every(function (ids) { return ids.has(result.id); })) return;
-            var paperId = Object.prototype.hasOwnProperty.call(index.paperIds, result.id) ? index.paperIds[result.id] : null;
-            if (paperId === null || !cardByPaper[paperId]) return;
-            found.push({ paperId: paperId, result: result, fields: result.matchedMetaFields || [] });
+            if (!Object.prototype.hasOwnProperty.call(index.numbers, result.id)) return;
+            found.push({ number: index.numbers[result.id], result: result, fields: result.matchedMetaFields || [] });
           });
           // Matches in the title first, then in the head types or authors, then in the text; Pagefind's order
           // within each.
@@ -309,62 +385,97 @@
           return found.map(function (item, position) { return [rank(item), position, item]; })
             .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
             .map(function (entry) { return entry[2]; });
-        }, function () { return matchText(terms); });
-      });
-    }
-
-    /* ---- Showing the answer ---- */
-
-    function passes(card, selected, except) {
-      for (var facet in selected) {
-        if (facet === except) continue;
-        var wanted = selected[facet];
-        if (!card.values[facet].some(function (value) { return wanted.indexOf(value) !== -1; })) return false;
-      }
-      return true;
-    }
-
-    /* Each checkbox's count: the papers it would show, given the query and the other facets' choices. */
-    function showCounts(inQuery, selected) {
-      var counts = {};
-      cards.forEach(function (card) {
-        if (inQuery && !inQuery.has(card.paperId)) return;
-        FACETS.forEach(function (facet) {
-          if (!passes(card, selected, facet)) return;
-          card.values[facet].forEach(function (value) {
-            var key = facet + "\u0000" + value;
-            counts[key] = (counts[key] || 0) + 1;
-          });
         });
       });
+    }
+
+    /* ---- The papers a view shows, and each option's count ---- */
+
+    /* A promise of { numbers (the papers shown, in order), counts (facet NUL value -> papers) }. */
+    function narrow(answer, selected, sort) {
+      var shownBoxes = boxes();
+      var wanted = {};
+      shownBoxes.forEach(function (box) { wanted[box.name + "\u0000" + box.value] = [box.name, box.value]; });
+      Object.keys(selected).forEach(function (param) {
+        selected[param].forEach(function (value) { wanted[param + "\u0000" + value] = [param, value]; });
+      });
+      var keys = Object.keys(wanted);
+      var ordering = answer && sort === "" ? null : sort === "added" || sort === "title" ? source.order(sort) : null;
+      return Promise.all([Promise.all(keys.map(function (key) { return source.postings(wanted[key][0], wanted[key][1]); })),
+        ordering]).then(function (loaded) {
+        var lists = {};
+        keys.forEach(function (key, position) { lists[key] = loaded[0][position]; });
+        var chosen = {}; // facet -> which papers its choices allow
+        Object.keys(selected).forEach(function (param) {
+          var allowed = new Uint8Array(total);
+          selected[param].forEach(function (value) {
+            lists[param + "\u0000" + value].forEach(function (number) { allowed[number] = 1; });
+          });
+          chosen[param] = allowed;
+        });
+        var inQuery = null;
+        if (answer) {
+          inQuery = new Uint8Array(total);
+          answer.exact.concat(answer.items.map(function (item) { return item.number; }))
+            .forEach(function (number) { inQuery[number] = 1; });
+        }
+        var passes = function (number, except) {
+          if (inQuery && !inQuery[number]) return false;
+          for (var param in chosen) {
+            if (param !== except && !chosen[param][number]) return false;
+          }
+          return true;
+        };
+        var counts = {};
+        shownBoxes.forEach(function (box) {
+          var count = 0;
+          lists[box.name + "\u0000" + box.value].forEach(function (number) { if (passes(number, box.name)) count += 1; });
+          counts[box.name + "\u0000" + box.value] = count;
+        });
+        var numbers = [];
+        if (answer && sort === "") {
+          var seen = new Set();
+          answer.exact.concat(answer.items.map(function (item) { return item.number; })).forEach(function (number) {
+            if (!seen.has(number) && passes(number, null)) numbers.push(number);
+            seen.add(number);
+          });
+        } else if (loaded[1]) {
+          loaded[1].forEach(function (number) { if (passes(number, null)) numbers.push(number); });
+        } else {
+          for (var number = 0; number < total; number += 1) if (passes(number, null)) numbers.push(number);
+        }
+        if (answer && sort !== "") { // the exact matches first, in any order
+          var exact = answer.exact.filter(function (number) { return passes(number, null); });
+          numbers = exact.concat(numbers.filter(function (number) { return exact.indexOf(number) === -1; }));
+        }
+        return { numbers: numbers, counts: counts };
+      });
+    }
+
+    function showCounts(counts) {
       boxes().forEach(function (box) {
-        var count = counts[box.name + "\u0000" + box.value] || 0;
         var label = box.nextElementSibling;
         var countElement = label && label.querySelector("[data-count]");
-        if (countElement) countElement.textContent = String(count);
+        if (!countElement) return;
+        if (!countElement.hasAttribute("data-all")) countElement.setAttribute("data-all", countElement.textContent);
+        var count = counts ? counts[box.name + "\u0000" + box.value] : parseInt(countElement.getAttribute("data-all"), 10);
+        countElement.textContent = String(count);
         box.parentNode.classList.toggle("is-empty", count === 0 && !box.checked);
       });
     }
 
-    function ordered(items, sort) {
-      var key = {
-        date: function (item) { return cardByPaper[item.paperId].date; },
-        added: function (item) { return cardByPaper[item.paperId].added; }
-      }[sort];
-      var copy = items.map(function (item, position) { return [item, position]; });
-      if (key) copy.sort(function (a, b) { return key(b[0]) < key(a[0]) ? -1 : key(b[0]) > key(a[0]) ? 1 : a[1] - b[1]; });
-      if (sort === "title") {
-        copy.sort(function (a, b) {
-          return cardByPaper[a[0].paperId].title.localeCompare(cardByPaper[b[0].paperId].title) || a[1] - b[1];
-        });
-      }
-      return copy.map(function (entry) { return entry[0]; });
-    }
+    /* ---- Showing papers ---- */
 
     function element(tag, className, text) {
       var made = document.createElement(tag);
       if (className) made.className = className;
       if (text) made.textContent = text;
+      return made;
+    }
+
+    function link(text, href, className) {
+      var made = element("a", className || "", text);
+      made.setAttribute("href", href);
       return made;
     }
 
@@ -377,7 +488,7 @@
       });
     }
 
-    /* Whether a word of the page begins with a word of the query (the highlighting without the index). */
+    /* Whether a word begins with a word of the query (the highlighting without the index). */
     function prefixMarker(terms) {
       return function (position, word) {
         var folded = fold(word).replace(/[^\p{L}\p{N}]/gu, "");
@@ -385,16 +496,27 @@
       };
     }
 
-    /* Fill in a result's title, parts matched and snippet from its Pagefind record. */
-    function describe(item, title, snippet, why) {
-      var card = cardByPaper[item.paperId];
+    function fillSnippet(snippet, words, start, marked) {
+      snippet.textContent = "";
+      if (!words.length) return;
+      var end = Math.min(words.length, start + SNIPPET_WORDS);
+      if (start > 0) snippet.appendChild(document.createTextNode("… "));
+      appendWords(snippet, words.slice(start, end), start, marked);
+      if (end < words.length) snippet.appendChild(document.createTextNode(" …"));
+    }
+
+    /* Fill in a search result's title, the parts matched and a snippet: from its Pagefind record, or without
+       the index from the paper's summary. */
+    function describe(item, record, title, snippet, why) {
       var terms = queryWords(input.value);
       if (!item.result) {
         title.textContent = "";
-        appendWords(title, card.title.split(/\s+/), 0, prefixMarker(terms));
+        appendWords(title, record.title.split(/\s+/), 0, prefixMarker(terms));
+        var holder = document.createElement("div");
         var words = [];
-        card.element.querySelectorAll(".summary dd").forEach(function (part) {
-          words = words.concat(part.textContent.trim().split(/\s+/));
+        record.summary.forEach(function (part) {
+          holder.innerHTML = part; // the build's own HTML of the summary (Markdown without raw HTML)
+          words = words.concat(holder.textContent.trim().split(/\s+/));
         });
         var marker = prefixMarker(terms);
         var at = Math.max(0, words.findIndex(function (word, position) { return marker(position, word); }));
@@ -430,45 +552,94 @@
       }, function () { /* the record could not be read: the result shows without its snippet */ });
     }
 
-    function fillSnippet(snippet, words, start, marked) {
-      snippet.textContent = "";
-      if (!words.length) return;
-      var end = Math.min(words.length, start + SNIPPET_WORDS);
-      if (start > 0) snippet.appendChild(document.createTextNode("… "));
-      appendWords(snippet, words.slice(start, end), start, marked);
-      if (end < words.length) snippet.appendChild(document.createTextNode(" …"));
+    function metaLine(record, withLinks) {
+      var meta = element("p", "paper-meta");
+      var time = element("time", "", record.date_text);
+      time.setAttribute("datetime", record.date);
+      meta.appendChild(time);
+      if (record.venue) {
+        meta.appendChild(document.createTextNode(" · "));
+        meta.appendChild(withLinks ? link(record.venue[0], record.venue[1]) : document.createTextNode(record.venue[0]));
+      }
+      return meta;
     }
 
-    /* One result: one link, to the paper's page. */
-    function resultItem(item, exact) {
-      var card = cardByPaper[item.paperId];
+    function authorLine(record, withLinks) {
+      var authors = element("p", "paper-authors");
+      record.authors.forEach(function (author, position) {
+        if (position > 0) authors.appendChild(document.createTextNode(", "));
+        authors.appendChild(withLinks ? link(author[0], author[1]) : document.createTextNode(author[0]));
+      });
+      if (record.more_authors) authors.appendChild(document.createTextNode(" and " + record.more_authors + " more"));
+      return authors;
+    }
+
+    /* A search result: one link, to the paper's page; the matched words marked. */
+    function searchItem(item, record, exact) {
       var li = element("li", "result");
-      li.setAttribute("data-paper", item.paperId);
+      li.setAttribute("data-paper", record.id);
       if (exact) li.appendChild(element("p", "result-exact", exact));
       var heading = element("h3", "paper-title");
-      var link = element("a", "", card.title);
-      link.setAttribute("href", card.href);
-      heading.appendChild(link);
+      var titleLink = link(record.title, record.path);
+      heading.appendChild(titleLink);
       li.appendChild(heading);
-      var meta = card.element.querySelector(".paper-meta");
-      if (meta) li.appendChild(element("p", "paper-meta", meta.textContent.trim()));
-      var authors = card.element.querySelector(".paper-authors");
-      if (authors) li.appendChild(element("p", "paper-authors", authors.textContent.trim()));
-      var heads = Array.prototype.map.call(card.element.querySelectorAll(".head-label"), function (label) {
-        return label.textContent.trim();
-      });
-      if (heads.length) li.appendChild(element("p", "result-heads", heads.join(" · ")));
+      li.appendChild(metaLine(record, false));
+      if (record.authors.length) li.appendChild(authorLine(record, false));
+      if (record.heads.length) {
+        li.appendChild(element("p", "result-heads", record.heads.map(function (head) { return head[0]; }).join(" · ")));
+      }
       var snippet = element("p", "result-snippet");
       var why = element("p", "result-why");
       li.appendChild(snippet);
       li.appendChild(why);
-      if (input.value.trim()) describe(item, link, snippet, why);
+      describe(item, record, titleLink, snippet, why);
       return li;
     }
 
-    function showNote(identifier, exactIds) {
+    /* A paper of a filtered list: its card, as templates/site/card.html lays it out. */
+    function cardItem(record) {
+      var li = element("li", "result");
+      li.setAttribute("data-paper", record.id);
+      var card = element("article", "paper-card");
+      var heading = element("h3", "paper-title");
+      heading.appendChild(link(record.title, record.path));
+      card.appendChild(heading);
+      card.appendChild(metaLine(record, true));
+      if (record.authors.length) card.appendChild(authorLine(record, true));
+      var labels = element("ul", "labels");
+      record.stages.forEach(function (stage) {
+        var item = element("li");
+        item.appendChild(link(stage[2], stage[3], "label stage-label stage-" + stage[1]));
+        labels.appendChild(item);
+      });
+      record.heads.forEach(function (head) {
+        var item = element("li");
+        item.appendChild(link(head[0], head[1], "label head-label"));
+        labels.appendChild(item);
+      });
+      card.appendChild(labels);
+      var summary = element("dl", "summary");
+      ["Innovation", "Tasks", "Result"].forEach(function (name, position) {
+        summary.appendChild(element("dt", "", name));
+        var part = element("dd");
+        part.innerHTML = record.summary[position] || ""; // the build's own HTML of the summary (Markdown, no raw HTML)
+        summary.appendChild(part);
+      });
+      card.appendChild(summary);
+      var links = element("ul", "paper-links");
+      record.links.forEach(function (each) {
+        var item = element("li");
+        item.appendChild(link(each[1], each[2], "link-" + each[0].toLowerCase()));
+        links.appendChild(item);
+      });
+      card.appendChild(links);
+      li.appendChild(card);
+      return li;
+    }
+
+    function showNote(identifier, exactNumbers) {
       lookupNote.textContent = "";
-      lookupNote.hidden = !(identifier && exactIds.length === 0);
+      lookupNote.hidden = !(identifier && exactNumbers.length === 0);
       if (lookupNote.hidden) return;
       var label = identifier.kind + " " + identifier.id;
       lookupNote.appendChild(element("p", "", label + " is not in this catalog."));
@@ -479,9 +650,7 @@
         how.appendChild(element("code", "", "headcat new --arxiv " + identifier.id + " --head \"Head Type\""));
       }
       how.appendChild(document.createTextNode(" ("));
-      var guide = element("a", "", "how to add a paper");
-      guide.setAttribute("href", form.getAttribute("data-contribute") || "");
-      how.appendChild(guide);
+      how.appendChild(link("how to add a paper", form.getAttribute("data-contribute") || ""));
       how.appendChild(document.createTextNode(")"));
       var repository = form.getAttribute("data-new-paper");
       if (repository) {
@@ -489,66 +658,59 @@
           : identifier.kind === "DOI" ? "doi: " + identifier.id + "\n" : "links:\n  paper: " + input.value.trim() + "\n";
         var start = "title: \ndate: \nadded: \nauthors: []\nheads: []\n" + fields +
           "summary:\n  innovation: \n  tasks: \n  result: \n";
-        var propose = element("a", "", "propose it on GitHub");
-        propose.setAttribute("href", repository + "?filename=" + encodeURIComponent("new-paper.yaml") +
-          "&value=" + encodeURIComponent(start));
         how.appendChild(document.createTextNode(" or "));
-        how.appendChild(propose);
+        how.appendChild(link("propose it on GitHub", repository + "?filename=" + encodeURIComponent("new-paper.yaml") +
+          "&value=" + encodeURIComponent(start)));
       }
       how.appendChild(document.createTextNode("."));
       lookupNote.appendChild(how);
     }
 
-    /* Show `answer` ({ query, identifier, exactIds, items }, or null for "no query"). */
-    function show(answer, selected, sort) {
-      var query = answer ? answer.query : "";
-      var inQuery = answer ? new Set(answer.exactIds.concat(answer.items.map(function (item) { return item.paperId; }))) : null;
-      showCounts(inQuery, selected);
-      var listing = answer !== null || (sort !== "" && sort !== "date");
-      var shown = 0;
-      cards.forEach(function (card) {
-        var visible = (inQuery === null || inQuery.has(card.paperId)) && passes(card, selected, null);
-        card.element.hidden = !visible;
-        if (visible) shown += 1;
-      });
-      sections.forEach(function (section) {
-        var visible = 0;
-        section.cards.forEach(function (card) { if (!card.hidden) visible += 1; });
-        section.element.hidden = visible === 0;
-        if (section.count) section.count.textContent = plural(visible, "paper");
-      });
-      catalogList.hidden = listing;
-      resultList.hidden = !listing;
-      resultList.textContent = "";
-      moreButton.hidden = true;
-      if (listing) {
-        var items = answer ? answer.items : cards.map(function (card) { return { paperId: card.paperId, result: null, fields: [] }; });
-        var exact = answer ? answer.exactIds : [];
-        var rest = ordered(items.filter(function (item) { return exact.indexOf(item.paperId) === -1; }),
-          answer && sort === "" ? "" : sort || "date");
-        var all = exact.map(function (paperId) { return { paperId: paperId, result: null, fields: [], exact: true }; })
-          .concat(rest)
-          .filter(function (item) { return passes(cardByPaper[item.paperId], selected, null); });
-        all.slice(0, shownLimit).forEach(function (item) {
-          var mark = item.exact ? "Exact match" + (answer.identifier ? ": " + answer.identifier.kind + " " + answer.identifier.id : "") : "";
-          if (item.exact) {
-            var ranked = answer.items.filter(function (other) { return other.paperId === item.paperId; })[0];
-            if (ranked) item = ranked;
-          }
-          resultList.appendChild(resultItem(item, mark));
-        });
-        moreButton.hidden = all.length <= shownLimit;
-        shown = all.length;
-      }
-      showNote(answer ? answer.identifier : null, answer ? answer.exactIds : []);
-      noResults.hidden = shown !== 0;
-      var filtered = query.trim() !== "" || Object.keys(selected).length > 0;
-      var message = query.trim() && shown === 0 ? "No paper matches “" + query.trim() + "”"
-        : filtered ? "Showing " + shown + " of " + plural(total, "paper") : "Showing all " + plural(total, "paper");
+    function announce(message) {
       if (message !== lastAnnouncement) {
         status.textContent = message;
         lastAnnouncement = message;
       }
+    }
+
+    /* Show the papers `found` ({ numbers, counts }) for `answer` ({ query, identifier, exact, items } or null). */
+    function show(answer, found) {
+      showCounts(found.counts);
+      var byNumber = {};
+      if (answer) answer.items.forEach(function (item) { byNumber[item.number] = item; });
+      var exact = answer ? answer.exact : [];
+      var shown = found.numbers.slice(0, shownLimit);
+      return source.records(shown).then(function (records) {
+        var items = records.map(function (record, position) {
+          var number = shown[position];
+          var mark = exact.indexOf(number) !== -1
+            ? "Exact match" + (answer.identifier ? ": " + answer.identifier.kind + " " + answer.identifier.id : "") : "";
+          return answer ? searchItem(byNumber[number] || { number: number, result: null }, record, mark) : cardItem(record);
+        });
+        resultList.textContent = "";
+        items.forEach(function (item) { resultList.appendChild(item); });
+        catalogList.hidden = true;
+        resultList.hidden = false;
+        moreButton.hidden = found.numbers.length <= shownLimit;
+        showNote(answer ? answer.identifier : null, exact);
+        noResults.hidden = found.numbers.length !== 0;
+        var query = answer ? answer.query.trim() : "";
+        var scope = allOnPage ? "" : !canFetch ? " on this page (opened from disk: serve the site to search all of it)"
+          : answer && answer.items.pageOnly ? " on this page (the search index could not be read)" : "";
+        announce(query && found.numbers.length === 0 ? "No paper matches “" + query + "”" + scope
+          : "Showing " + found.numbers.length + " of " + plural(total, "paper") + scope);
+      });
+    }
+
+    function showCatalog() {
+      showCounts(null);
+      resultList.hidden = true;
+      resultList.textContent = "";
+      moreButton.hidden = true;
+      lookupNote.hidden = true;
+      noResults.hidden = true;
+      catalogList.hidden = false;
+      announce(initialStatus);
     }
 
     /* A promise of the answer to a query: the papers it names exactly, then those with all its words. */
@@ -556,16 +718,17 @@
       if (!query.trim()) return Promise.resolve(null);
       var identifier = parseIdentifier(query);
       return Promise.all([lookUp(lookupKeys(query, identifier)), searchWords(query)]).then(function (found) {
-        return { query: query, identifier: identifier, exactIds: found[0], items: found[1] };
+        return { query: query, identifier: identifier, exact: found[0], items: found[1] };
       });
     }
 
-    function writeUrl(query, selected, sort) {
+    function writeUrl(query, selected, sort, view) {
       var params = new URLSearchParams();
       if (query.trim()) params.set("q", query.trim());
       if (sort) params.set("sort", sort);
+      if (view) params.set("view", view);
       FACETS.forEach(function (facet) {
-        (selected[facet] || []).forEach(function (value) { params.append(facet, value); });
+        (selected[facet.param] || []).forEach(function (value) { params.append(facet.param, value); });
       });
       var search = params.toString();
       var url = window.location.pathname + (search ? "?" + search : "") + window.location.hash;
@@ -579,11 +742,14 @@
       input.value = params.get("q") || "";
       var sort = params.get("sort") || "";
       sortSelect.value = Array.prototype.some.call(sortSelect.options, function (option) { return option.value === sort; }) ? sort : "";
+      var view = form.querySelector("input[name=view][value=\"" + (params.get("view") === "compact" ? "compact" : "") + "\"]");
+      if (view) view.checked = true;
       boxes().forEach(function (box) {
         box.checked = params.getAll(box.name).indexOf(box.value) !== -1;
         if (box.checked) {
           var facet = box.closest("details");
           if (facet) facet.open = true;
+          if (panelToggle) openPanel(true);
         }
       });
       return params;
@@ -593,16 +759,30 @@
       var query = input.value;
       var selected = selectedFilters();
       var sort = sortSelect.value;
-      if (!options || options.writeUrl !== false) writeUrl(query, selected, sort);
+      var view = currentView();
+      applyView(view);
+      if (!options || options.writeUrl !== false) writeUrl(query, selected, sort, view);
       if (!options || !options.keepLimit) shownLimit = PAGE_SIZE;
       var run = ++queryRun;
-      var pending = lastAnswer && lastAnswer.query === query ? Promise.resolve(lastAnswer.answer) : answerQuery(query);
       resultList.setAttribute("aria-busy", "true"); // until this query's results are shown
+      var done = function () { if (run === queryRun) resultList.setAttribute("aria-busy", "false"); };
+      if (!query.trim() && !Object.keys(selected).length && sort === "") {
+        showCatalog();
+        done();
+        return Promise.resolve();
+      }
+      var pending = lastAnswer && lastAnswer.query === query ? Promise.resolve(lastAnswer.answer) : answerQuery(query);
       return pending.then(function (answer) {
-        if (run !== queryRun) return;
+        if (run !== queryRun) return null;
         lastAnswer = { query: query, answer: answer };
-        show(answer, selected, sort);
-        resultList.setAttribute("aria-busy", "false");
+        return narrow(answer, selected, sort).then(function (found) {
+          return run === queryRun ? show(answer, found) : null;
+        });
+      }).then(done, function () {
+        if (run !== queryRun) return;
+        showCatalog();
+        announce("The search could not be done: the site's search files could not be read.");
+        done();
       });
     }
 
@@ -627,25 +807,19 @@
       return li;
     }
 
-    var optionFiles = {};
-    function loadOptions(narrow) {
-      var source = narrow.getAttribute("data-options");
-      if (!source || !canFetch) return Promise.resolve([]);
-      if (!optionFiles[source]) {
-        optionFiles[source] = fetch(new URL(source, document.baseURI).href)
-          .then(function (response) { return response.ok ? response.json() : []; })
-          .catch(function () { return []; });
-      }
-      return optionFiles[source];
+    function loadOptions(narrowBox) {
+      var path = narrowBox.getAttribute("data-options");
+      if (!path || !canFetch) return Promise.resolve([]);
+      return readJson(path).catch(function () { return []; });
     }
 
     /* Give the facet a checkbox for each of `values` it does not list yet (from its options file). */
     function addOptions(details, values) {
-      var narrow = details.querySelector(".facet-narrow");
+      var narrowBox = details.querySelector(".facet-narrow");
       var list = details.querySelector(".facet-options");
-      if (!narrow || !list) return Promise.resolve(false);
+      if (!narrowBox || !list) return Promise.resolve(false);
       var facet = details.getAttribute("data-facet");
-      return loadOptions(narrow).then(function (options) {
+      return loadOptions(narrowBox).then(function (options) {
         var added = false;
         options.forEach(function (option) {
           if (values.indexOf(option[0]) === -1 || document.getElementById("facet-" + facet + "-" + option[0])) return;
@@ -657,13 +831,13 @@
     }
 
     function setupNarrowing(details) {
-      var narrow = details.querySelector(".facet-narrow");
-      if (!narrow) return;
-      narrow.addEventListener("input", function () {
-        var typed = fold(narrow.value.trim());
+      var narrowBox = details.querySelector(".facet-narrow");
+      if (!narrowBox) return;
+      narrowBox.addEventListener("input", function () {
+        var typed = fold(narrowBox.value.trim());
         var list = details.querySelector(".facet-options");
         var found = function (label) { return typed === "" || fold(label).indexOf(typed) !== -1; };
-        var more = typed === "" ? Promise.resolve([]) : loadOptions(narrow).then(function (options) {
+        var more = typed === "" ? Promise.resolve([]) : loadOptions(narrowBox).then(function (options) {
           return options.filter(function (option) { return found(option[1]); }).slice(0, 20)
             .map(function (option) { return option[0]; });
         });
@@ -679,7 +853,7 @@
         });
       });
       // Keep Enter in the box from submitting the form.
-      narrow.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
+      narrowBox.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
     }
 
     form.querySelectorAll("[data-facet]").forEach(setupNarrowing);
@@ -690,7 +864,8 @@
       typingTimer = window.setTimeout(update, 120);
     });
     form.addEventListener("change", function (event) {
-      if (event.target.type === "checkbox" || event.target === sortSelect) update();
+      var target = event.target;
+      if (target.type === "checkbox" || target.type === "radio" || target === sortSelect) update();
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -700,8 +875,8 @@
     form.addEventListener("reset", function () {
       // The form clears its fields after this event; update once it has.
       window.setTimeout(function () {
-        form.querySelectorAll(".facet-narrow").forEach(function (narrow) {
-          narrow.dispatchEvent(new Event("input"));
+        form.querySelectorAll(".facet-narrow").forEach(function (narrowBox) {
+          narrowBox.dispatchEvent(new Event("input"));
         });
         update();
       }, 0);
@@ -733,11 +908,23 @@
     }
 
     var params = new URLSearchParams(window.location.search);
-    addChosenOptions(params).then(function () {
+    return addChosenOptions(params).then(function () {
       readUrl();
       return window.location.search ? update({ writeUrl: false }) : null;
-    }).then(function () {
-      window.headcatReady = true;
+    });
+  }
+
+  /* ---- The view: cards with summaries, or a compact list (?view=compact), on every list of papers ---- */
+
+  function applyView(view) {
+    document.querySelectorAll("[data-view-scope]").forEach(function (scope) {
+      scope.classList.toggle("view-compact", view === "compact");
+    });
+    // The links to the other pages of a list keep the view.
+    document.querySelectorAll(".pager a").forEach(function (anchor) {
+      var plain = anchor.getAttribute("data-href") || anchor.getAttribute("href");
+      anchor.setAttribute("data-href", plain);
+      anchor.setAttribute("href", view === "compact" ? plain + "?view=compact" : plain);
     });
   }
 
@@ -746,8 +933,9 @@
 
   function start() {
     setupCopyButtons();
+    applyView(new URLSearchParams(window.location.search).get("view") === "compact" ? "compact" : "");
     var form = document.getElementById("filters");
-    if (form) setupBrowse(form);
+    Promise.resolve(form ? setupBrowse(form) : null).then(function () { window.headcatReady = true; });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

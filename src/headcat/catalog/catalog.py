@@ -180,6 +180,11 @@ class Catalog:
         return ids
 
     @cached_property
+    def number_of(self) -> dict[str, int]:
+        """Each paper's number: its place in the catalog's order, from 0 (how the home page's data names it)."""
+        return {entry.id: number for number, entry in enumerate(self.papers)}
+
+    @cached_property
     def _paper_by_id(self) -> dict[str, CatalogPaper]:
         return {entry.id: entry for entry in self.papers}
 

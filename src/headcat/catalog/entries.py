@@ -100,6 +100,16 @@ class TypedLink:
     kind: str
     url: str
 
+    @property
+    def label(self) -> str:
+        """What a link to it says."""
+        return LINK_LABELS[self.kind]
+
+
+LINK_LABELS = {"paper": "Paper", "code": "Code", "project": "Project page", "data": "Data", "demo": "Demo",
+               "poster": "Poster", "video": "Video", "slides": "Slides", "blog": "Blog post",
+               "openreview": "OpenReview", "arXiv": "arXiv", "DOI": "DOI"}
+
 
 @dataclass(frozen=True)
 class CatalogPaper:

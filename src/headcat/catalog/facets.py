@@ -115,6 +115,8 @@ def _author_options(catalog: Catalog) -> tuple[FacetOption, ...]:
 HAS_CODE = "yes"
 AUTHORS_SHOWN = 12
 """The author facet lists the most prolific authors; any other is a few letters away (Facet.shown)."""
+VENUES_SHOWN = 12
+"""The venue facet lists the venues with most papers (a large catalog has hundreds: a venue a year)."""
 
 FACETS: tuple[Facet, ...] = (
     Facet("stage", "Stage", True, lambda entry: tuple(label.stage.id for label in entry.stages), _stage_options),
@@ -127,7 +129,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("year", "Year", True, lambda entry: (str(entry.paper.date.year),), _year_options,
           Listing("Papers from {label}", "years")),
     Facet("venue", "Venue", False, lambda entry: (entry.venue.slug,) if entry.venue else (), _venue_options,
-          Listing("Papers from {label}", "venues")),
+          Listing("Papers from {label}", "venues"), narrow=True, shown=VENUES_SHOWN),
     Facet("code", "Code", True, lambda entry: (HAS_CODE,) if entry.has_code else (), _code_options,
           Listing("Papers with code", "papers")),
     Facet("author", "Author", False, lambda entry: entry.author_slugs,

@@ -28,7 +28,8 @@ SCRIPT = "assets/site.js"
 FAVICON = "favicon.svg"
 SEARCH_FOLDER = "pagefind/"
 LOOKUP_FOLDER = "search/"
-"""headcat's own search files: the exact-lookup tables (render/lookup.py) and each long facet's options."""
+"""headcat's own search files: the exact-lookup tables and each long facet's options (render/lookup.py), and the data
+the home page lists, filters and sorts the catalog with (render/browse.py)."""
 RSS_FILE = "feed.xml"
 ATOM_FILE = "atom.xml"
 
@@ -79,6 +80,21 @@ def lookup_file(number: int) -> str:
     return f"{LOOKUP_FOLDER}lookup-{number}.json"
 
 
+def record_file(number: int) -> str:
+    """One file of the papers' records the home page's script shows (render/browse.py)."""
+    return f"{LOOKUP_FOLDER}papers-{number}.json"
+
+
+def facet_file(param: str, number: int) -> str:
+    """One file of a facet's lists of papers (render/browse.py)."""
+    return f"{LOOKUP_FOLDER}facet-{param}-{number}.json"
+
+
+def order_file(name: str) -> str:
+    """The papers in another order than the catalog's (render/browse.py)."""
+    return f"{LOOKUP_FOLDER}order-{name}.json"
+
+
 def facet_options(param: str) -> str:
     """Every option of a facet the home page lists in part."""
     return f"{LOOKUP_FOLDER}{param}-options.json"
@@ -87,6 +103,14 @@ def facet_options(param: str) -> str:
 def facet_page(param: str, value: str) -> str:
     """The page that lists the papers of one option of a facet that has no page of its own elsewhere."""
     return f"{param}/{value}/index.html"
+
+
+def listing_page(base: str, number: int) -> str:
+    """Page `number` of the listing whose first page is at `base`: 'heads/x/index.html' -> 'heads/x/page/2/index.html'
+    (catalog/paging.py)."""
+    if number == 1:
+        return base
+    return f"{folder_of(base)}page/{number}/index.html"
 
 
 def folder_of(path: str) -> str:

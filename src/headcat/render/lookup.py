@@ -10,6 +10,7 @@ The home page's script reduces what was typed to keys and looks them up here bef
     paper:retrieval-head-...  a paper id
     title:retrievalheadmechanisticallyexplains...   a title's letters and digits, lowercase, without accents
 
+Each key gives the numbers of the papers it names (their places in the catalog's order, render/browse.py).
 `lookup_key_of_title` and the script's `titleKey` must agree: both decompose the text (NFKD), drop combining marks,
 lowercase it and keep letters and digits. The table is split in 2**k files by the CRC-32 of the key, so that a
 lookup in a catalog of 100,000 papers reads one file of a few tens of KB; the home page says how many there are.
@@ -123,11 +124,12 @@ def lookup_outputs(catalog: Catalog) -> Iterator[Output]:
 def render_lookup_file(inputs: LookupInputs, context: RenderContext) -> bytes:
     made = context.memo.get(LOOKUP_MEMO)  # (the papers, each file's text): made once for all the files
     if made is None or made[0] is not inputs.papers or len(made[1]) != inputs.count:
-        files: list[dict[str, list[str]]] = [{} for _ in range(inputs.count)]
+        files: list[dict[str, list[int]]] = [{} for _ in range(inputs.count)]
+        number_of = {entry.id: number for number, entry in enumerate(inputs.papers.entries)}
         lines = "".join(context.run_of_parts("lookup", "lookup", render_key_lines, inputs.papers.entries, None, ""))
         for line in lines.splitlines():
             key, paper_id = line.split("\t")
-            files[key_hash(key) % inputs.count].setdefault(key, []).append(paper_id)
+            files[key_hash(key) % inputs.count].setdefault(key, []).append(number_of[paper_id])
         made = context.memo[LOOKUP_MEMO] = (inputs.papers, [_json(keys) for keys in files])
     return made[1][inputs.number].encode("utf-8")
 

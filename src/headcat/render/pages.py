@@ -21,6 +21,7 @@ from markupsafe import Markup
 from headcat.catalog import urls
 from headcat.catalog.catalog import Feed
 from headcat.catalog.entries import AuthorLabel, CatalogPaper, HeadLabel
+from headcat.catalog.paging import Pager
 from headcat.model.config import Config
 from headcat.render.context import RenderContext
 from headcat.render.environment import markdown_filter
@@ -43,14 +44,17 @@ class Page:
     canonical_url: str | None
     root: str
     """The way back to the site's top ('../../'; the 404 page's is the site's address, wherever it is served)."""
+    pager: Pager | None = None
+    """Where the page is in its listing, for a page of a list of papers (catalog/paging.py)."""
 
 
 def make_page(path: str, title: str, section: str, description: str, config: Config, site_feed: Feed,
-              feed: Feed | None = None) -> Page:
+              feed: Feed | None = None, pager: Pager | None = None) -> Page:
     """A page's frame: its description on one line, its published address when the settings give the site's."""
     return Page(path=path, title=title, description=" ".join(description.split()), section=section, config=config,
                 feeds=(site_feed, feed) if feed else (site_feed,),
-                canonical_url=urls.absolute(config.base_url, urls.folder_of(path)), root=urls.root_of(path))
+                canonical_url=urls.absolute(config.base_url, urls.folder_of(path)), root=urls.root_of(path),
+                pager=pager)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ def render_page(inputs: PageInputs, context: RenderContext) -> Iterator[str]:
     """The page's text in the pieces its template yields (the write stage writes them as they come: the home page
     of 10,000 papers is 20 MB)."""
     return context.environment.get_template(inputs.template).generate(
-        page=inputs.page, root=inputs.page.root, config=inputs.page.config,
+        page=inputs.page, root=inputs.page.root, config=inputs.page.config, pager=inputs.page.pager,
         **template_helpers(context, inputs.page.path), **inputs.values)
 
 
@@ -137,7 +141,8 @@ COAUTHORS_SHOWN = 30
 
 @dataclass(frozen=True, slots=True)
 class AuthorPageInputs:
-    """An author's page: its frame, the author's slug and their papers, newest first."""
+    """A page of an author's listing: its frame (with its pager), the author's slug and all their papers, newest
+    first (what the page says of the author is worked out from them all; it lists the pager's part)."""
 
     page: Page
     slug: str
@@ -146,8 +151,9 @@ class AuthorPageInputs:
 
 def render_author_page(inputs: AuthorPageInputs, context: RenderContext) -> Iterator[str]:
     author = AuthorSummary.of(inputs.slug, inputs.entries)
-    return render_page(PageInputs("site/author.html", inputs.page, {"author": author, "entries": inputs.entries}),
-                       context)
+    pager = inputs.page.pager
+    shown = inputs.entries[pager.first_index:pager.first_index + pager.size] if pager else inputs.entries
+    return render_page(PageInputs("site/author.html", inputs.page, {"author": author, "entries": shown}), context)
 
 
 @dataclass(frozen=True, slots=True)

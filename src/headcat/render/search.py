@@ -2,8 +2,8 @@
 
 Pagefind (the `pagefind[bin]` package) indexes custom records rather than whole pages: the paper's title,
 authors, venue, head types, stages, models and summary text, with its paper id as metadata. The home page's
-script searches this index, maps each result to a paper card through pagefind/paper-ids.json (each result id's
-paper id, written here), and applies the facets and counts them itself from the cards. Records carry no Pagefind
+script searches this index, maps each result to a paper through pagefind/paper-numbers.json (each result id's
+paper number, written here), and applies the facets and counts them itself (render/browse.py). Records carry no Pagefind
 filters: Pagefind 1.5 writes its filter files in a different order on every run (a hash map's), which would make
 two builds differ.
 
@@ -43,8 +43,9 @@ _UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", 
                  "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 """Pagefind's ready-made search interfaces: the site has its own, so they are not published."""
 _FRAGMENT_SIGNATURE = b"pagefind_dcd"
-PAPER_IDS_PATH = f"{SEARCH_FOLDER}/paper-ids.json"
-"""Each search result's paper: Pagefind result id -> paper id (the home page's script reads it to find the card)."""
+PAPER_NUMBERS_PATH = f"{SEARCH_FOLDER}/paper-numbers.json"
+"""Each search result's paper: Pagefind result id -> the paper's number (its place in the catalog's order: the home
+page's script names papers by it, render/browse.py)."""
 
 
 class SearchIndexError(RuntimeError):
@@ -87,6 +88,7 @@ class SearchIndexing:
         # The records are made here, before the build forks helpers: their summaries' HTML (cached by
         # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
         records = search_records(inputs)
+        self._numbers = {entry.id: number for number, entry in enumerate(inputs.entries)}
         self._thread = threading.Thread(target=self._run, args=(records, inputs.language), daemon=True)
         self._thread.start()
 
@@ -98,7 +100,7 @@ class SearchIndexing:
 
     def files(self) -> tuple[OutputFile, ...] | tuple[str, ...]:
         """The index's files, once Pagefind is done: its own (without the ready-made interfaces the site does not
-        use), and pagefind/paper-ids.json; or the paths of the previous build's, when they were made from the same
+        use), and pagefind/paper-numbers.json; or the paths of the previous build's, when they were made from the same
         inputs (kept as they are). Raises SearchIndexError when Pagefind failed."""
         if self._process is None:
             return self._kept
@@ -108,8 +110,9 @@ class SearchIndexing:
             raise outcome
         files = [OutputFile(f"{SEARCH_FOLDER}/{path}", content, self._key) for path, content in sorted(outcome.items())
                  if path not in _UNUSED_FILES]
-        ids = json.dumps(_result_ids(outcome), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return (*files, OutputFile(PAPER_IDS_PATH, (ids + "\n").encode("utf-8"), self._key))
+        numbers = {result_id: self._numbers[paper_id] for result_id, paper_id in _result_ids(outcome).items()}
+        text = json.dumps(numbers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return (*files, OutputFile(PAPER_NUMBERS_PATH, (text + "\n").encode("utf-8"), self._key))
 
     def close(self) -> None:
         """Stop Pagefind if it is still working (the build failed before it needed the index)."""

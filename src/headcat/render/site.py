@@ -9,13 +9,17 @@ function from pages.py and its inputs, the values its template shows, from which
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from headcat.catalog import facets, urls
 from headcat.catalog.catalog import Catalog, Feed, HeadGroup
+from headcat.catalog.entries import CatalogPaper
 from headcat.catalog.facets import Facet, FacetOption
+from headcat.catalog.paging import Pager, paginate
 from headcat.model.config import Config
+from headcat.render.browse import RECORDS_PER_FILE, browse_outputs, facet_file_counts
 from headcat.render.charts import bar_chart, stacked_bar_chart
 from headcat.render.lookup import lookup_file_count, lookup_outputs
 from headcat.render.outputs import Output
@@ -65,8 +69,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     """Every page and asset of the site, one at a time: the home page first, then the paper pages (the bulk of a
     large site), the other pages, and the sitemap of them all."""
     plan = _SitePlan(catalog.config, catalog.feeds[0])
-    yield plan.page("site/index.html", urls.HOME, catalog.config.title, "papers", catalog.config.description,
-                    _home_values(catalog, lookup_file_count(len(catalog.papers))), weight=len(catalog.papers))
+    yield from _home_pages(plan, catalog)
     for entry in catalog.papers:
         yield plan.paper_page(PaperPageInputs(entry, catalog.related_papers(entry.id), catalog.config,
                                               plan.site_feed))
@@ -90,6 +93,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     for source, path in ASSET_FILES.items():
         yield Output(path, render_asset, source)
     yield from lookup_outputs(catalog)
+    yield from browse_outputs(catalog)
 
 
 class _SitePlan:
@@ -106,23 +110,49 @@ class _SitePlan:
         page = self.frame(path, title, section, description, feed)
         return Output(path, render_page, PageInputs(template, page, values), weight=max(1, weight))
 
-    def frame(self, path: str, title: str, section: str, description: str, feed: Feed | None = None) -> Page:
+    def listing(self, template: str, base: str, title: str, section: str, description: str,
+                entries: tuple[CatalogPaper, ...], values: Mapping[str, object],
+                feed: Feed | None = None) -> Iterator[Output]:
+        """The pages of a list of papers whose first page is at `base`: each made by `template` from `values` and
+        its part of `entries` (as `entries`), with its pager."""
+        for frame, shown in self.listing_frames(base, title, section, description, entries, feed):
+            yield Output(frame.path, render_page, PageInputs(template, frame, {**values, "entries": tuple(shown)}),
+                         weight=max(1, len(shown)))
+
+    def listing_frames(self, base: str, title: str, section: str, description: str,
+                       entries: Sequence[CatalogPaper],
+                       feed: Feed | None = None) -> Iterator[tuple[Page, Sequence[CatalogPaper]]]:
+        """The frame of each page of a list of papers, with the papers it lists; page n's title says which it is."""
+        for pager, shown in paginate(base, entries, self.config.page_size):
+            numbered = title if pager.number == 1 else f"{title}, page {pager.number} of {pager.count}"
+            yield self.frame(pager.path, numbered, section, description, feed, pager), shown
+
+    def frame(self, path: str, title: str, section: str, description: str, feed: Feed | None = None,
+              pager: Pager | None = None) -> Page:
         """The frame of a page at `path` (for a page with a render function of its own)."""
         self.page_paths.append(path)
-        return make_page(path, title, section, description, self.config, self.site_feed, feed)
+        return make_page(path, title, section, description, self.config, self.site_feed, feed, pager)
 
     def paper_page(self, inputs: PaperPageInputs) -> Output:
         self.page_paths.append(inputs.entry.path)
         return Output(inputs.entry.path, render_paper_page, inputs)
 
 
-def _home_values(catalog: Catalog, lookup_files: int) -> dict[str, object]:
-    return {
-        "years": tuple((group, catalog.papers_of(group.paper_ids)) for group in catalog.years),
-        "facets": tuple(FacetForm.of(facet, catalog) for facet in facets.FACETS), "lookup_files": lookup_files,
-        "new_paper_url": _new_paper_url(catalog.config),
-        "stages": catalog.stages, "paper_count": len(catalog.papers), "year_count": len(catalog.years),
-        "head_count": sum(1 for group in catalog.heads if group.paper_ids)}
+def _home_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
+    """The home page (the framework in brief, the search and filters, the newest papers) and the pages after it,
+    which list the older papers by year."""
+    config = catalog.config
+    first = {"facets": tuple(FacetForm.of(facet, catalog) for facet in facets.FACETS),
+             "lookup_files": lookup_file_count(len(catalog.papers)), "new_paper_url": _new_paper_url(config),
+             "facet_files": facet_file_counts(catalog), "records_per_file": RECORDS_PER_FILE,
+             "stages": catalog.stages, "year_count": len(catalog.years),
+             "head_count": sum(1 for group in catalog.heads if group.paper_ids)}
+    year_of = {group.year: group for group in catalog.years}
+    for frame, shown in plan.listing_frames(urls.HOME, "All papers", "papers", config.description, catalog.papers):
+        years = tuple((year_of[year], tuple(entries)) for year, entries in groupby(shown, key=lambda entry: entry.year))
+        values = {"years": years, "paper_count": len(catalog.papers), "shown_count": len(shown),
+                  **(first if frame.path == urls.HOME else {})}
+        yield Output(frame.path, render_page, PageInputs("site/index.html", frame, values), weight=max(1, len(shown)))
 
 
 def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
@@ -136,9 +166,9 @@ def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
         head = group.head_type
         stage = stage_by_id.get(head.stage) if head.stage else None
         subcategory = next((sub for sub in stage.subcategories if group in sub.heads), None) if stage else None
-        yield plan.page("site/head.html", group.path, head.name, "heads", head.description,
-                        {"group": group, "stage": stage, "subcategory": subcategory,
-                         "entries": catalog.papers_of(group.paper_ids)}, group.feed, len(group.paper_ids))
+        yield from plan.listing("site/head.html", group.path, head.name, "heads", head.description,
+                                catalog.papers_of(group.paper_ids),
+                                {"group": group, "stage": stage, "subcategory": subcategory}, group.feed)
 
 
 def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
@@ -148,9 +178,8 @@ def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
                     "The survey's framework as a map: its four stages, their sub-categories and head types, with the "
                     "number of papers on each.", {"stages": catalog.stages, "unplaced": unplaced})
     for group in catalog.stages:
-        yield plan.page("site/stage.html", group.path, group.stage.name, "stages", group.stage.description,
-                        {"group": group, "entries": catalog.papers_of(group.paper_ids)}, group.feed,
-                        len(group.paper_ids))
+        yield from plan.listing("site/stage.html", group.path, group.stage.name, "stages", group.stage.description,
+                                catalog.papers_of(group.paper_ids), {"group": group}, group.feed)
 
 
 def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
@@ -169,8 +198,8 @@ def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
             title = facet.listing.title.format(label=option.label)
             count = len(entries)
             description = f"{title}: {count} paper{'s' if count != 1 else ''} in {catalog.config.title}."
-            yield plan.page("site/papers.html", option.path, title, facet.listing.section, description,
-                            {"entries": entries}, weight=count)
+            yield from plan.listing("site/papers.html", option.path, title, facet.listing.section, description,
+                                    entries, {})
 
 
 def _new_paper_url(config: Config) -> str | None:
@@ -190,8 +219,8 @@ def _author_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
         name = entries[0].author(slug).name
         count = len(entries)
         description = f"{count} paper{'s' if count != 1 else ''} by {name} in {catalog.config.title}."
-        page = plan.frame(urls.author_page(slug), name, "papers", description)
-        yield Output(page.path, render_author_page, AuthorPageInputs(page, slug, entries), weight=count)
+        for frame, shown in plan.listing_frames(urls.author_page(slug), name, "papers", description, entries):
+            yield Output(frame.path, render_author_page, AuthorPageInputs(frame, slug, entries), weight=len(shown))
 
 
 def _stats_values(catalog: Catalog) -> dict[str, object]:
