@@ -1,11 +1,14 @@
 """Benchmark headcat, and Hugo on the same papers, side by side in one run; print the figures and the ratios.
 
     python benchmarks/run.py [--sizes 100,1000,10000] [--repeat 5] [--with-100k] [--json PATH] [--work DIR]
+                             [--browser [--browser-runs 3]]
 
 Catalogs come from generate.py and are cached under WORK (default $TMPDIR/headcat-bench), outside the repository;
 templates/, taxonomy.yaml and the config are copied afresh on every run, so the build measured is the build as it
 is. Every figure is the median wall time of a fresh process (`headcat` as a user runs it, start-up included), and
-headcat and Hugo runs alternate within each round, so both see the same machine. Standard library only.
+headcat and Hugo runs alternate within each round, so both see the same machine. Standard library only; with
+--browser, the last size's site (built with search) is then measured in Chromium by browser.py (Lighthouse from
+npm, Playwright).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import browser
 import generate
 
 CATALOG_ENTRIES = {"papers", "taxonomy.yaml", "templates", "pyproject.toml", "README.md"}
@@ -53,12 +57,12 @@ MEMORY = {"cold_mib": "headcat peak memory, no search",
 NO_SEARCH_BUILDS = ("cold", "no_change", "one_change", "no_output")
 """The builds without search whose memory the pass samples; the target holds for the largest of them."""
 TARGETS = {  # the issue's targets: (label, numerator, denominator or None, at most, unit)
-    "cold_vs_hugo": ("cold, no search / Hugo", "cold", "hugo", 0.8, "x"),
-    "cold_vs_hugo_beside": ("cold, no search / Hugo, round by round", "cold", "hugo beside", 0.8, "x"),
-    "one_change_vs_hugo": ("one change / Hugo", "one_change", "hugo", 0.25, "x"),
-    "search_one_change_vs_hugo": ("one change, with search / Hugo", "search_one_change", "hugo", 0.25, "x"),
-    "search_vs_hugo": ("with search / Hugo", "search", "hugo", 2.0, "x"),
-    "search_vs_hugo_beside": ("with search / Hugo, round by round", "search", "hugo beside", 2.0, "x"),
+    "cold_vs_hugo": ("cold, no search / Hugo", "cold", "hugo", 0.7, "x"),
+    "cold_vs_hugo_beside": ("cold, no search / Hugo, round by round", "cold", "hugo beside", 0.7, "x"),
+    "one_change_vs_hugo": ("one change / Hugo", "one_change", "hugo", 0.2, "x"),
+    "search_one_change_vs_hugo": ("one change, with search / Hugo", "search_one_change", "hugo", 0.2, "x"),
+    "search_vs_hugo": ("with search / Hugo", "search", "hugo", 1.6, "x"),
+    "search_vs_hugo_beside": ("with search / Hugo, round by round", "search", "hugo beside", 1.6, "x"),
     "peak_mib": ("peak memory, no search (largest build)", "no_search_mib", None, 300.0, " MiB"),
     "check_s": ("check", "check", None, 1.0, " s"),
 }
@@ -101,6 +105,8 @@ def main() -> None:
         if set_aside.folder.exists():
             print(f"deleting the outputs set aside in {set_aside.folder} ...", flush=True)
             remove(set_aside.folder)
+    if arguments.browser and arguments.sizes:
+        _measure_browser(results["sizes"][str(arguments.sizes[-1])], runner.site, arguments.browser_runs)
     results["setup"]["load_average_after"] = os.getloadavg()[0]
     results["setup"]["headcat_commit_after"] = _setup_facts(hugo, arguments.repeat)["headcat_commit"]
     print("\n" + format_table(results))
@@ -109,12 +115,23 @@ def main() -> None:
         print(f"\nwrote {arguments.json}")
 
 
+def _measure_browser(size: dict[str, object], site: Path, runs: int) -> None:
+    """After every timed build, so that no browser competes with them: the site of the last size's last headcat
+    build (the memory pass's cold build with search), with its figures judged against issue 25's targets."""
+    print(f"\nbrowser figures of {site} ...", flush=True)
+    size["browser"] = browser.measure(site, runs)
+    size["targets"] |= browser.judge(size["browser"])
+
+
 def _parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000", help="paper counts, comma-separated")
     parser.add_argument("--repeat", type=int, default=5, help="rounds per size; figures are medians (default 5)")
     parser.add_argument("--with-100k", action="store_true", help="also measure 100,000 papers (slow)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--browser", action="store_true",
+                        help="then measure the last size's site in Chromium: Lighthouse and answer times")
+    parser.add_argument("--browser-runs", type=int, default=3, help="Lighthouse runs per page (default 3)")
     default_work = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "headcat-bench"
     parser.add_argument("--work", type=Path, default=default_work, help=f"cache and output folder ({default_work})")
     arguments = parser.parse_args()
@@ -449,12 +466,20 @@ def format_table(results: dict[str, object]) -> str:
         lines.append(f"{label + ', transferred':<40}" + "".join(f"{text:>12}" for text in shown))
         shown = [f"{c['elements']:,}" if c else "-" for c in cells]
         lines.append(f"{label + ', elements':<40}" + "".join(f"{text:>12}" for text in shown))
+    in_browser = {size: browser.rows(sizes[size]["browser"]) for size in sizes if "browser" in sizes[size]}
+    for label in next(iter(in_browser.values()), {}):
+        lines.append(f"{label:<40}" + "".join(f"{in_browser.get(size, {}).get(label, '-'):>12}" for size in sizes))
     lines.append("-" * len(header))
     for key, (label, _, _, limit, unit) in TARGETS.items():
         cells = [sizes[size]["targets"].get(key) for size in sizes]
         digits = 0 if unit == " MiB" else 2
         shown = [f"{c['value']:.{digits}f}{unit} {'ok' if c['met'] else 'NO'}" if c else "-" for c in cells]
         lines.append(f"{label:<40}" + "".join(f"{text:>12}" for text in shown) + f"   <= {limit:g}{unit}")
+    if in_browser:
+        for key, label, unit, target in browser.target_rows():
+            cells = [sizes[size]["targets"].get(key) for size in sizes]
+            shown = [f"{c['value']:,.0f}{unit} {'ok' if c['met'] else 'NO'}" if c else "-" for c in cells]
+            lines.append(f"{label:<40}" + "".join(f"{text:>12}" for text in shown) + f"   {target}")
     return "\n".join(lines)
 
 
