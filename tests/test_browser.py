@@ -71,7 +71,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def visible_card_ids(page: Page) -> list[str]:
-    """The papers shown, in order: the search results when the list shows them, else the visible cards."""
+    """The papers shown, in order, once the last change's answer is complete (#results aria-busy="false"): the
+    results when the list shows them, else the visible cards."""
+    page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
     if page.locator("#results").is_visible():
         return page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
     return page.locator(".paper-card:visible").evaluate_all("cards => cards.map(card => card.id.slice(6))")

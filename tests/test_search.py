@@ -159,6 +159,7 @@ def test_the_sort_order_is_kept_in_the_address(page: Page, site_url: str) -> Non
     found = search(page, site_url, "induction head")
     page.locator("#sort").select_option("title")
     page.wait_for_function("document.location.search.includes('sort=title')")
+    page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
     shown = page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
     assert sorted(shown) == sorted(found) and shown != found
     assert page.locator("#results .paper-title").evaluate_all(

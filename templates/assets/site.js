@@ -213,10 +213,13 @@
             return Object.prototype.hasOwnProperty.call(lists, value) ? undoGaps(lists[value]) : [];
           });
         },
-        records: function (numbers) {
+        records: function (numbers, withSummaries) {
           return Promise.all(numbers.map(function (number) {
-            return readJson(dataBase + "papers-" + Math.floor(number / perFile) + ".json").then(function (records) {
-              return records[number % perFile];
+            var file = Math.floor(number / perFile);
+            return Promise.all([readJson(dataBase + "papers-" + file + ".json"),
+              withSummaries ? readJson(dataBase + "summaries-" + file + ".json") : null]).then(function (read) {
+              var record = read[0][number % perFile];
+              return withSummaries ? Object.assign({ summary: read[1][number % perFile] }, record) : record;
             });
           }));
         },
@@ -274,7 +277,7 @@
             return card.values[param].indexOf(value) !== -1;
           }).map(function (card) { return card.number; }));
         },
-        records: function (numbers) {
+        records: function (numbers) { // a card's record has its summary
           return Promise.resolve(numbers.map(function (number) { return pageCards[number].record; }));
         },
         order: function (name) {
@@ -298,19 +301,17 @@
     function loadSearch() {
       if (!canFetch) return Promise.resolve(null);
       if (!searchEngine) {
-        searchEngine = fetch(new URL("../pagefind/paper-numbers.json", scriptUrl).href)
-          .then(function (response) {
-            if (!response.ok) throw new Error("no search index");
-            return response.json();
-          })
-          .then(function (numbers) {
-            return import(new URL("../pagefind/pagefind.js", scriptUrl).href).then(function (pagefind) {
-              var ready = pagefind.options ? Promise.resolve(pagefind.options({ ranking: { metaWeights: META_WEIGHTS } })) : Promise.resolve();
-              return ready.then(function () { return pagefind.init ? pagefind.init() : null; })
-                .then(function () { return { pagefind: pagefind, numbers: numbers }; });
-            });
-          })
-          .catch(function () { return null; });
+        var numbers = fetch(new URL("../pagefind/paper-numbers.json", scriptUrl).href).then(function (response) {
+          if (!response.ok) throw new Error("no search index");
+          return response.json();
+        });
+        var engine = import(new URL("../pagefind/pagefind.js", scriptUrl).href).then(function (pagefind) {
+          var ready = pagefind.options ? Promise.resolve(pagefind.options({ ranking: { metaWeights: META_WEIGHTS } })) : Promise.resolve();
+          return ready.then(function () { return pagefind.init ? pagefind.init() : null; }).then(function () { return pagefind; });
+        });
+        searchEngine = Promise.all([numbers, engine]).then(function (loaded) {
+          return { pagefind: loaded[1], numbers: loaded[0] };
+        }).catch(function () { return null; });
       }
       return searchEngine;
     }
@@ -361,8 +362,11 @@
       var phrase = /^\s*".+"\s*$/.test(query);
       return loadSearch().then(function (index) {
         if (!index) return matchText(terms);
-        var searches = [index.pagefind.search(phrase ? query.trim() : terms.join(" "))];
-        if (!phrase) {
+        // One word: its exact search alone ranks and answers (on a common word of a large catalog each search
+        // scores thousands of papers, a quarter of a second here).
+        var single = !phrase && terms.length === 1;
+        var searches = [index.pagefind.search(phrase ? query.trim() : single ? "\"" + terms[0] + "\"" : terms.join(" "))];
+        if (!phrase && !single) {
           terms.forEach(function (term) { searches.push(index.pagefind.search("\"" + term + "\"")); });
         }
         return Promise.all(searches).then(function (answers) {
@@ -514,7 +518,7 @@
         appendWords(title, record.title.split(/\s+/), 0, prefixMarker(terms));
         var holder = document.createElement("div");
         var words = [];
-        record.summary.forEach(function (part) {
+        (record.summary || []).forEach(function (part) {
           holder.innerHTML = part; // the build's own HTML of the summary (Markdown without raw HTML)
           words = words.concat(holder.textContent.trim().split(/\s+/));
         });
@@ -622,7 +626,7 @@
       ["Innovation", "Tasks", "Result"].forEach(function (name, position) {
         summary.appendChild(element("dt", "", name));
         var part = element("dd");
-        part.innerHTML = record.summary[position] || ""; // the build's own HTML of the summary (Markdown, no raw HTML)
+        part.innerHTML = record.summary ? record.summary[position] : ""; // the build's own HTML (Markdown, no raw HTML)
         summary.appendChild(part);
       });
       card.appendChild(summary);
@@ -680,7 +684,10 @@
       if (answer) answer.items.forEach(function (item) { byNumber[item.number] = item; });
       var exact = answer ? answer.exact : [];
       var shown = found.numbers.slice(0, shownLimit);
-      return source.records(shown).then(function (records) {
+      // Summaries are read for the cards, and for a search result's snippet when the index did not give it one.
+      var withSummaries = answer ? shown.some(function (number) { return !(byNumber[number] && byNumber[number].result); })
+        : currentView() !== "compact";
+      return source.records(shown, withSummaries).then(function (records) {
         var items = records.map(function (record, position) {
           var number = shown[position];
           var mark = exact.indexOf(number) !== -1
@@ -858,8 +865,15 @@
 
     form.querySelectorAll("[data-facet]").forEach(setupNarrowing);
 
+    // The index starts loading when the reader comes to the search box, not when the page loads.
+    input.addEventListener("focus", function () { loadSearch(); });
+
     var typingTimer = 0;
     input.addEventListener("input", function () {
+      var terms = queryWords(input.value);
+      if (searchEngine && terms.length) { // the index's part for the word being typed, while the reader types
+        searchEngine.then(function (index) { if (index && index.pagefind.preload) index.pagefind.preload(terms[terms.length - 1]); });
+      }
       window.clearTimeout(typingTimer);
       typingTimer = window.setTimeout(update, 120);
     });

@@ -85,6 +85,11 @@ def record_file(number: int) -> str:
     return f"{LOOKUP_FOLDER}papers-{number}.json"
 
 
+def summary_file(number: int) -> str:
+    """The summaries of the papers of record file `number` (render/browse.py)."""
+    return f"{LOOKUP_FOLDER}summaries-{number}.json"
+
+
 def facet_file(param: str, number: int) -> str:
     """One file of a facet's lists of papers (render/browse.py)."""
     return f"{LOOKUP_FOLDER}facet-{param}-{number}.json"

@@ -5,7 +5,9 @@ Papers are named by their **number**, their place in the catalog's order (newest
 papers in that order is a list of ascending numbers. Under search/:
 
     papers-K.json        the records of papers K*RECORDS_PER_FILE... (what a result shows: title, date, venue,
-                         authors, head types, stages, links and the summary as HTML), a list in number order
+                         authors, head types, stages and links), a list in number order
+    summaries-K.json     the same papers' summaries as HTML (three parts each): read only for the cards of a
+                         filtered list, not for search results or the compact view
     facet-PARAM-B.json   for each option of a facet, the numbers of its papers, ascending, each written as its
                          distance from the one before (so mostly small); an option is in file
                          CRC-32(value) % the facet's file count, which the home page's form gives
@@ -68,6 +70,8 @@ def browse_outputs(catalog: Catalog) -> Iterator[Output]:
         chunk = papers[start:start + RECORDS_PER_FILE]
         yield Output(urls.record_file(start // RECORDS_PER_FILE), render_record_file, RecordInputs(chunk),
                      weight=len(chunk))
+        yield Output(urls.summary_file(start // RECORDS_PER_FILE), render_summary_file, RecordInputs(chunk),
+                     weight=len(chunk))
     number_of = catalog.number_of
     for param, count in facet_file_counts(catalog).items():
         files: list[dict[str, list[int]]] = [{} for _ in range(count)]
@@ -85,13 +89,20 @@ def render_record_file(inputs: RecordInputs, context: RenderContext) -> bytes:
     return _json([paper_record(entry) for entry in inputs.entries]).encode("utf-8")
 
 
+def render_summary_file(inputs: RecordInputs, context: RenderContext) -> bytes:
+    """Each paper's summary parts as HTML, in number order."""
+    return _json([[str(markdown_filter(part)) for part in (entry.paper.summary.innovation, entry.paper.summary.tasks,
+                                                            entry.paper.summary.result)]
+                  for entry in inputs.entries]).encode("utf-8")
+
+
 def render_data_file(inputs: DataInputs, context: RenderContext) -> bytes:
     return inputs.text.encode("utf-8")
 
 
 def paper_record(entry: CatalogPaper) -> dict[str, Any]:
-    """What a result shows of a paper (the script lays it out as templates/site/card.html does); paths are from the
-    site's top."""
+    """What a result shows of a paper besides its summary (the script lays it out as templates/site/card.html
+    does); paths are from the site's top."""
     paper = entry.paper
     record: dict[str, Any] = {
         "id": entry.id, "title": paper.title, "date": paper.date.isoformat(), "date_text": long_date_filter(paper.date),
@@ -100,9 +111,7 @@ def paper_record(entry: CatalogPaper) -> dict[str, Any]:
         "authors": [[label.name, label.path] for label in entry.authors[:AUTHORS_SHOWN]],
         "stages": [[label.stage.id, label.slug, label.stage.name, label.path] for label in entry.stages],
         "heads": [[label.head_type.name, label.path] for label in entry.heads],
-        "links": [[link.kind, link.label, link.url] for link in entry.typed_links],
-        "summary": [str(markdown_filter(part)) for part in
-                    (paper.summary.innovation, paper.summary.tasks, paper.summary.result)]}
+        "links": [[link.kind, link.label, link.url] for link in entry.typed_links]}
     if len(entry.authors) > AUTHORS_SHOWN:
         record["more_authors"] = len(entry.authors) - AUTHORS_SHOWN
     if entry.venue is not None:

@@ -192,16 +192,23 @@ def cards(context: RenderContext, run: str, entries: Sequence[CatalogPaper], roo
 
 
 def render_card(entry: CatalogPaper, style: CardStyle, context: RenderContext) -> str:
-    """A paper's card. A card without summary is kept for the next list at the same depth in this build (a paper
-    is on several); one with its summary is shown once (the home page), so it is not (20 MB at 10,000 papers)."""
-    memo_key = ("card", entry.id, style.root)
-    html = None if style.with_summary else context.memo.get(memo_key)
+    """A paper's card. A card without summary is rendered once in a build, with ROOT_MARK for the way back to the
+    site's top, and shown on every list that has the paper (a year's, a venue's, each author's, at any depth) with
+    the page's own in its place; a card with its summary is shown once (on a page of the home page's list)."""
+    if style.with_summary:
+        return str(context.environment.get_template("site/card.html").render(
+            entry=entry, root=style.root, with_summary=True, **piece_helpers(context)))
+    memo_key = ("card", entry.id)
+    html = context.memo.get(memo_key)
     if html is None:
-        html = context.environment.get_template("site/card.html").render(
-            entry=entry, root=style.root, with_summary=style.with_summary, **piece_helpers(context))
-        if not style.with_summary:
-            context.memo[memo_key] = html
-    return str(html)
+        html = context.memo[memo_key] = str(context.environment.get_template("site/card.html").render(
+            entry=entry, root=ROOT_MARK, with_summary=False, **piece_helpers(context)))
+    return html.replace(ROOT_MARK, style.root)
+
+
+ROOT_MARK = "\x00root\x00"
+"""Where a card's links start, until a page puts its way back to the site's top there: no paper's text can hold it
+(fields.Text refuses control characters), and escaping leaves it as it is."""
 
 
 def labels(context: RenderContext, entry: CatalogPaper, root: str) -> Markup:
