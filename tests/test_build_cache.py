@@ -367,11 +367,11 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:
     build(root, root / "site", TODAY, with_search=False)
     assert (tree(root / "site"), (root / "README.md").read_text(encoding="utf-8")) == clean_build(root, tmp_path)
-    # The workers' fragments came back to be cached: the runs of cards of every page that lists papers, the runs of
-    # each export, and of the README's rows.
+    # The workers' fragments came back to be cached: the runs of each export and of the README's rows (a page's
+    # cards are not kept: a page lists at most page_size papers).
     runs = {tuple(slot.split("\x1f")[::2]) for slot in fragment_store(root).slots()}
-    assert {("cards", "index.html"), ("cards", "years/2024/index.html"), ("export bib", "papers.bib"),
-            ("export json", "catalog.json"), ("export csl", "papers.csl.json"), ("readme rows", "2024")} <= runs
+    assert {("export bib", "papers.bib"), ("export json", "catalog.json"), ("export csl", "papers.csl.json"),
+            ("readme rows", "2024")} <= runs
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     shutil.rmtree(tmp_path / "clean")
@@ -419,10 +419,10 @@ def test_problems_found_survive_pickling_as_they_are() -> None:
 def test_fragments_passed_to_the_cache_while_a_page_renders_are_all_kept(
         root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(context, "FRESH_MAX", 2)  # fragments go to the cache as soon as they are rendered
-    monkeypatch.setattr(context, "CHUNK_EVERY", 1)  # every card a chunk of its own
+    monkeypatch.setattr(context, "CHUNK_EVERY", 1)  # every paper's entry a chunk of its own
     first = build(root, root / "site", TODAY, with_search=False)
     slots = fragment_store(root).slots()
-    assert {f"cards\x1f{entry.id}\x1findex.html" for entry in first.catalog.papers} <= slots
+    assert {f"export json\x1f{entry.id}\x1fcatalog.json" for entry in first.catalog.papers} <= slots
 
     edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
     second = build(root, root / "site", TODAY, with_search=False)

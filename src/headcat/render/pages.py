@@ -71,7 +71,7 @@ def render_page(inputs: PageInputs, context: RenderContext) -> Iterator[str]:
     of 10,000 papers is 20 MB)."""
     return context.environment.get_template(inputs.template).generate(
         page=inputs.page, root=inputs.page.root, config=inputs.page.config, pager=inputs.page.pager,
-        **template_helpers(context, inputs.page.path), **inputs.values)
+        **template_helpers(context), **inputs.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,11 @@ class AuthorPageInputs:
 
 
 def render_author_page(inputs: AuthorPageInputs, context: RenderContext) -> Iterator[str]:
-    author = AuthorSummary.of(inputs.slug, inputs.entries)
+    memo_key = ("author", inputs.slug)  # once a build for all the pages of a prolific author: a build's memo holds
+    # one catalog, where a slug names one author and their papers
+    author = context.memo.get(memo_key)
+    if author is None:
+        author = context.memo[memo_key] = AuthorSummary.of(inputs.slug, inputs.entries)
     pager = inputs.page.pager
     shown = inputs.entries[pager.first_index:pager.first_index + pager.size] if pager else inputs.entries
     return render_page(PageInputs("site/author.html", inputs.page, {"author": author, "entries": shown}), context)
@@ -165,12 +169,11 @@ class CardStyle:
     with_summary: bool
 
 
-def template_helpers(context: RenderContext, run: str) -> dict[str, Any]:
+def template_helpers(context: RenderContext) -> dict[str, Any]:
     """The functions every page's template gets: `cards` (a list of papers' cards), and `labels` and
-    `typed_links`, which render a piece that many pages show once and reuse it. `run` names the page, whose lists
-    of cards are kept apart from other pages'."""
+    `typed_links`, which render a piece that many pages show once and reuse it."""
     return {**piece_helpers(context),
-            "cards": lambda entries, root, with_summary=True: cards(context, run, entries, root, with_summary)}
+            "cards": lambda entries, root, with_summary=True: cards(context, entries, root, with_summary)}
 
 
 def piece_helpers(context: RenderContext) -> dict[str, Any]:
@@ -183,12 +186,14 @@ def piece_helpers(context: RenderContext) -> dict[str, Any]:
     return helpers
 
 
-def cards(context: RenderContext, run: str, entries: Sequence[CatalogPaper], root: str,
+def cards(context: RenderContext, entries: Sequence[CatalogPaper], root: str,
           with_summary: bool = True) -> Iterator[Markup]:
-    """The cards of these papers, kept between builds in chunks: one text per chunk, the cards in it on lines of
-    their own (without the last line's end), given one at a time."""
-    for chunk in context.run_of_parts("cards", run, render_card, entries, CardStyle(root, with_summary), "\n"):
-        yield Markup(chunk)
+    """The cards of these papers, one at a time. They are not kept between builds: a page lists at most
+    page_size papers and is rendered again only when its inputs changed, and a card without summary is rendered
+    once a build for every list that shows it (render_card)."""
+    style = CardStyle(root, with_summary)
+    for entry in entries:
+        yield Markup(render_card(entry, style, context))
 
 
 def render_card(entry: CatalogPaper, style: CardStyle, context: RenderContext) -> str:
