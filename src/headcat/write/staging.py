@@ -271,15 +271,26 @@ class Staging:
 
 def _link(source: Path, target: Path, path: str) -> None:
     """Give `target` the file `source` has at `path`: a hard link (a copy where links cannot be made), put in
-    place in one step."""
-    destination = target / path
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.headcat-link")
-    temporary.unlink(missing_ok=True)
+    place in one step. Where `target` has nothing at `path` yet (every file of a first build's spare folder), the
+    link is made there at once; else beside it, and renamed over it. Strings, not Path objects: this runs for every
+    file of a first build."""
+    origin, destination = f"{source}/{path}", f"{target}/{path}"
+    folder, _, name = destination.rpartition("/")
+    _make_folder(folder)
     try:
-        os.link(source / path, temporary, follow_symlinks=False)
+        os.link(origin, destination, follow_symlinks=False)
+        return
+    except OSError:  # a file there already (replaced below), or no hard links on this file system (copied below)
+        pass
+    temporary = f"{folder}/.{name}.headcat-link"
+    try:
+        os.unlink(temporary)
+    except FileNotFoundError:
+        pass
+    try:
+        os.link(origin, temporary, follow_symlinks=False)
     except OSError:
-        shutil.copy2(source / path, temporary, follow_symlinks=False)
+        shutil.copy2(origin, temporary, follow_symlinks=False)
     os.replace(temporary, destination)
 
 
