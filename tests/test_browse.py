@@ -256,3 +256,21 @@ def test_opened_from_disk_the_filters_say_they_cover_this_page_only(page: Page, 
     on_page = page.locator("#catalog-list .paper-card").evaluate_all("cards => cards.map(card => card.id.slice(6))")
     assert set(shown) <= set(on_page)
     assert "on this page" in page.locator("#result-count").inner_text()
+
+
+def test_every_list_switches_to_the_compact_view_and_keeps_it_on_its_next_pages(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}years/2024/index.html")
+    page.wait_for_function("window.headcatReady === true")
+    authors = page.locator(".paper-card .paper-authors").first
+    assert authors.is_visible()
+    page.locator("[data-view=compact]").click()
+    assert page.url.endswith("years/2024/index.html?view=compact")
+    assert not authors.is_visible()
+    assert page.locator("[data-view=compact]").get_attribute("aria-current") == "true"
+    page.locator(".pager a[rel=next]").click()
+    page.wait_for_function("window.headcatReady === true")
+    assert page.url.endswith("years/2024/page/2/index.html?view=compact")
+    assert not page.locator(".paper-card .paper-authors").first.is_visible()
+    page.locator("[data-view='']").click()
+    assert page.url.endswith("years/2024/page/2/index.html")
+    assert page.locator(".paper-card .paper-authors").first.is_visible()

@@ -934,6 +934,10 @@
     document.querySelectorAll("[data-view-scope]").forEach(function (scope) {
       scope.classList.toggle("view-compact", view === "compact");
     });
+    document.querySelectorAll("[data-view]").forEach(function (anchor) {
+      if (anchor.getAttribute("data-view") === view) anchor.setAttribute("aria-current", "true");
+      else anchor.removeAttribute("aria-current");
+    });
     // The links to the other pages of a list keep the view.
     document.querySelectorAll(".pager a").forEach(function (anchor) {
       var plain = anchor.getAttribute("data-href") || anchor.getAttribute("href");
@@ -945,8 +949,25 @@
   // What the build and this script must compute alike (render/lookup.py), for tools and tests to compare.
   window.headcatKeys = { titleKey: titleKey, keyHash: keyHash, parseIdentifier: parseIdentifier };
 
+  /* A list's own switch between the views: the page shows the view chosen, and its address keeps it. */
+  function setupViewSwitch() {
+    document.querySelectorAll("[data-view]").forEach(function (anchor) {
+      anchor.addEventListener("click", function (event) {
+        event.preventDefault();
+        var view = anchor.getAttribute("data-view");
+        var params = new URLSearchParams(window.location.search);
+        if (view) params.set("view", view);
+        else params.delete("view");
+        var search = params.toString();
+        window.history.replaceState(null, "", window.location.pathname + (search ? "?" + search : "") + window.location.hash);
+        applyView(view);
+      });
+    });
+  }
+
   function start() {
     setupCopyButtons();
+    setupViewSwitch();
     applyView(new URLSearchParams(window.location.search).get("view") === "compact" ? "compact" : "");
     var form = document.getElementById("filters");
     Promise.resolve(form ? setupBrowse(form) : null).then(function () { window.headcatReady = true; });
