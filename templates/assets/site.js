@@ -250,7 +250,7 @@
       };
       var more = /and (\d+) more/.exec((element.querySelector(".paper-authors") || {}).textContent || "");
       return {
-        number: number, element: element, values: values, text: null,
+        number: number, element: element, values: values, text: null, keys: null,
         record: {
           id: element.id.replace(/^paper-/, ""), title: link.textContent, path: link.getAttribute("href"),
           date: time.getAttribute("datetime"), date_text: time.textContent, added: element.getAttribute("data-added"),
@@ -289,9 +289,11 @@
         },
         lookUp: function (key) {
           return Promise.resolve(pageCards.filter(function (card) {
-            var keys = ["paper:" + card.record.id, titleKey(card.record.title)];
-            card.record.links.forEach(function (link) { keys = keys.concat(keysOfLink(link[2])); });
-            return keys.indexOf(key) !== -1;
+            if (!card.keys) { // worked out once a card, when the first lookup asks
+              card.keys = ["paper:" + card.record.id, titleKey(card.record.title)];
+              card.record.links.forEach(function (link) { card.keys = card.keys.concat(keysOfLink(link[2])); });
+            }
+            return card.keys.indexOf(key) !== -1;
           }).map(function (card) { return card.number; }));
         }
       };

@@ -181,8 +181,8 @@ class Catalog:
 
     @cached_property
     def number_of(self) -> dict[str, int]:
-        """Each paper's number: its place in the catalog's order, from 0 (how the home page's data names it)."""
-        return {entry.id: number for number, entry in enumerate(self.papers)}
+        """Each paper's number (paper_numbers)."""
+        return paper_numbers(self.papers)
 
     @cached_property
     def _paper_by_id(self) -> dict[str, CatalogPaper]:
@@ -210,6 +210,12 @@ class Catalog:
 
 
 LayoutPlanner = Callable[[Sequence[LayoutInput]], CatalogLayout]
+
+
+def paper_numbers(entries: Iterable[CatalogPaper]) -> dict[str, int]:
+    """Each paper's number: its place in `entries` (the catalog's order), from 0. The home page's data, the lookup
+    tables and the search index name papers by it (render/browse.py)."""
+    return {entry.id: number for number, entry in enumerate(entries)}
 
 
 def catalog_papers(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper], head_labels: Mapping[str, HeadLabel],

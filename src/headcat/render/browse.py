@@ -22,7 +22,6 @@ the lists (small), the order files and the record files from its place on.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from headcat.catalog import facets, urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
 from headcat.render.environment import long_date_filter, markdown_filter
-from headcat.render.lookup import key_hash
+from headcat.render.lookup import json_text, key_hash
 from headcat.render.outputs import Output
 
 if TYPE_CHECKING:
@@ -78,22 +77,22 @@ def browse_outputs(catalog: Catalog) -> Iterator[Output]:
         for value, paper_ids in catalog.facet_groups(param).items():
             files[key_hash(value) % count][value] = _gaps(sorted(number_of[paper_id] for paper_id in paper_ids))
         for number, lists in enumerate(files):
-            yield Output(urls.facet_file(param, number), render_data_file, DataInputs(_json(lists)))
+            yield Output(urls.facet_file(param, number), render_data_file, DataInputs(json_text(lists)))
     added = sorted(range(len(papers)), key=lambda number: (-papers[number].paper.added.toordinal(), number))
-    yield Output(urls.order_file("added"), render_data_file, DataInputs(_json(added)))
+    yield Output(urls.order_file("added"), render_data_file, DataInputs(json_text(added)))
     titles = sorted(range(len(papers)), key=lambda number: (papers[number].paper.title.casefold(), number))
-    yield Output(urls.order_file("title"), render_data_file, DataInputs(_json(titles)))
+    yield Output(urls.order_file("title"), render_data_file, DataInputs(json_text(titles)))
 
 
 def render_record_file(inputs: RecordInputs, context: RenderContext) -> bytes:
-    return _json([paper_record(entry) for entry in inputs.entries]).encode("utf-8")
+    return json_text([paper_record(entry) for entry in inputs.entries]).encode("utf-8")
 
 
 def render_summary_file(inputs: RecordInputs, context: RenderContext) -> bytes:
     """Each paper's summary parts as HTML, in number order."""
-    return _json([[str(markdown_filter(part)) for part in (entry.paper.summary.innovation, entry.paper.summary.tasks,
-                                                            entry.paper.summary.result)]
-                  for entry in inputs.entries]).encode("utf-8")
+    parts = [(entry.paper.summary.innovation, entry.paper.summary.tasks, entry.paper.summary.result)
+             for entry in inputs.entries]
+    return json_text([[str(markdown_filter(part)) for part in paper_parts] for paper_parts in parts]).encode("utf-8")
 
 
 def render_data_file(inputs: DataInputs, context: RenderContext) -> bytes:
@@ -130,7 +129,3 @@ def _gaps(numbers: list[int]) -> list[int]:
 
 def _file_count(postings: int) -> int:
     return max(1, math.ceil(postings / POSTINGS_PER_FILE))
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from headcat.catalog import facets, urls
-from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.catalog.catalog import Catalog, CatalogPaper, paper_numbers
 from headcat.catalog.facets import FacetOption
 from headcat.render.outputs import Output
 
@@ -125,12 +125,12 @@ def render_lookup_file(inputs: LookupInputs, context: RenderContext) -> bytes:
     made = context.memo.get(LOOKUP_MEMO)  # (the papers, each file's text): made once for all the files
     if made is None or made[0] is not inputs.papers or len(made[1]) != inputs.count:
         files: list[dict[str, list[int]]] = [{} for _ in range(inputs.count)]
-        number_of = {entry.id: number for number, entry in enumerate(inputs.papers.entries)}
+        number_of = paper_numbers(inputs.papers.entries)
         lines = "".join(context.run_of_parts("lookup", "lookup", render_key_lines, inputs.papers.entries, None, ""))
         for line in lines.splitlines():
             key, paper_id = line.split("\t")
             files[key_hash(key) % inputs.count].setdefault(key, []).append(number_of[paper_id])
-        made = context.memo[LOOKUP_MEMO] = (inputs.papers, [_json(keys) for keys in files])
+        made = context.memo[LOOKUP_MEMO] = (inputs.papers, [json_text(keys) for keys in files])
     return made[1][inputs.number].encode("utf-8")
 
 
@@ -144,8 +144,10 @@ def render_key_lines(entry: CatalogPaper, shared: None, context: RenderContext) 
 
 
 def render_options_file(inputs: OptionsInputs, context: RenderContext) -> bytes:
-    return _json([[option.value, option.label, option.count, option.path] for option in inputs.options]).encode("utf-8")
+    options = [[option.value, option.label, option.count, option.path] for option in inputs.options]
+    return json_text(options).encode("utf-8")
 
 
-def _json(value: object) -> str:
+def json_text(value: object) -> str:
+    """A value as the site's JSON data files write it: compact, keys sorted, on one line."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"

@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from headcat.cache.manifest import OutputManifest
 from headcat.catalog import urls
-from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.catalog.catalog import Catalog, CatalogPaper, paper_numbers
 from headcat.render.environment import markdown_filter
 from headcat.render.outputs import OutputFile
 
@@ -88,7 +88,7 @@ class SearchIndexing:
         # The records are made here, before the build forks helpers: their summaries' HTML (cached by
         # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
         records = search_records(inputs)
-        self._numbers = {entry.id: number for number, entry in enumerate(inputs.entries)}
+        self._numbers = paper_numbers(inputs.entries)
         self._thread = threading.Thread(target=self._run, args=(records, inputs.language), daemon=True)
         self._thread.start()
 
