@@ -52,7 +52,7 @@ TARGETS = {  # (label, figure, at least or below, limit, unit)
 }
 COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml",
                     "application/atom+xml", "application/rss+xml")
-"""What a host gzips; Pagefind's index files are gzipped already and are sent as they are."""
+"""What a host gzips."""
 
 
 def main() -> None:
@@ -75,7 +75,7 @@ def measure(site: Path, runs: int = 3, query: str | None = None) -> dict[str, An
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     pages = chosen_pages(site)
     lighthouse = lighthouse_command()
-    searchable = (site / "pagefind").is_dir()  # a site built with --no-search answers a query with an error
+    searchable = (site / "search" / "words.json").is_file()  # built with --no-search, a query answers with an error
     measured: dict[str, Any] = {"chromium": _chromium_version(), "lighthouse_runs": runs, "search_index": searchable,
                                 "pages": {}}
     with served(site) as address:

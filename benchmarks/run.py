@@ -76,7 +76,7 @@ class Measured:
     tree_pss_mib: float = 0.0
     """The largest sampled sum of proportional set sizes over the process tree (memory pass only)."""
     cpu_seconds: float = 0.0
-    """User and system time of the process and of the processes it waited for (its workers, Pagefind)."""
+    """User and system time of the process and of the processes it waited for (its workers, the search index's)."""
 
     @property
     def peak_mib(self) -> float:
@@ -266,9 +266,10 @@ class Runner:
         self.edited.write_text(original if current == edited else edited, encoding="utf-8")
 
     def _memory_pass(self, original: str) -> dict[str, float]:
-        """Builds with the process tree sampled, so that Pagefind and worker processes count: each build without
-        search (cold; then rebuilds with nothing changed, one paper changed, and the output folder deleted but the
-        cache kept, which renders every page again from cached fragments), the cold build with search, and Hugo."""
+        """Builds with the process tree sampled, so that the search index's and worker processes count: each build
+        without search (cold; then rebuilds with nothing changed, one paper changed, and the output folder deleted but
+        the cache kept, which renders every page again from cached fragments), the cold build with search, and
+        Hugo."""
         runs = {"cold": self._headcat_build(cold=True, sample=True),
                 "no_change": self._headcat_build(cold=False, sample=True)}
         self._change_one_paper(original)

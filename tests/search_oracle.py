@@ -1,7 +1,7 @@
-"""What a search must answer, worked out without Pagefind: which papers contain a word, as the index reads words.
+"""What a search must answer, worked out apart from the index: which papers contain a word, as the index reads words.
 
 The index reads a record's text and metadata word by word (split at spaces): a word counts by its letters and
-digits, lowercase and without accents, reduced to its stem by the Snowball English stemmer (Pagefind's); a word
+digits, lowercase and without accents, reduced to its stem by the Snowball English stemmer; a word
 made of parts ("long-context", "DuoAttention", "OLMo", "GPT-2") also counts by each part of two or more characters. A
 query word matches a word with the same stem. `contains` takes the parts too (a result must at least contain its
 words so); `contains_whole` takes only whole words (a paper that contains them so must be found).

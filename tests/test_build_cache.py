@@ -117,16 +117,17 @@ def test_an_incremental_build_after_a_change_equals_a_clean_build(root: Path, tm
 
 
 @pytest.fixture
-def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """For each time a build runs Pagefind, the paper ids of the records it indexes."""
+def index_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """For each time a build makes the search index, the paper ids of the records it indexes."""
     indexed: list[list[str]] = []
-    exchange = search._exchange
+    make = search.index_files_of
 
-    def recording_exchange(process: object, records: list[dict], language: str) -> object:
-        indexed.append(sorted(record["meta"]["paper_id"] for record in records))
-        return exchange(process, records, language)  # type: ignore[arg-type]
+    def recording(records: list[search.SearchRecord], language: str) -> dict[str, bytes]:
+        indexed.append(sorted(record.paper_id for record in records))
+        return make(records, language)
 
-    monkeypatch.setattr(search, "_exchange", recording_exchange)
+    monkeypatch.setattr(search, "index_files_of", recording)
+    monkeypatch.setattr(parallel, "_core_count", lambda: 1)  # made in this process, where the record is kept
     return indexed
 
 
@@ -138,7 +139,7 @@ SEARCH_CHANGES = {"edit a summary": True, "change a paper's head types": True, "
 
 @pytest.mark.parametrize("change", SEARCH_CHANGES, ids=list(SEARCH_CHANGES))
 def test_an_incremental_build_with_search_after_a_change_equals_a_clean_build(
-        root: Path, tmp_path: Path, change: str, pagefind_runs: list[list[str]]) -> None:
+        root: Path, tmp_path: Path, change: str, index_runs: list[list[str]]) -> None:
     build(root, root / "site", TODAY, with_search=True)
     CHANGES[change](root)
 
@@ -146,23 +147,22 @@ def test_an_incremental_build_with_search_after_a_change_equals_a_clean_build(
 
     expected_tree, _ = clean_build(root, tmp_path, with_search=True)
     assert tree(root / "site") == expected_tree
-    assert len(pagefind_runs) == (2 if SEARCH_CHANGES[change] else 1) + 1  # the clean build runs it too
+    assert len(index_runs) == (2 if SEARCH_CHANGES[change] else 1) + 1  # the clean build runs it too
 
 
 def test_a_rebuild_with_search_keeps_an_index_made_from_the_same_records(
-        root: Path, pagefind_runs: list[list[str]]) -> None:
+        root: Path, index_runs: list[list[str]]) -> None:
     first = build(root, root / "site", TODAY, with_search=True)
     again = build(root, root / "site", TODAY, with_search=True)
-    assert any(path.startswith("pagefind/fragment/") for path in tree(root / "site"))
+    assert any(path.startswith("search/words-") for path in tree(root / "site"))
     assert again.written_count == 0 and again.file_count == first.file_count
-    assert len(pagefind_runs) == 1
-    (root / "site" / "pagefind" / "paper-numbers.json").write_text("{}\n", encoding="utf-8")  # a damaged index
+    assert len(index_runs) == 1
+    (root / "site" / "search" / "words-0.json").write_text("{}\n", encoding="utf-8")  # a damaged index
 
     build(root, root / "site", TODAY, with_search=True)
 
-    assert len(pagefind_runs) == 2
-    numbers = json.loads((root / "site" / "pagefind" / "paper-numbers.json").read_text(encoding="utf-8"))
-    assert sorted(numbers.values()) == list(range(len(pagefind_runs[0])))
+    assert len(index_runs) == 2
+    assert json.loads((root / "site" / "search" / "words-0.json").read_text(encoding="utf-8")) != {}
 
 
 def test_files_no_longer_produced_are_removed_with_the_folders_they_leave_empty(root: Path) -> None:

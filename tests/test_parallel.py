@@ -69,16 +69,40 @@ def priority(job: int) -> tuple[int, int]:
     return os.getpid(), os.nice(0)
 
 
-def test_helpers_give_way_only_inside_a_giving_way_block(in_workers: None) -> None:
+def test_helpers_run_at_this_process_priority(in_workers: None) -> None:
     here = os.nice(0)
-    usual = parallel.run_in_parallel(priority, list(range(60)))
-    with parallel.giving_way():
-        giving_way = parallel.run_in_parallel(priority, list(range(60)))
+    results = parallel.run_in_parallel(priority, list(range(60)))
+    assert {niceness for pid, niceness in results} == {here}
+    assert len({pid for pid, niceness in results}) == 2  # the helper took batches too
 
-    helpers = [{niceness for pid, niceness in results if pid != os.getpid()} for results in (usual, giving_way)]
-    assert helpers == [{here}, {min(19, here + parallel.LOWER_PRIORITY)}]
-    assert {niceness for pid, niceness in giving_way if pid == os.getpid()} == {here}  # this process never gives way
-    assert os.nice(0) == here
+
+def test_work_beside_the_build_runs_in_a_child_and_sends_its_result(in_workers: None) -> None:
+    pending = parallel.beside(lambda: (os.getpid(), "made"))
+    child, made = pending.result()
+    assert child != os.getpid() and made == "made"
+
+
+def test_an_error_beside_the_build_is_raised_where_the_result_is_asked_for(in_workers: None) -> None:
+    def fail() -> None:
+        raise ValueError("no index")
+
+    pending = parallel.beside(fail)
+    with pytest.raises(ValueError, match="no index"):
+        pending.result()
+
+
+def test_work_beside_the_build_can_be_stopped(in_workers: None) -> None:
+    pending = parallel.beside(lambda: time.sleep(60))
+    started = time.monotonic()
+    pending.cancel()
+    assert time.monotonic() - started < 30
+
+
+def test_on_one_core_work_beside_is_done_here_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_core_count", lambda: 1)
+    asked: list[int] = []
+    pending = parallel.beside(lambda: asked.append(os.getpid()) or "done")  # type: ignore[func-returns-value]
+    assert pending.result() == "done" and asked == [os.getpid()]
 
 
 def test_background_work_gives_way(tmp_path: Path, in_workers: None) -> None:

@@ -1,6 +1,6 @@
 """The search box on the real catalog, in Chromium: exact lookups first, and no result that lacks a query word.
 
-Builds this repository's catalog with its Pagefind index, serves it on 127.0.0.1 and asks `index.html?q=QUERY`, as a
+Builds this repository's catalog with its word index, serves it on 127.0.0.1 and asks `index.html?q=QUERY`, as a
 reader's shared link would. The contract read here: the results are in the element with id `results`, one link per
 result (to the paper's page), in the order shown, the count is announced in the live region `#result-count`, and
 `#results` says aria-busy="false" once its results are complete.
@@ -8,6 +8,9 @@ result (to the paper's page), in the order shown, the count is announced in the 
 - The relevance set (search_relevance.yaml, 50-odd queries of every kind) must be answered with precision and
   recall 1.0.
 - Every arXiv id of the catalog, in three spellings, puts its paper first, marked as the exact match.
+- The script's stemmer gives the index's stem for every word of the catalog and for made-up ones.
+- A phrase in quotes finds the papers with its words side by side, and a paper with the query in its title comes
+  before one with the words only in its text.
 - Hypothesis draws queries (words of the catalog, their beginnings, words from nowhere, in ones, twos and threes):
   every result has every query word (search_oracle.py reads the records as the index does), and every paper that
   has each as a whole word is found.
@@ -15,6 +18,7 @@ result (to the paper's page), in the order shown, the count is announced in the 
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
@@ -23,6 +27,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import snowballstemmer
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,7 +35,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from browsing import launch_chromium, served
 from headcat.pipeline import build, load_catalog
-from headcat.render.search import search_inputs, search_records
+from headcat.render.search import WordReader, normalized, search_inputs, search_records
 from search_oracle import IndexedText, query_words
 
 REPOSITORY = Path(__file__).parent.parent
@@ -62,8 +67,7 @@ def site_url(repository_copy: Path) -> Iterator[str]:
 def records(repository_copy: Path) -> dict[str, IndexedText]:
     """Each paper's indexed text, by paper id."""
     catalog = load_catalog(repository_copy, TODAY)
-    return {record["meta"]["paper_id"]: IndexedText.of([record["content"], *record["meta"].values()])
-            for record in search_records(search_inputs(catalog))}
+    return {record.paper_id: IndexedText.of(record.parts) for record in search_records(search_inputs(catalog))}
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +182,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
 @pytest.fixture(scope="module")
 def vocabulary(repository_copy: Path) -> list[str]:
     catalog = load_catalog(repository_copy, TODAY)
-    words = {word for record in search_records(search_inputs(catalog)) for word in WORD.findall(record["content"])}
+    words = {word for record in search_records(search_inputs(catalog)) for part in record.parts
+             for word in WORD.findall(part)}
     return sorted(words)
 
 
@@ -219,3 +224,59 @@ def test_an_author_beyond_the_listed_few_is_found_by_typing_and_kept_in_the_addr
     page.wait_for_function("window.headcatReady === true")
     assert page.locator("#facet-author-jacob-steinhardt").is_checked()
     assert page.locator("#result-count").inner_text() == "Showing 1 of 86 papers"
+
+
+def test_the_script_stems_and_splits_every_word_as_the_index_does(page: Page, site_url: str,
+                                                                  vocabulary: list[str]) -> None:
+    page.goto(f"{site_url}index.html")
+    page.wait_for_function("window.headcatReady === true")
+    made_up = [prefix + ending for prefix in ("gener", "past", "dy", "ey", "cann", "succ", "sky", "bias", "univers",
+                                              "y", "attent", "hop", "fizz", "agre", "lov", "crie", "news")
+               for ending in ("", "s", "es", "ies", "ied", "ing", "ingly", "ed", "eed", "edly", "ly", "li", "ogi",
+                              "ational", "izer", "fulness", "ement", "ion", "sion", "e", "ll", "y", "ative")]
+    tokens = sorted({*vocabulary, *made_up, "GPT-2", "DuoAttention", "OLMo", "Llama3.1-8B", "naïve", "Straße",
+                     "北京大学", "𝐀ttention", "x²", "ǅemal", "(in-context)", "—"})
+    got = page.evaluate("tokens => tokens.map(token => window.headcatKeys.wordKeys(token, true))", tokens)
+    reader = WordReader("en")
+    reader.learn(tokens)
+    assert {token: set(keys) for token, keys in zip(tokens, got, strict=True)} == \
+        {token: set(reader.keys[token]) for token in tokens}
+    stem = snowballstemmer.stemmer("english").stemWord
+    words = sorted({normalized(token) for token in tokens} - {""})
+    assert page.evaluate("words => words.map(window.headcatKeys.stem)", words) == [stem(word) for word in words]
+
+
+@pytest.fixture(scope="module")
+def texts(repository_copy: Path) -> dict[str, tuple[str, ...]]:
+    """Each paper's searchable text, by part, by paper id."""
+    catalog = load_catalog(repository_copy, TODAY)
+    return {record.paper_id: record.parts for record in search_records(search_inputs(catalog))}
+
+
+def has_side_by_side(parts: tuple[str, ...], first: str, second: str) -> bool:
+    """Whether a part has a word with the stem `first` followed by one with the stem `second` (words without a
+    letter or digit in between do not count)."""
+    stem = snowballstemmer.stemmer("english").stemWord
+    for part in parts:
+        words = [stem(word) for token in part.split() if (word := normalized(token))]
+        if any(pair == (first, second) for pair in itertools.pairwise(words)):
+            return True
+    return False
+
+
+def test_a_phrase_in_quotes_finds_the_papers_with_its_words_side_by_side(
+        page: Page, site_url: str, texts: dict[str, tuple[str, ...]]) -> None:
+    for phrase, first, second in (("retrieval head", "retriev", "head"), ("attention heads", "attent", "head"),
+                                  ("head retrieval", "head", "retriev")):
+        found = search(page, site_url, f'"{phrase}"')
+        expected = {paper_id for paper_id, parts in texts.items() if has_side_by_side(parts, first, second)}
+        assert set(found) == expected, phrase
+    assert set(search(page, site_url, '"retrieval head"')) < set(search(page, site_url, "retrieval head"))
+
+
+def test_a_paper_with_the_query_in_its_title_comes_first(page: Page, site_url: str,
+                                                          texts: dict[str, tuple[str, ...]]) -> None:
+    for query in ("induction", "retrieval", "circuit"):
+        found = search(page, site_url, query)
+        in_title = [paper_id for paper_id in found if IndexedText.of([texts[paper_id][0]]).contains(query)]
+        assert in_title and found[:len(in_title)] == in_title, query

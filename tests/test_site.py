@@ -7,7 +7,6 @@ the real pipeline. Golden files: tests/golden/site/; after an intended change re
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -15,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 from html import unescape
 from html.parser import HTMLParser
@@ -24,8 +24,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from headcat.commands.cli import main
-from headcat.pipeline import build
+from headcat.pipeline import build, load_catalog
+from headcat.process import parallel
 from headcat.render import search as search_index
+from search_oracle import IndexedText
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -133,7 +135,8 @@ def test_every_page_kind_exists(site: Path) -> None:
 
 
 def test_a_build_without_search_writes_no_search_index(site: Path) -> None:
-    assert not (site / "pagefind").exists()
+    assert not (site / "search" / "words.json").exists()
+    assert not any((site / "search").glob("words-*.json")) and not any((site / "search").glob("pairs-*.json"))
 
 
 @pytest.mark.parametrize("page", GOLDEN_PAGES)
@@ -409,53 +412,65 @@ def test_unplaced_head_type_page_says_it_has_no_stage(site: Path) -> None:
 def test_two_builds_with_search_are_byte_identical(tmp_path: Path) -> None:
     first = build_site(tmp_path / "first", with_search=True)
     second = build_site(tmp_path / "second", with_search=True)
-    assert any(path.startswith("pagefind/fragment/") for path in tree_digest(first))
+    assert any(path.startswith("search/words-") for path in tree_digest(first))
     assert tree_digest(first) == tree_digest(second)
 
 
-def test_search_index_maps_a_result_id_to_every_paper(tmp_path: Path) -> None:
+def test_the_search_index_holds_every_word_of_every_paper_under_its_number(tmp_path: Path) -> None:
+    """The index read back file by file, as the script reads it, against each paper's words read by the oracle."""
     site_dir = build_site(tmp_path, with_search=True)
-    numbers = json.loads((site_dir / "pagefind" / "paper-numbers.json").read_text(encoding="utf-8"))
-    records = json.loads((site_dir / "search" / "papers-0.json").read_text(encoding="utf-8"))  # five papers: one file
-    assert sorted(numbers.values()) == list(range(len(records)))
-    paper_files = (FIXTURE / "papers").glob("*.yaml")
-    assert sorted(record["id"] for record in records) == sorted(path.stem for path in paper_files)
-    for result_id, number in numbers.items():  # each result's record is its paper's
-        fragment = gzip.decompress((site_dir / "pagefind" / "fragment" / f"{result_id}.pf_fragment").read_bytes())
-        assert json.loads(fragment.removeprefix(b"pagefind_dcd"))["meta"]["paper_id"] == records[number]["id"]
-    assert (site_dir / "pagefind" / "pagefind.js").is_file() and not (site_dir / "pagefind" / "pagefind-ui.js").exists()
+    files = {path.relative_to(site_dir).as_posix(): path.read_bytes() for path in (site_dir / "search").iterdir()}
+    records = json.loads(files["search/papers-0.json"])  # five papers: one file
+    meta = json.loads(files[search_index.INDEX_META])
+    assert meta["parts"] == list(search_index.SEARCH_PARTS) and meta["stemmer"] == "english"
+    texts = {record.paper_id: record.parts for record in search_index.search_records(
+        search_index.search_inputs(load_catalog(FIXTURE, TODAY)))}
+    keys = set()
+    for path, content in files.items():
+        if path.startswith("search/words-"):
+            keys.update(json.loads(content))
+    assert keys
+    for key in keys:
+        held = search_index.postings_of(files, key)
+        for number, record in enumerate(records):
+            parts = texts[record["id"]]
+            expected = sum(1 << position for position, text in enumerate(parts) if key in IndexedText.of([text]).parts)
+            assert held.get(number, 0) == expected, (key, record["id"])
 
 
 def test_the_search_index_changes_no_page(tmp_path: Path, site: Path) -> None:
-    """Pagefind runs beside the rest of the build because nothing else depends on it."""
+    """The index is made beside the rest of the build because nothing else depends on it."""
     with_search = tree_digest(build_site(tmp_path, with_search=True))
     without = tree_digest(site)
     owned = ".headcat-output"  # the list of the files headcat wrote: the index's among them
     assert {path: digest for path, digest in with_search.items()
-            if not path.startswith("pagefind/") and path != owned} == \
+            if not path.startswith(("search/words", "search/pairs")) and path != owned} == \
         {path: digest for path, digest in without.items() if path != owned}
 
 
-def test_a_build_that_fails_while_the_search_index_is_made_stops_pagefind(
+def test_a_build_that_fails_while_the_search_index_is_made_stops_making_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[parallel.Pending[object]] = []
+    start = search_index.beside
 
-    def start_silent_pagefind() -> subprocess.Popen[bytes]:  # a Pagefind that never answers
-        process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE)
-        started.append(process)
-        return process
+    def never_done(function: object) -> parallel.Pending[object]:  # an index that takes for ever
+        pending = start(lambda: time.sleep(60))
+        started.append(pending)
+        return pending
 
-    monkeypatch.setattr(search_index, "_start_pagefind", start_silent_pagefind)
+    monkeypatch.setattr(search_index, "beside", never_done)
+    monkeypatch.setattr(parallel, "_core_count", lambda: 2)  # in a child process, as on any machine with two cores
     root = copy_catalog(tmp_path)
     (root / "templates").unlink()
     shutil.copytree(REPOSITORY / "templates", root / "templates")
     (root / "templates" / "site" / "paper.html").write_text("{{ no_such_value }}\n", encoding="utf-8")
 
+    begun = time.monotonic()
     assert main(["build", str(root), "--out", str(root / "site")]) == 1
 
     assert not (root / "site").exists()
-    assert len(started) == 1 and started[0].poll() is not None
+    assert len(started) == 1 and time.monotonic() - begun < 50
+    assert started[0]._process is not None and not started[0]._process.is_alive()
 
 
 def test_a_failed_build_exits_1_and_leaves_the_previous_site_untouched(

@@ -29,7 +29,7 @@ from headcat.load.papers import check_papers, load_papers
 from headcat.load.settings import Settings, load_settings
 from headcat.model.problems import Problem, ProblemsFound
 from headcat.process import collector
-from headcat.process.parallel import background_work, giving_way
+from headcat.process.parallel import background_work
 from headcat.process.timings import timed
 from headcat.render.context import RenderContext
 from headcat.render.environment import make_environment, template_errors_as_problems
@@ -39,7 +39,7 @@ from headcat.render.field_reference import render_field_reference
 from headcat.render.outputs import render_name
 from headcat.render.readme import render_readme_table
 from headcat.render.rendering import render_outputs
-from headcat.render.search import SearchIndexing, search_inputs, search_records
+from headcat.render.search import SearchIndexing, index_files, search_inputs
 from headcat.render.site import site_outputs
 from headcat.write.documents import (
     CONTRIBUTING_NAME,
@@ -71,8 +71,8 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
     """Validate, render the outputs and publish them at once (write/folder.py: the published folder changes in one
     step, once every output is written); README.md's table last, and only when the site was published (a catalog
     without a README.md builds without one). With the cache, unchanged paper files are not read again and outputs
-    whose inputs did not change are neither rendered nor written. The search index is made by Pagefind beside the
-    rest. Refuses an output folder headcat does not own (OutputFolderRefused) before anything is read."""
+    whose inputs did not change are neither rendered nor written. The search index is made in a child process
+    beside the rest. Refuses an output folder headcat does not own (OutputFolderRefused) before anything is read."""
     folder = OutputFolder(out_dir)
     check_output_folder(out_dir, root)
     cache = BuildCache.open(root, enabled=use_cache)
@@ -199,18 +199,16 @@ def _paper_store(cache: BuildCache, settings: Settings) -> PaperStore | None:
 @contextmanager
 def _search_index(catalog: Catalog, cache: BuildCache, with_search: bool,
                   previous: OutputManifest | None) -> Iterator[SearchIndexing | None]:
-    """Pagefind indexing the catalog while the block runs (unless the `previous` build's index was made from the same
-    inputs by the same headcat and Pagefind: no template is read; None without search); stopped if the block
-    fails."""
+    """The search index made while the block runs (unless the `previous` build's index was made from the same
+    inputs by the same headcat: no template is read; None without search); stopped if the block fails."""
     if not with_search:
         yield None
         return
     with timed("start the search index"):
         inputs = search_inputs(catalog)
-        search = SearchIndexing(inputs, cache.key(render_name(search_records), inputs), previous)
+        search = SearchIndexing(inputs, cache.key(render_name(index_files), inputs), previous)
     try:
-        with giving_way():  # Pagefind is what the build waits for at the end: it keeps a core, helpers take the rest
-            yield search
+        yield search
     finally:
         search.close()
 

@@ -1,8 +1,8 @@
 /* headcat site script: search, filters, order, view and URL state on the home page; copy buttons on paper pages.
    No framework, nothing from another host. Without it every page still works: the home page lists the newest
    papers and links the pages with the others, and each filter option links to a page of its own. Filters and
-   order read the build's data files under search/ (render/browse.py); words are searched in the Pagefind index
-   under pagefind/ when the build made one. Opened from disk, where the browser reads neither, the script works
+   order read the build's data files under search/ (render/browse.py); words are searched in the word index
+   under search/ (render/search.py) when the build made one. Opened from disk, where the browser reads neither, the script works
    on the cards of the page and says so. */
 (function () {
   "use strict";
@@ -40,11 +40,8 @@
 
   /* ---- Home page: search and filters ---- */
 
-  // The parts of a search record's text, separated by SECTION_MARK (render/search.py writes them in this order).
-  var RECORD_PARTS = ["title", "authors", "identifiers", "head types", "stages and models", "summary"];
-  var SECTION_MARK = "\u00b6";
-  // How much a word found in each of a record's metadata fields counts: the title and head types above the text.
-  var META_WEIGHTS = { title: 10, heads: 7, authors: 5, paper_id: 1 };
+  // Bits of a posting's mask (render/search.py: SEARCH_PARTS): the parts a word was found in.
+  var IN_TITLE = 1, IN_AUTHORS = 2, IN_HEADS = 8;
   var PAGE_SIZE = 100; // results shown at first, and added by "Show more"
   var SNIPPET_WORDS = 28;
 
@@ -53,10 +50,164 @@
     return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
   }
 
-  /* The words of a query as the index holds them: letters and digits only ("GPT-2" is "gpt2"). */
+  /* A word's letters and digits, lowercase, without accents ("GPT-2" is "gpt2"): render/search.py's normalized. */
+  function normalWord(token) {
+    return fold(token).replace(/[^\p{L}\p{N}]/gu, "");
+  }
+
+  /* The words of a query as the index holds them. */
   function queryWords(text) {
-    return fold(text).split(/\s+/).map(function (word) { return word.replace(/[^\p{L}\p{N}]/gu, ""); })
-      .filter(Boolean);
+    return text.split(/\s+/).map(normalWord).filter(Boolean);
+  }
+
+  /* ---- Words as the search index reads them (render/search.py) ---- */
+
+  /* The Snowball English stemmer (Snowball 3's rules, as the index applies them with the snowballstemmer package;
+     tests/test_search.py compares the two on every word of a catalog and on made-up ones). It takes a word as
+     `normalWord` leaves it: lowercase letters and digits. */
+  var STEM_EXCEPTIONS = {
+    skis: "ski", skies: "sky", idly: "idl", gently: "gentl", ugly: "ugli", early: "earli", only: "onli",
+    singly: "singl", sky: "sky", news: "news", howe: "howe", atlas: "atlas", cosmos: "cosmos", bias: "bias",
+    andes: "andes"
+  };
+  var STEM_PREFIXES = ["arsen", "commun", "emerg", "gener", "inter", "later", "organ", "past", "univers"];
+  // Step 2 and 3: each ending, longest first, and what it becomes (null: decided by the letter before it).
+  var STEP2 = [["ational", "ate"], ["tional", "tion"], ["ization", "ize"], ["iveness", "ive"], ["fulness", "ful"],
+    ["ousness", "ous"], ["biliti", "ble"], ["lessli", "less"], ["aliti", "al"], ["iviti", "ive"], ["fulli", "ful"],
+    ["ousli", "ous"], ["entli", "ent"], ["alism", "al"], ["ation", "ate"], ["ogist", "og"], ["enci", "ence"],
+    ["anci", "ance"], ["abli", "able"], ["izer", "ize"], ["ator", "ate"], ["alli", "al"], ["bli", "ble"],
+    ["ogi", null], ["li", null]];
+  var STEP3 = [["ational", "ate"], ["tional", "tion"], ["alize", "al"], ["icate", "ic"], ["iciti", "ic"],
+    ["ative", null], ["ical", "ic"], ["ness", ""], ["ful", ""]];
+  var STEP4 = ["ement", "ance", "ence", "able", "ible", "ment", "ate", "ive", "ize", "iti", "ism", "ion", "ous",
+    "ant", "ent", "ic", "al", "er"];
+
+  function isVowel(word, at) { return at >= 0 && at < word.length && "aeiouy".indexOf(word[at]) !== -1; }
+
+  function longestEnding(word, endings) {
+    for (var i = 0; i < endings.length; i += 1) {
+      var ending = typeof endings[i] === "string" ? endings[i] : endings[i][0];
+      if (word.length >= ending.length && word.slice(word.length - ending.length) === ending) return endings[i];
+    }
+    return null;
+  }
+
+  /* Where the region after the first non-vowel that follows a vowel (from `start`) begins. */
+  function regionAfter(word, start) {
+    for (var i = start; i + 1 < word.length; i += 1) {
+      if (isVowel(word, i) && !isVowel(word, i + 1)) return i + 2;
+    }
+    return word.length;
+  }
+
+  /* Whether the word up to `end` ends in a short syllable. */
+  function shortSyllable(word, end) {
+    if (end >= 3 && "aeiouywxY".indexOf(word[end - 1]) === -1 && isVowel(word, end - 2) && !isVowel(word, end - 3)) {
+      return true;
+    }
+    if (end === 2 && !isVowel(word, 1) && isVowel(word, 0)) return true;
+    return end >= 4 && word.slice(end - 4, end) === "past";
+  }
+
+  function stem(input) {
+    if (Object.prototype.hasOwnProperty.call(STEM_EXCEPTIONS, input)) return STEM_EXCEPTIONS[input];
+    if (!/[a-z]/.test(input)) return input; // the rules change only endings of the letters a to z
+    // A character beyond the first 65,536 counts as one, as in Python: it stands in as one private-use character.
+    var astral = [];
+    var word = input.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, function (pair) {
+      astral.push(pair);
+      return String.fromCharCode(0xE000 + astral.length - 1);
+    });
+    if (word.length < 3 || astral.length > 0x1000) return input;
+    var marked = false; // a y that acts as a consonant is written Y while the rules run
+    for (var at = 0; at < word.length; at += 1) {
+      if (word[at] === "y" && (at === 0 || isVowel(word, at - 1))) {
+        word = word.slice(0, at) + "Y" + word.slice(at + 1);
+        marked = true;
+      }
+    }
+    var prefix = STEM_PREFIXES.filter(function (each) { return word.indexOf(each) === 0; })[0];
+    var r1 = prefix ? prefix.length : regionAfter(word, 0);
+    var r2 = r1 < word.length ? regionAfter(word, r1) : word.length;
+    var ending, start;
+    // Step 1a: plurals
+    if ((ending = longestEnding(word, ["sses", "ied", "ies", "ss", "us", "s"]))) {
+      start = word.length - ending.length;
+      if (ending === "sses") word = word.slice(0, start) + "ss";
+      else if (ending === "ied" || ending === "ies") word = word.slice(0, start) + (start >= 2 ? "i" : "ie");
+      else if (ending === "s" && start >= 1 && /[aeiouy]/.test(word.slice(0, start - 1))) word = word.slice(0, start);
+    }
+    // Step 1b: -ed, -ing and their adverbs
+    ending = longestEnding(word, ["eedly", "ingly", "edly", "eed", "ing", "ed"]);
+    if (ending) {
+      start = word.length - ending.length;
+      var before = word.slice(0, start);
+      var general = true;
+      if (ending === "eed" || ending === "eedly") {
+        general = false;
+        if (start >= r1 && ["succ", "proc", "exc"].indexOf(before) === -1) word = before + "ee";
+      } else if (ending === "ing") {
+        if (/^[^aeiouy]y$/.test(before)) {
+          word = before.slice(0, 1) + "ie";
+          general = false;
+        } else if (["even", "cann", "inn", "earr", "herr", "out"].indexOf(before) !== -1) {
+          general = false;
+        }
+      }
+      if (general && /[aeiouy]/.test(before)) {
+        word = before;
+        if (/(at|bl|iz)$/.test(word)) word += "e";
+        else if (/(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/.test(word)) {
+          if (!(word.length === 3 && "aeo".indexOf(word[0]) !== -1)) word = word.slice(0, -1);
+        } else if (word.length === r1 && shortSyllable(word, word.length)) word += "e";
+      }
+    }
+    // Step 1c: a final y after a consonant
+    if (word.length >= 3 && /[yY]$/.test(word) && !isVowel(word, word.length - 2)) word = word.slice(0, -1) + "i";
+    // Step 2
+    if ((ending = longestEnding(word, STEP2)) && word.length - ending[0].length >= r1) {
+      start = word.length - ending[0].length;
+      if (ending[0] === "ogi") { if (word[start - 1] === "l") word = word.slice(0, start) + "og"; }
+      else if (ending[0] === "li") { if (start > 0 && "cdeghkmnrt".indexOf(word[start - 1]) !== -1) word = word.slice(0, start); }
+      else word = word.slice(0, start) + ending[1];
+    }
+    // Step 3
+    if ((ending = longestEnding(word, STEP3)) && word.length - ending[0].length >= r1) {
+      start = word.length - ending[0].length;
+      if (ending[1] !== null) word = word.slice(0, start) + ending[1];
+      else if (start >= r2) word = word.slice(0, start);
+    }
+    // Step 4
+    if ((ending = longestEnding(word, STEP4)) && word.length - ending.length >= r2) {
+      start = word.length - ending.length;
+      if (ending !== "ion" || (start > 0 && "st".indexOf(word[start - 1]) !== -1)) word = word.slice(0, start);
+    }
+    // Step 5
+    start = word.length - 1;
+    if (word[start] === "e" && (start >= r2 || (start >= r1 && !shortSyllable(word, start)))) word = word.slice(0, start);
+    else if (word[start] === "l" && start >= r2 && word[start - 1] === "l") word = word.slice(0, start);
+    if (marked) word = word.replace(/Y/g, "y");
+    return word.replace(/[\uE000-\uEFFF]/g, function (standIn) { return astral[standIn.charCodeAt(0) - 0xE000]; });
+  }
+
+  /* Where a word splits into parts (render/search.py: _PART_BOUNDARY). */
+  var PART_BOUNDARY = /[^0-9A-Za-z\u00c0-\uffff]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\p{Nd})|(?<=\p{Nd})(?=[A-Za-z])/u;
+
+  /* The index's keys for a piece of text between spaces: its word's stem and its parts' (render/search.py:
+     WordReader). `stemmed` is false for a catalog whose words are not stemmed. */
+  function wordKeys(token, stemmed) {
+    var keys = [];
+    var add = function (word) {
+      var key = stemmed ? stem(word) : word;
+      if (keys.indexOf(key) === -1) keys.push(key);
+    };
+    var whole = normalWord(token);
+    if (whole) add(whole);
+    token.split(PART_BOUNDARY).forEach(function (piece) {
+      var part = normalWord(piece);
+      if (Array.from(part).length > 1) add(part);
+    });
+    return keys;
   }
 
   /* A title's lookup key (render/lookup.py: lookup_key_of_title computes the same). */
@@ -158,7 +309,7 @@
     var pageCards = Array.prototype.map.call(catalogList.querySelectorAll(".paper-card"), cardOnPage);
     var source = canFetch ? dataSource() : pageSource();
     var total = canFetch ? catalogTotal : pageCards.length;
-    var searchEngine = null; // a promise of Pagefind, or of null when it cannot be loaded
+    var searchIndex = null; // a promise of the word index's description, or of null when there is none
     var queryRun = 0;
     var lastAnnouncement = "";
     var shownLimit = PAGE_SIZE;
@@ -299,23 +450,28 @@
       };
     }
 
-    /* Pagefind is there when the build made an index, with pagefind/paper-numbers.json (each result's paper). */
+    /* The word index is there when the build made one: search/words.json says how it is split (render/search.py). */
     function loadSearch() {
       if (!canFetch) return Promise.resolve(null);
-      if (!searchEngine) {
-        var numbers = fetch(new URL("../pagefind/paper-numbers.json", scriptUrl).href).then(function (response) {
-          if (!response.ok) throw new Error("no search index");
-          return response.json();
-        });
-        var engine = import(new URL("../pagefind/pagefind.js", scriptUrl).href).then(function (pagefind) {
-          var ready = pagefind.options ? Promise.resolve(pagefind.options({ ranking: { metaWeights: META_WEIGHTS } })) : Promise.resolve();
-          return ready.then(function () { return pagefind.init ? pagefind.init() : null; }).then(function () { return pagefind; });
-        });
-        searchEngine = Promise.all([numbers, engine]).then(function (loaded) {
-          return { pagefind: loaded[1], numbers: loaded[0] };
-        }).catch(function () { return null; });
-      }
-      return searchEngine;
+      if (!searchIndex) searchIndex = readJson(dataBase + "words.json").catch(function () { return null; });
+      return searchIndex;
+    }
+
+    /* A promise of what the index holds for a key: a Map of paper number -> the mask of the parts it is in. */
+    function postingsOf(index, family, key) {
+      var path = dataBase + family + "-" + keyHash(key) % index.files[family] + ".json";
+      return readJson(path).then(function (content) {
+        var found = new Map();
+        if (!Object.prototype.hasOwnProperty.call(content, key)) return found;
+        var values = content[key];
+        var number = 0;
+        for (var i = 0; i < values.length; i += 1) {
+          var mask = values[i] % 64;
+          number += (values[i] - mask) / 64;
+          found.set(number, mask);
+        }
+        return found;
+      });
     }
 
     /* ---- Exact lookups: an identifier, a paper id or a whole title names one paper ---- */
@@ -348,49 +504,56 @@
         return terms.every(function (term) {
           return words.some(function (word) { return word.indexOf(term) === 0; });
         });
-      }).map(function (card) { return { number: card.number, result: null, fields: [] }; });
+      }).map(function (card) { return { number: card.number, keys: null, parts: [] }; });
       found.pageOnly = !allOnPage;
       return found;
     }
 
-    /* A promise of the papers that have every word of the query (or a form of it with the same stem), best
-       first: [{ number, result (Pagefind's, or null), fields }]. Pagefind ranks them; on its own it would also
-       return papers that lack a word (a word it does not know is answered with the longest indexed word that
-       begins it, and a word that matches nothing is dropped when others match), so each word is also looked up
-       alone, exactly (a quoted search: the word's stem, no prefix), and only papers found for every word stay. */
+    /* A promise of the papers that have every word of the query (or a word with the same stem), best first:
+       [{ number, keys (the query's keys, to mark them), parts (where they were found) }]. A phrase in quotes
+       also needs each two words side by side. Papers with more of the words in their title come first, then
+       those with more of them side by side in the title, then those whose title begins with the first word,
+       then those with more in the title, head types or authors, then side by side anywhere; the newest first
+       among equals. */
     function searchWords(query) {
-      var terms = queryWords(query);
-      if (!terms.length) return Promise.resolve([]);
+      var words = queryWords(query);
+      if (!words.length) return Promise.resolve([]);
       var phrase = /^\s*".+"\s*$/.test(query);
       return loadSearch().then(function (index) {
-        if (!index) return matchText(terms);
-        // One word: its exact search alone ranks and answers (on a common word of a large catalog each search
-        // scores thousands of papers, a quarter of a second here).
-        var single = !phrase && terms.length === 1;
-        var searches = [index.pagefind.search(phrase ? query.trim() : single ? "\"" + terms[0] + "\"" : terms.join(" "))];
-        if (!phrase && !single) {
-          terms.forEach(function (term) { searches.push(index.pagefind.search("\"" + term + "\"")); });
-        }
-        return Promise.all(searches).then(function (answers) {
-          var required = answers.slice(1).map(function (answer) {
-            return new Set(answer.results.map(function (result) { return result.id; }));
-          });
+        if (!index) return matchText(words);
+        var keys = words.map(function (word) { return index.stemmer ? stem(word) : word; });
+        var pairs = [];
+        for (var i = 1; i < keys.length; i += 1) pairs.push(keys[i - 1] + " " + keys[i]);
+        var unique = function (list) { return list.filter(function (key, at) { return list.indexOf(key) === at; }); };
+        var start = "^ " + keys[0]; // a title that begins with the query's first word
+        keys = unique(keys);
+        pairs = unique(pairs);
+        return Promise.all([Promise.all(keys.map(function (key) { return postingsOf(index, "words", key); })),
+          Promise.all(pairs.map(function (pair) { return postingsOf(index, "pairs", pair); })),
+          postingsOf(index, "pairs", start)]).then(function (loaded) {
+          var lists = loaded[0];
+          var pairLists = loaded[1];
+          var startsTitle = loaded[2];
+          var rarest = lists.reduce(function (a, b) { return b.size < a.size ? b : a; });
           var found = [];
-          answers[0].results.forEach(function (result) {
-            if (!required.every(function (ids) { return ids.has(result.id); })) return;
-            if (!Object.prototype.hasOwnProperty.call(index.numbers, result.id)) return;
-            found.push({ number: index.numbers[result.id], result: result, fields: result.matchedMetaFields || [] });
+          rarest.forEach(function (unused, number) {
+            var masks = lists.map(function (list) { return list.get(number); });
+            if (masks.indexOf(undefined) !== -1) return;
+            var pairMasks = pairLists.map(function (list) { return list.get(number) || 0; });
+            if (phrase && pairMasks.indexOf(0) !== -1) return;
+            var count = function (list, bits) { return list.filter(function (mask) { return mask & bits; }).length; };
+            var all = masks.concat(pairMasks).reduce(function (a, b) { return a | b; }, 0);
+            found.push({
+              number: number, keys: keys, stemmed: Boolean(index.stemmer),
+              parts: index.parts.filter(function (name, bit) { return all & (1 << bit); }),
+              rank: [count(masks, IN_TITLE), count(pairMasks, IN_TITLE), startsTitle.has(number) ? 1 : 0,
+                count(masks, IN_TITLE | IN_AUTHORS | IN_HEADS), count(pairMasks, 63)]
+            });
           });
-          // Matches in the title first, then in the head types or authors, then in the text; Pagefind's order
-          // within each.
-          var rank = function (item) {
-            if (item.fields.indexOf("title") !== -1) return 0;
-            if (item.fields.indexOf("heads") !== -1 || item.fields.indexOf("authors") !== -1) return 1;
-            return 2;
-          };
-          return found.map(function (item, position) { return [rank(item), position, item]; })
-            .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
-            .map(function (entry) { return entry[2]; });
+          return found.sort(function (a, b) {
+            for (var at = 0; at < a.rank.length; at += 1) if (a.rank[at] !== b.rank[at]) return b.rank[at] - a.rank[at];
+            return a.number - b.number;
+          });
         });
       });
     }
@@ -497,8 +660,15 @@
     /* Whether a word begins with a word of the query (the highlighting without the index). */
     function prefixMarker(terms) {
       return function (position, word) {
-        var folded = fold(word).replace(/[^\p{L}\p{N}]/gu, "");
+        var folded = normalWord(word);
         return folded !== "" && terms.some(function (term) { return folded.indexOf(term) === 0; });
+      };
+    }
+
+    /* Whether a word holds one of the query's keys, as the index reads it. */
+    function keyMarker(keys, stemmed) {
+      return function (position, word) {
+        return wordKeys(word, stemmed).some(function (key) { return keys.indexOf(key) !== -1; });
       };
     }
 
@@ -511,51 +681,21 @@
       if (end < words.length) snippet.appendChild(document.createTextNode(" …"));
     }
 
-    /* Fill in a search result's title, the parts matched and a snippet: from its Pagefind record, or without
-       the index from the paper's summary. */
+    /* Fill in a search result's title and a snippet of its summary, with the query's words marked, and where
+       they were found. */
     function describe(item, record, title, snippet, why) {
-      var terms = queryWords(input.value);
-      if (!item.result) {
-        title.textContent = "";
-        appendWords(title, record.title.split(/\s+/), 0, prefixMarker(terms));
-        var holder = document.createElement("div");
-        var words = [];
-        (record.summary || []).forEach(function (part) {
-          holder.innerHTML = part; // the build's own HTML of the summary (Markdown without raw HTML)
-          words = words.concat(holder.textContent.trim().split(/\s+/));
-        });
-        var marker = prefixMarker(terms);
-        var at = Math.max(0, words.findIndex(function (word, position) { return marker(position, word); }));
-        fillSnippet(snippet, words, Math.max(0, at - 8), marker);
-        return;
-      }
-      item.result.data().then(function (data) {
-        var words = data.content.split(/[\r\n\s]+/);
-        var marks = [];
-        words.forEach(function (word, position) { if (word === SECTION_MARK) marks.push(position); });
-        var hits = new Set(data.locations || []);
-        var part = function (position) {
-          var count = 0;
-          while (count < marks.length && marks[count] < position) count += 1;
-          return RECORD_PARTS[count];
-        };
-        var titleWords = words.slice(0, marks.length ? marks[0] : words.length);
-        title.textContent = "";
-        appendWords(title, titleWords, 0, function (position) { return hits.has(position); });
-        var parts = [];
-        hits.forEach(function (position) {
-          var name = part(position);
-          if (parts.indexOf(name) === -1) parts.push(name);
-        });
-        parts.sort(function (a, b) { return RECORD_PARTS.indexOf(a) - RECORD_PARTS.indexOf(b); });
-        why.textContent = parts.length ? "Found in the " + parts.join(", ") : "";
-        var summaryStart = marks.length ? marks[marks.length - 1] + 1 : 0;
-        var summaryHits = (data.locations || []).filter(function (position) { return position >= summaryStart; });
-        var start = summaryHits.length ? Math.max(summaryStart, Math.min.apply(null, summaryHits) - 8) : summaryStart;
-        fillSnippet(snippet, words.slice(summaryStart), start - summaryStart, function (position) {
-          return hits.has(position + summaryStart);
-        });
-      }, function () { /* the record could not be read: the result shows without its snippet */ });
+      var marker = item.keys ? keyMarker(item.keys, item.stemmed) : prefixMarker(queryWords(input.value));
+      title.textContent = "";
+      appendWords(title, record.title.split(/\s+/), 0, marker);
+      var holder = document.createElement("div");
+      var words = [];
+      (record.summary || []).forEach(function (part) {
+        holder.innerHTML = part; // the build's own HTML of the summary (Markdown without raw HTML)
+        words = words.concat(holder.textContent.trim().split(/\s+/));
+      });
+      var at = Math.max(0, words.findIndex(function (word, position) { return marker(position, word); }));
+      fillSnippet(snippet, words, Math.max(0, at - 8), marker);
+      why.textContent = item.parts && item.parts.length ? "Found in the " + item.parts.join(", ") : "";
     }
 
     function metaLine(record, withLinks) {
@@ -686,15 +826,14 @@
       if (answer) answer.items.forEach(function (item) { byNumber[item.number] = item; });
       var exact = answer ? answer.exact : [];
       var shown = found.numbers.slice(0, shownLimit);
-      // Summaries are read for the cards, and for a search result's snippet when the index did not give it one.
-      var withSummaries = answer ? shown.some(function (number) { return !(byNumber[number] && byNumber[number].result); })
-        : currentView() !== "compact";
+      // Summaries are read for the cards, and for a search result's snippet.
+      var withSummaries = answer ? true : currentView() !== "compact";
       return source.records(shown, withSummaries).then(function (records) {
         var items = records.map(function (record, position) {
           var number = shown[position];
           var mark = exact.indexOf(number) !== -1
             ? "Exact match" + (answer.identifier ? ": " + answer.identifier.kind + " " + answer.identifier.id : "") : "";
-          return answer ? searchItem(byNumber[number] || { number: number, result: null }, record, mark) : cardItem(record);
+          return answer ? searchItem(byNumber[number] || { number: number, keys: null, parts: [] }, record, mark) : cardItem(record);
         });
         resultList.textContent = "";
         items.forEach(function (item) { resultList.appendChild(item); });
@@ -873,8 +1012,11 @@
     var typingTimer = 0;
     input.addEventListener("input", function () {
       var terms = queryWords(input.value);
-      if (searchEngine && terms.length) { // the index's part for the word being typed, while the reader types
-        searchEngine.then(function (index) { if (index && index.pagefind.preload) index.pagefind.preload(terms[terms.length - 1]); });
+      if (searchIndex && terms.length) { // the index's file for the word being typed, while the reader types
+        searchIndex.then(function (index) {
+          var last = terms[terms.length - 1];
+          if (index) postingsOf(index, "words", index.stemmer ? stem(last) : last).catch(function () { /* read again when asked */ });
+        });
       }
       window.clearTimeout(typingTimer);
       typingTimer = window.setTimeout(update, 120);
@@ -949,7 +1091,7 @@
   }
 
   // What the build and this script must compute alike (render/lookup.py), for tools and tests to compare.
-  window.headcatKeys = { titleKey: titleKey, keyHash: keyHash, parseIdentifier: parseIdentifier };
+  window.headcatKeys = { titleKey: titleKey, keyHash: keyHash, parseIdentifier: parseIdentifier, stem: stem, wordKeys: wordKeys };
 
   /* A list's own switch between the views: the page shows the view chosen, and its address keeps it. */
   function setupViewSwitch() {

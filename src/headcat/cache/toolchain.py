@@ -2,7 +2,7 @@
 
 The key is a digest of every file of the headcat package as it is on disk (so an editable install that was edited
 counts as another headcat, not only a new version number), Python's version, and the name and version of every
-package installed beside it (Jinja, pydantic, feedgen, Pagefind...), read from their metadata folders' names.
+package installed beside it (Jinja, pydantic, feedgen, the stemmer...), read from their metadata folders' names.
 Working it out reads about forty small files: a few milliseconds.
 """
 

@@ -26,10 +26,9 @@ PAPERS_CSL = "papers.csl.json"
 STYLESHEET = "assets/style.css"
 SCRIPT = "assets/site.js"
 FAVICON = "favicon.svg"
-SEARCH_FOLDER = "pagefind/"
 LOOKUP_FOLDER = "search/"
-"""headcat's own search files: the exact-lookup tables and each long facet's options (render/lookup.py), and the data
-the home page lists, filters and sorts the catalog with (render/browse.py)."""
+"""headcat's own search files: the exact-lookup tables and each long facet's options (render/lookup.py), the data
+the home page lists, filters and sorts the catalog with (render/browse.py), and the word index (render/search.py)."""
 RSS_FILE = "feed.xml"
 ATOM_FILE = "atom.xml"
 

@@ -25,7 +25,7 @@ def _check_language_tag(value: str) -> str:
 
 
 LanguageTag = Annotated[Text, AfterValidator(_check_language_tag)]
-"""What the pages' lang attribute, the feeds and the search index's language take (it names Pagefind's files)."""
+"""What the pages' lang attribute, the feeds and the search index take (English words are searched by their stem)."""
 
 
 class Config(FileModel):

@@ -13,9 +13,8 @@ counts write to every object read). That is why this process works instead of wa
 heavy jobs stay here: a page listing every paper reads much of what this process holds, and would leave a helper
 with a copy of it, and of every paper card it rendered.
 
-Helpers give way to other work of the build: inside `giving_way` (while Pagefind indexes beside the pages) they run
-at a lower priority, so that the other program keeps a core to itself and helpers use what it leaves; work started
-`in_background` (writing a cache for the next build) always does.
+Work started `in_background` (writing a cache for the next build) gives way to the rest of the build: it runs at a
+lower priority. Work started `beside` (the search index) runs as the build does, and sends its result back.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger("headcat")
 Job = TypeVar("Job")
@@ -143,8 +142,6 @@ class _SharedRun:
         """A helper's whole life: batches until none is left, each batch's results sent back as soon as they are
         ready (so the helper holds none of them), then 'done', or the first error."""
         _end_with(self.parent)
-        if _giving_way:
-            _lower_priority()
         try:
             for indices in self._take(from_front=False):
                 connection.send(("batch", indices, [self.function(self.jobs[index]) for index in indices]))
@@ -184,22 +181,64 @@ class _SharedRun:
             self.ends[0] = self.ends[1]  # no process takes another batch
 
 
-_giving_way = 0
-"""How many `giving_way` blocks are open: helpers forked while any is open give way."""
+class Pending(Generic[Result]):
+    """A result being worked out by `beside`: `result` waits for it, `cancel` stops the work."""
+
+    def __init__(self, function: Callable[[], Result]) -> None:
+        self._function: Callable[[], Result] | None = function
+        self._process: Any = None
+        self._connection: Connection | None = None
+        if _core_count() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return  # worked out here, when asked
+        receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self._process = multiprocessing.get_context("fork").Process(
+            target=_work_beside, args=(function, sending, os.getpid()), daemon=True)
+        self._process.start()
+        sending.close()
+        self._connection = receiving
+        self._function = None
+
+    def result(self) -> Result:
+        """The function's result (its error, raised here, when it failed)."""
+        if self._function is not None:
+            return self._function()
+        assert self._connection is not None and self._process is not None
+        try:
+            outcome = self._connection.recv()
+        except EOFError:
+            outcome = RuntimeError(f"a child process of the build ended without its result ({self._process.exitcode})")
+        finally:
+            self._connection.close()
+            self._process.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """Stop the work if it is still going on (the build failed before it needed the result)."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        if self._connection is not None:
+            self._connection.close()
 
 
-@contextmanager
-def giving_way() -> Iterator[None]:
-    """Helpers forked inside this block run at a lower priority: for the time another program the build waits for
-    (Pagefind) works beside them. That program then keeps a core to itself, and helpers use what it leaves.
-    Pagefind, not the pages, is what a build with search waits for at the end: on two cores, such a build of 10,000
-    papers took 12.0 s instead of 13.6 s (medians of six builds each, alternating)."""
-    global _giving_way
-    _giving_way += 1
+def beside(function: Callable[[], Result]) -> Pending[Result]:
+    """Work out `function()` in a forked child process while this one goes on (the child sees this process's memory
+    as it is now, and sends back the result, pickled). On one core or without fork, it is worked out here, when its
+    result is asked for."""
+    return Pending(function)
+
+
+def _work_beside(function: Callable[[], Any], connection: Connection, parent: int) -> None:
+    _end_with(parent)
+    _widen(connection)
     try:
-        yield
-    finally:
-        _giving_way -= 1
+        outcome = function()
+    except BaseException as error:  # noqa: BLE001  # sent to the build, which raises it
+        outcome = _sendable(error)
+    connection.send(outcome)
+    connection.close()
 
 
 _background_scopes: list[list[Any]] = []

@@ -1,61 +1,68 @@
-"""The search index (render stage): one Pagefind record per paper, returned as output files under pagefind/.
+"""The search index (render stage): headcat's own word index, written as data files under search/.
 
-Pagefind (the `pagefind[bin]` package) indexes custom records rather than whole pages: the paper's title,
-authors, venue, head types, stages, models and summary text, with its paper id as metadata. The home page's
-script searches this index, maps each result to a paper through pagefind/paper-numbers.json (each result id's
-paper number, written here), and applies the facets and counts them itself (render/browse.py). Records carry no Pagefind
-filters: Pagefind 1.5 writes its filter files in a different order on every run (a hash map's), which would make
-two builds differ.
+A paper's searchable text is in parts (SEARCH_PARTS: title, authors, identifiers, head types with their other names,
+stages and models, summary). The index reads it word by word (split at spaces), as tests/search_oracle.py describes:
+a word counts by its letters and digits, lowercase and without accents, reduced to its stem (the Snowball English
+stemmer, for a catalog in English; other languages are not stemmed); a compound word ("long-context", "GPT-2",
+"DuoAttention") also counts by each of its parts of two or more characters. The files:
 
-No page shows anything of the index, so Pagefind runs beside the rest of the build: `start_search_index` starts it
-and returns at once, and `SearchIndexing.files` waits for its files when everything else is written. Pagefind
-works on one core for most of a large build (about 10 s at 10,000 papers), so this saves most of the time the
-pages take. When no record changed since the previous build, the index is kept as it is and Pagefind is not run.
+    search/words.json       what the script needs to read the rest: how many files each family is split in, the
+                            stemmer, the parts' names
+    search/words-B.json     each stem -> the papers that have it, ascending by number, each written as
+                            64 * (distance from the number before) + the mask of the parts it is in (bit i: part i);
+                            a stem is in file CRC-32(stem) % the family's file count
+    search/pairs-B.json     each pair of whole words side by side in a part ("retriev head") -> its papers, written
+                            the same way: what a phrase in quotes needs, and what ranks a paper with the words side
+                            by side first; and "^ WORD" for the first word of each title
 
-The index is one whole: Pagefind can merge several indexes in the browser, which would let a rebuild index only
-the part holding a changed paper, but each index answers a word it lacks with the longest word it has that begins
-the query ('anthropic' with 'an'), so a rare word would match unrelated papers in every part without it.
+The home page's script (templates/assets/site.js) stems the query's words the same way (its `stem` is checked
+against this module's in tests/test_search.py), reads one file per word and per pair, keeps the papers that have
+every word, and ranks them (papers with the words in their title first). No page depends on the index: it is made
+in a child process beside the rest of the build, and kept as it is when its inputs did not change.
 
-We talk to Pagefind's service mode directly (base64 JSON messages separated by commas on stdin/stdout) because
-the `pagefind` Python wrapper waits 100 ms per message, which would cost minutes on a large catalog; the binary
-is the one the wrapper finds. Pagefind's output depends only on the records, so two builds are byte-identical.
+Pagefind made the index before: at 100,000 papers it needed 7 GiB and two minutes, and a word it lacked was
+answered with the longest word it had that began the query; this index is a few dictionaries and exact by design.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
-import subprocess
-import threading
-from collections.abc import Iterator
+import math
+import re
+import unicodedata
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from itertools import chain, pairwise
+from typing import Any
+
+import snowballstemmer
 
 from headcat.cache.manifest import OutputManifest
 from headcat.catalog import urls
-from headcat.catalog.catalog import Catalog, CatalogPaper, paper_numbers
+from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.process.parallel import Pending, beside
 from headcat.render.environment import markdown_filter
+from headcat.render.lookup import json_text, key_hash
 from headcat.render.outputs import OutputFile
 
-SEARCH_FOLDER = urls.SEARCH_FOLDER.rstrip("/")
-_UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-                 "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-"""Pagefind's ready-made search interfaces: the site has its own, so they are not published."""
-_FRAGMENT_SIGNATURE = b"pagefind_dcd"
-PAPER_NUMBERS_PATH = f"{SEARCH_FOLDER}/paper-numbers.json"
-"""Each search result's paper: Pagefind result id -> the paper's number (its place in the catalog's order: the home
-page's script names papers by it, render/browse.py)."""
-
-
-class SearchIndexError(RuntimeError):
-    """Pagefind could not be run or answered with an error: a broken installation, not bad content."""
+SEARCH_PARTS = ("title", "authors", "identifiers", "head types", "stages and models", "summary")
+"""The parts of a paper's searchable text, in order: bit i of a posting's mask is part i."""
+TITLE, AUTHORS, HEADS = 1 << 0, 1 << 1, 1 << 3
+TITLE_START = "^"
+"""The first word of a pair key for the word a title begins with ("^ retriev"): a paper whose title begins with the
+query's first word ranks above others with the query in their title."""
+MASK_BITS = 64
+"""A posting is 64 * gap + mask: six parts fit below it."""
+POSTINGS_PER_FILE = 8192
+"""About how many postings a file of the index holds (a word's list is never split): a few tens of KB."""
+INDEX_META = f"{urls.LOOKUP_FOLDER}words.json"
 
 
 @dataclass(frozen=True, slots=True)
 class SearchInputs:
-    """What the index is made from: every paper (its records are made from the paper, its head types' names and
-    aliases and its stages' names) and the site's language."""
+    """What the index is made from: every paper (its text is made from the paper, its head types' names and aliases
+    and its stages' names), in number order, and the site's language."""
 
     entries: tuple[CatalogPaper, ...]
     language: str
@@ -65,89 +72,27 @@ def search_inputs(catalog: Catalog) -> SearchInputs:
     return SearchInputs(catalog.papers, catalog.config.language.split("-")[0].lower())
 
 
-def search_records(inputs: SearchInputs) -> list[dict[str, Any]]:
-    """One Pagefind record per paper."""
-    return [_record(entry, inputs.language) for entry in inputs.entries]
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """A paper's searchable text: one string per part of SEARCH_PARTS."""
+
+    paper_id: str
+    parts: tuple[str, ...]
 
 
-class SearchIndexing:
-    """Pagefind indexing a catalog: its process, and a thread of this process that feeds it the records and takes
-    its files back (waiting on pipes, so leaving the interpreter to the rest of the build). `files` gives the
-    result; `close` stops Pagefind when the build ends without it. Given the previous build's manifest, an index
-    made from the same inputs (`key`: the fingerprint of `inputs` and the `search_records` that read them) is
-    kept, and Pagefind is not started."""
-
-    def __init__(self, inputs: SearchInputs, key: str, previous: OutputManifest | None = None) -> None:
-        self._key = "search:" + key
-        kept = previous.current_files_of(self._key) if previous is not None else None
-        self._kept = tuple(kept or ())
-        self._process = None if self._kept else _start_pagefind()
-        self._outcome: list[dict[str, bytes] | BaseException] = []
-        if self._process is None:
-            return
-        # The records are made here, before the build forks helpers: their summaries' HTML (cached by
-        # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
-        records = search_records(inputs)
-        self._numbers = paper_numbers(inputs.entries)
-        self._thread = threading.Thread(target=self._run, args=(records, inputs.language), daemon=True)
-        self._thread.start()
-
-    def _run(self, records: list[dict[str, Any]], language: str) -> None:
-        try:
-            self._outcome.append(_exchange(self._process, records, language))  # type: ignore[arg-type]
-        except BaseException as error:  # noqa: BLE001  # reported by `files`, in the thread that asks
-            self._outcome.append(error)
-
-    def files(self) -> tuple[OutputFile, ...] | tuple[str, ...]:
-        """The index's files, once Pagefind is done: its own (without the ready-made interfaces the site does not
-        use), and pagefind/paper-numbers.json; or the paths of the previous build's, when they were made from the same
-        inputs (kept as they are). Raises SearchIndexError when Pagefind failed."""
-        if self._process is None:
-            return self._kept
-        self._thread.join()
-        outcome = self._outcome[0]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        files = [OutputFile(f"{SEARCH_FOLDER}/{path}", content, self._key) for path, content in sorted(outcome.items())
-                 if path not in _UNUSED_FILES]
-        numbers = {result_id: self._numbers[paper_id] for result_id, paper_id in _result_ids(outcome).items()}
-        text = json.dumps(numbers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return (*files, OutputFile(PAPER_NUMBERS_PATH, (text + "\n").encode("utf-8"), self._key))
-
-    def close(self) -> None:
-        """Stop Pagefind if it is still working (the build failed before it needed the index)."""
-        if self._process is None:
-            return
-        if self._thread.is_alive():
-            self._process.kill()
-            self._thread.join()
-        self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+def search_records(inputs: SearchInputs) -> list[SearchRecord]:
+    return [_record(entry) for entry in inputs.entries]
 
 
-SECTION_MARK = "\u00b6"
-"""Between the parts of a record's text (a word of its own, with no letter or digit, so never matched): the
-script finds the parts of a result's text by it, and the words of its title, which come first."""
-RECORD_PARTS = ("title", "authors", "identifiers", "heads", "stages and models", "summary")
-"""The parts of a record's text, in order (the script names them the same way: site.js, RECORD_PARTS)."""
-
-
-def _record(entry: CatalogPaper, language: str) -> dict[str, Any]:
-    """A paper's record: its text in parts (RECORD_PARTS), and as metadata (which Pagefind also searches, weighing a
-    match by its field: the script gives the title and the head types most weight) its title, authors, head types
-    with their other names, and paper id."""
+def _record(entry: CatalogPaper) -> SearchRecord:
     paper = entry.paper
     head_words = ", ".join(spelling for label in entry.heads
                            for spelling in (label.head_type.name, *label.head_type.aliases))
     identifiers = [paper.venue or "", paper.arxiv or "", paper.doi or "", entry.id]
     summary = [_plain_text(part) for part in (paper.summary.innovation, paper.summary.tasks, paper.summary.result)]
-    parts = [paper.title, ", ".join(paper.authors or ()), " ".join(identifiers), head_words,
-             ", ".join([*(label.stage.name for label in entry.stages), *(paper.models or ())]), " ".join(summary)]
-    content = f" {SECTION_MARK} ".join(" ".join(part.split()) for part in parts)
-    meta = {"title": paper.title, "paper_id": entry.id, "authors": ", ".join(paper.authors or ()), "heads": head_words}
-    return {"url": entry.path, "content": content, "language": language,
-            "meta": {name: value for name, value in meta.items() if value}, "filters": None, "sort": None}
+    parts = (paper.title, ", ".join(paper.authors or ()), " ".join(identifiers), head_words,
+             ", ".join([*(label.stage.name for label in entry.stages), *(paper.models or ())]), " ".join(summary))
+    return SearchRecord(entry.id, parts)
 
 
 def _plain_text(markdown: str) -> str:
@@ -155,90 +100,164 @@ def _plain_text(markdown: str) -> str:
     return markdown_filter(markdown).striptags()
 
 
-def _start_pagefind() -> subprocess.Popen[bytes]:
-    from pagefind.service import get_executable  # finds the binary pagefind[bin] installs; imported here, as
-    # only a build with search needs it (its import is a tenth of headcat's start-up)
+# ---- Words ----
 
-    executable = get_executable()
-    if executable is None:
-        raise SearchIndexError("the Pagefind binary was not found; install pagefind[bin], or build with --no-search")
-    return subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+_PART_BOUNDARY = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
+                            r"|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+"""Where a word splits into parts: punctuation, and case and digit changes ("OLMo" is OL and Mo, "GPT2" GPT and 2);
+site.js splits the same way."""
 
 
-def _exchange(process: subprocess.Popen[bytes], records: list[dict[str, Any]], language: str) -> dict[str, bytes]:
-    """Create an index in Pagefind's service process, add the records, and take the files back."""
-    assert process.stdin is not None and process.stdout is not None
-    try:
-        responses = _Responses(process.stdout)
-        _send(process.stdin, [(1, {"type": "NewIndex", "config": {"force_language": language}})])
-        index_id = responses.next(1)["index_id"]
-        requests = [(number + 2, {"type": "AddRecord", "index_id": index_id, **record})
-                    for number, record in enumerate(records)]
-        requests.append((len(records) + 2, {"type": "GetFiles", "index_id": index_id}))
-        # Pagefind answers while we write: a separate writer keeps both pipes moving on a large catalog.
-        writer = threading.Thread(target=_send_all, args=(process.stdin, requests), daemon=True)
-        writer.start()
-        for number, _ in requests[:-1]:
-            responses.next(number)
-        files = responses.next(len(records) + 2)["files"]
-        writer.join()
-    finally:
-        process.stdin.close()
-    return {file["path"]: base64.b64decode(file["content"]) for file in files}
+def normalized(word: str) -> str:
+    """A word's letters and digits, lowercase, without accents."""
+    if word.isascii():  # most words: the same result, quicker
+        return _NOT_ASCII_LETTER_OR_DIGIT.sub("", word.lower())
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(char for char in decomposed.lower() if unicodedata.category(char)[0] in "LN")
 
 
-def _send_all(stream: IO[bytes], requests: list[tuple[int, dict[str, Any]]]) -> None:
-    """`_send` on a thread of its own: when Pagefind closed its end, or the reader closed ours (Pagefind failed, or
-    was stopped), the reader reports it."""
-    try:
-        _send(stream, requests)
-    except (OSError, ValueError):  # ValueError: writing to the pipe the reader closed
-        pass
+def stemmer_for(language: str) -> Callable[[str], str] | None:
+    """The stemmer the index applies for the site's language (English only: the script has no other), or None."""
+    if language != "en":
+        return None
+    return snowballstemmer.stemmer("english").stemWord  # type: ignore[no-any-return]
 
 
-def _send(stream: IO[bytes], requests: list[tuple[int, dict[str, Any]]]) -> None:
-    for number, payload in requests:
-        message = json.dumps({"message_id": number, "payload": payload}).encode("utf-8")
-        stream.write(base64.b64encode(message) + b",")
-    stream.flush()
+class WordReader:
+    """Reads tokens (pieces of text between spaces) as the index holds them: `keys` gives a token's stems (its whole
+    word's first, then its parts'), `whole` its whole word's stem or "" when it has no letter or digit. Tokens and
+    words repeat, so each is read and stemmed once."""
+
+    def __init__(self, language: str) -> None:
+        self._stemmer = stemmer_for(language)
+        self._stems: dict[str, str] = {}
+        self.keys: dict[str, tuple[str, ...]] = {}
+        self.whole: dict[str, str] = {}
+
+    def learn(self, tokens: Iterable[str]) -> None:
+        """Read the tokens not read yet."""
+        for token in set(tokens).difference(self.keys):
+            whole = self._stem(normalized(token))
+            parts = {self._stem(part) for piece in _PART_BOUNDARY.split(token) if len(part := normalized(piece)) > 1}
+            parts.discard(whole)
+            self.whole[token] = whole
+            self.keys[token] = ((whole,) if whole else ()) + tuple(sorted(parts))
+
+    def _stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            # The English rules change only endings of the letters a to z: other words are their own stem.
+            stem = self._stemmer(word) if self._stemmer is not None and _ASCII_LETTER.search(word) else word
+            self._stems[word] = stem
+        return stem
 
 
-class _Responses:
-    """Pagefind's answers, read in order; each is checked to be the answer to the message we expect."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._messages = self._read(stream)
-
-    @staticmethod
-    def _read(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
-        pieces: list[bytes] = []
-        while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
-            *ends, rest = chunk.split(b",")
-            for end in ends:  # a comma closes a message
-                yield json.loads(base64.b64decode(b"".join([*pieces, end])))
-                pieces = []
-            pieces.append(rest)
-
-    def next(self, number: int) -> dict[str, Any]:
-        message = next(self._messages, None)
-        if message is None:
-            raise SearchIndexError("Pagefind stopped before it answered")
-        payload: dict[str, Any] = message.get("payload", {})
-        if payload.get("type") == "Error" or message.get("message_id") != number:
-            raise SearchIndexError(f"Pagefind answered with an error: {payload.get('message', payload)}")
-        return payload
+_ASCII_LETTER = re.compile("[a-z]")
+_NOT_ASCII_LETTER_OR_DIGIT = re.compile("[^a-z0-9]")
 
 
-def _result_ids(pagefind_files: dict[str, bytes]) -> dict[str, str]:
-    """Each result id's paper id; a result id is the name of the fragment file that holds the paper's record
-    (what pagefind.js reports for a result)."""
-    result_ids = {}
-    for path, content in pagefind_files.items():
-        if not (path.startswith("fragment/") and path.endswith(".pf_fragment")):
-            continue
-        data = gzip.decompress(content)
-        if data.startswith(_FRAGMENT_SIGNATURE):
-            fragment = json.loads(data[len(_FRAGMENT_SIGNATURE):])
-            result_ids[path.removeprefix("fragment/").removesuffix(".pf_fragment")] = fragment["meta"]["paper_id"]
-    return result_ids
+# ---- The index ----
+
+def index_files(inputs: SearchInputs) -> dict[str, bytes]:
+    """The index's files, by path: words.json, and each family's files."""
+    return index_files_of(search_records(inputs), inputs.language)
+
+
+def index_files_of(records: list[SearchRecord], language: str) -> dict[str, bytes]:
+    reader = WordReader(language)
+    keys_of, whole_of = reader.keys.__getitem__, reader.whole.__getitem__
+    words: defaultdict[str, list[int]] = defaultdict(list)
+    pairs: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+    summary_bit = 1 << (len(SEARCH_PARTS) - 1)
+    for number, record in enumerate(records):
+        # The summary holds most words: its keys are taken at once, the other parts' added one by one.
+        *others, summary = record.parts
+        tokens = summary.split()
+        reader.learn(tokens)
+        word_masks = dict.fromkeys(chain.from_iterable(map(keys_of, tokens)), summary_bit)
+        pair_masks = dict.fromkeys(pairwise(filter(None, map(whole_of, tokens))), summary_bit)
+        for position, text in enumerate(others):
+            bit = 1 << position
+            tokens = text.split()
+            reader.learn(tokens)
+            if position == 0 and (first := next(filter(None, map(whole_of, tokens)), None)):
+                pair_masks[TITLE_START, first] = TITLE  # what the title begins with
+            for key in chain.from_iterable(map(keys_of, tokens)):
+                word_masks[key] = word_masks.get(key, 0) | bit
+            for pair in pairwise(filter(None, map(whole_of, tokens))):
+                pair_masks[pair] = pair_masks.get(pair, 0) | bit
+        base = number * MASK_BITS
+        _append_each(words, word_masks, base)
+        _append_each(pairs, pair_masks, base)
+    files: dict[str, bytes] = {}
+    counts = {}
+    for family, postings in (("words", words), ("pairs", {" ".join(pair): values for pair, values in pairs.items()})):
+        counts[family] = count = _file_count(sum(len(values) for values in postings.values()))
+        split: list[dict[str, list[int]]] = [{} for _ in range(count)]
+        for key, values in postings.items():
+            split[key_hash(key) % count][key] = _gaps(values)
+        for number, content in enumerate(split):
+            files[f"{urls.LOOKUP_FOLDER}{family}-{number}.json"] = json_text(content).encode("utf-8")
+    meta = {"files": counts, "parts": SEARCH_PARTS, "stemmer": "english" if stemmer_for(language) else None}
+    files[INDEX_META] = json_text(meta).encode("utf-8")
+    return files
+
+
+def _append_each(postings: defaultdict[Any, list[int]], masks: dict[Any, int], base: int) -> None:
+    """postings[key].append(base | mask) for each key and mask, without a Python loop (a tenth of a second a
+    10,000 papers)."""
+    deque(map(list.append, map(postings.__getitem__, masks), [base | mask for mask in masks.values()]), 0)
+
+
+def _gaps(values: list[int]) -> list[int]:
+    """Postings (64 * number + mask, ascending) as the files write them: 64 * (distance from the number before) +
+    mask."""
+    return [value - (before & -MASK_BITS) for value, before in zip(values, chain((0,), values), strict=False)]
+
+
+def _file_count(postings: int) -> int:
+    return max(1, math.ceil(postings / POSTINGS_PER_FILE))
+
+
+def postings_of(files: dict[str, bytes], key: str, family: str = "words") -> dict[int, int]:
+    """What the index holds for a key, as {paper number: mask} (for tests and tools: the script reads it alike)."""
+    meta = json.loads(files[INDEX_META])
+    content = json.loads(files[f"{urls.LOOKUP_FOLDER}{family}-{key_hash(key) % meta['files'][family]}.json"])
+    found, number = {}, 0
+    for value in content.get(key, ()):
+        number += value // MASK_BITS
+        found[number] = value % MASK_BITS
+    return found
+
+
+# ---- Made beside the build ----
+
+class SearchIndexing:
+    """The index being made in a child process while the rest of the build runs. Given the previous build's
+    manifest, an index made from the same inputs (`key`: the fingerprint of `inputs` and of the functions that read
+    them) is kept, and nothing is made. `files` gives the result; `close` stops the child when the build ends
+    without it."""
+
+    def __init__(self, inputs: SearchInputs, key: str, previous: OutputManifest | None = None) -> None:
+        self._key = "search:" + key
+        kept = previous.current_files_of(self._key) if previous is not None else None
+        self._kept = tuple(kept or ())
+        if self._kept:
+            self._pending: Pending[dict[str, bytes]] | None = None
+            return
+        # The records are made here, before the build forks helpers: their summaries' HTML (cached by
+        # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
+        records = search_records(inputs)
+        self._pending = beside(lambda: index_files_of(records, inputs.language))
+
+    def files(self) -> tuple[OutputFile, ...] | tuple[str, ...]:
+        """The index's files once made; or the paths of the previous build's, when made from the same inputs."""
+        if self._pending is None:
+            return self._kept
+        made = self._pending.result()
+        return tuple(OutputFile(path, content, self._key) for path, content in sorted(made.items()))
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+
