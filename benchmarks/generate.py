@@ -35,8 +35,6 @@ FIRST_NAMES = ("Ada Wei Yao Maria Jonas Priya Kenji Lena Omar Sofia Chen Lucas A
 LAST_NAMES = ("Wu Wang Xiao Peng Fu Smith Garcia Mueller Rossi Tanaka Kim Singh Okafor Novak Silva Dubois Cohen "
               "Ivanova Larsen Haddad Nakamura Park Costa Khan Berg Moreau Schmidt Lopez Zhang Li Chan Saxe Hill "
               "Reddy Olsson Petrov Sato Kowalski Ahmed Nguyen").split()
-MODELS = ["GPT-2 small", "GPT-2 XL", "Pythia-6.9B", "Llama-2-7B", "Llama-3-8B", "Mistral-7B", "OPT-1.3B", "BERT-base",
-          "Qwen2-7B", "Gemma-2B", "GPT-J-6B", "a two-layer attention-only transformer"]
 TITLE_WORDS = {
     "adjective": ("Mechanistic Sparse Latent Causal Emergent Robust Efficient Interpretable Hidden Shared Universal "
                   "Long-Context Multilingual Factual Compositional Dormant Redundant Structured Scalable Minimal"
@@ -79,12 +77,16 @@ class SyntheticPaper:
     arxiv: str
     heads: list[str]
     models: list[str]
+    methods: list[str]
     links: dict[str, str]
     summary: dict[str, str]
 
 
-def make_papers(count: int, head_names: list[str], seed: int = 7) -> list[SyntheticPaper]:
-    """`count` papers, unique in title (normalized), paper id and arXiv id."""
+def make_papers(count: int, head_names: list[str], seed: int = 7, models: list[str] | None = None,
+                methods: list[str] | None = None) -> list[SyntheticPaper]:
+    """`count` papers, unique in title (normalized), paper id and arXiv id; a quarter name one to three `models`,
+    three in five one to three `methods` (names from the taxonomy's vocabularies)."""
+    models, methods = models or [], methods or []
     rng = random.Random(f"headcat-bench-{seed}")
     head_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(head_names))]  # a few head types are common
     seen_titles: set[str] = set()
@@ -112,7 +114,8 @@ def make_papers(count: int, head_names: list[str], seed: int = 7) -> list[Synthe
             venue=_make_venue(rng, published),
             arxiv=arxiv,
             heads=heads,
-            models=rng.sample(MODELS, rng.randint(1, 3)) if rng.random() < 0.25 else [],
+            models=rng.sample(models, min(len(models), rng.randint(1, 3))) if rng.random() < 0.25 else [],
+            methods=rng.sample(methods, min(len(methods), rng.randint(1, 3))) if rng.random() < 0.6 else [],
             links=links,
             summary={part: _make_summary_part(rng) for part in ("innovation", "tasks", "result")},
         ))
@@ -222,7 +225,9 @@ def format_paper_yaml(paper: SyntheticPaper) -> str:
         f"heads: [{', '.join(paper.heads)}]",
     ]
     if paper.models:
-        lines.append(f"models: [{', '.join(paper.models)}]")
+        lines.append(f"models: [{', '.join(json.dumps(name) for name in paper.models)}]")
+    if paper.methods:
+        lines.append(f"methods: [{', '.join(json.dumps(name) for name in paper.methods)}]")
     lines.append("links:")
     lines += [f"  {kind}: {url}" for kind, url in paper.links.items()]
     lines.append("summary:")
@@ -236,7 +241,7 @@ def format_hugo_page(paper: SyntheticPaper) -> str:
     """The same paper as Hugo content: front matter (JSON-quoted YAML) and the summary as the body."""
     front = {"title": paper.title, "date": paper.date.isoformat(), "added": paper.added.isoformat(),
              "authors": paper.authors, "venue": paper.venue, "arxiv": paper.arxiv, "heads": paper.heads,
-             "years": [str(paper.date.year)], "models": paper.models, "links": paper.links}
+             "years": [str(paper.date.year)], "models": paper.models, "methods": paper.methods, "links": paper.links}
     lines = ["---", *(f"{key}: {json.dumps(value)}" for key, value in front.items()), "---", ""]
     lines += [f"**{part.capitalize()}.** {text}\n" for part, text in paper.summary.items()]
     return "\n".join(lines)
@@ -262,6 +267,14 @@ def read_head_names(path: Path) -> list[str]:
     return [head["name"] for head in yaml.safe_load(path.read_text(encoding="utf-8"))["heads"]]
 
 
+def read_vocabularies(path: Path) -> tuple[list[str], list[str]]:
+    """The model and method names of a taxonomy.yaml, in file order."""
+    taxonomy = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return ([model["name"] for family in taxonomy.get("models", ()) for model in family["models"]],
+            [method["name"] for family in taxonomy.get("methods", ()) for kind in family["types"]
+             for method in kind["methods"]])
+
+
 def copy_catalog_files(out_dir: Path, repository: Path = REPOSITORY) -> None:
     """What a catalog needs besides its papers: the repository's taxonomy and templates as they are now, a config
     and a README with an empty paper table."""
@@ -277,7 +290,8 @@ def copy_catalog_files(out_dir: Path, repository: Path = REPOSITORY) -> None:
 
 
 def write_catalogs(count: int, out_dir: Path, hugo_dir: Path, seed: int = 7) -> None:
-    papers = make_papers(count, read_head_names(REPOSITORY / "taxonomy.yaml"), seed)
+    papers = make_papers(count, read_head_names(REPOSITORY / "taxonomy.yaml"), seed,
+                         *read_vocabularies(REPOSITORY / "taxonomy.yaml"))
     for folder in (out_dir / "papers", hugo_dir / "content" / "papers"):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)

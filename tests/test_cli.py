@@ -319,3 +319,42 @@ def test_build_timings_print_each_stage_with_its_seconds(catalog_copy: Path,
             "write the build cache"} <= set(stages)
     assert any(stage.startswith("render and write ") for stage in stages)
     assert all(float(line.split(" s  ")[0]) >= 0 for line in err.splitlines())
+
+
+def test_model_and_method_vocabulary_mistakes_are_located_problems(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = catalog_copy / "taxonomy.yaml"
+    replace_line(taxonomy, 77, "GPT-2 small", "Llama 2 7B")
+    replace_line(taxonomy, 92, "source_note: Not in the survey's tables.", "")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{taxonomy}:77:19: error: models[1].models[0].aliases[0]: 'Llama 2 7B' already names model 'Llama-2-7B'; "
+        "each spelling names one model",
+        f"{taxonomy}:88:13: error: methods[0].types[0].methods[1]: 'Path Patching' is added by this catalog "
+        "(source: catalog), so it needs a source_note saying why",
+        "2 problems in 1 file",
+    ]
+
+
+def test_a_paper_naming_a_model_or_method_outside_the_vocabulary_is_told_the_closest(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paper = catalog_copy / "papers" / "retrieval-heads-long-context.yaml"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("models: [Llama-2-7B]", "models: [Llama-2-7b, Lama-2-7B]")
+                     .replace("methods: [Mean Ablation]", "methods: [Mean Ablation, Banana Patching]"),
+                     encoding="utf-8")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{paper}:8:22: error: models[1]: unknown model 'Lama-2-7B' (did you mean 'Llama-2-7B'?)",
+        f"{paper}:9:26: error: methods[1]: unknown method 'Banana Patching'; add it to the methods of taxonomy.yaml "
+        "if it is a new method",
+        "2 problems in 1 file",
+    ]

@@ -111,6 +111,7 @@ def test_catalog_json_lists_every_paper_with_its_fields_and_derived_values(root:
         "added": "2024-06-01", "authors": ["Ada Lovelace", "Alan Turing"],
         "venue": "Transformer Circuits Thread 2022",
         "heads": ["Induction Head", "Previous Token Head"],  # canonical: the file says 'Previous Head'
+        "methods": ["Path Patching"],  # canonical: the file says 'path-patching'
         "links": {"paper": "https://example.org/papers/induction"},
         "summary": {"innovation": "Shows that *induction heads* drive in-context learning.",
                     "tasks": "Trains small attention-only models; see [the notes](https://example.org/notes).",

@@ -87,11 +87,18 @@ def set_base_url(root: Path, base_url: str | None) -> None:
 
 def test_every_rss_and_atom_feed_parses_with_feedparser_without_error(root: Path) -> None:
     feeds = {path: content for path, content in render(root).items() if path.endswith(".xml")}
-    assert len(feeds) == 2 * (1 + 7 + 4)  # the catalog, 7 head types, 4 stages
+    assert len(feeds) == 2 * (1 + 7 + 4 + 2 + 2)  # the catalog, 7 head types, 4 stages, 2 model families, 2 methods
     for path, content in feeds.items():
         parsed = feedparser.parse(content)
         assert parsed.bozo == 0, f"{path}: {parsed.get('bozo_exception')}"
         assert parsed.version == ("rss20" if path.endswith("feed.xml") else "atom10"), path
+
+
+def test_a_model_family_and_a_method_have_feeds_of_their_papers(root: Path) -> None:
+    files = render(root)
+    assert paper_ids(parse(files["models/llama/feed.xml"])) == ["retrieval-heads-long-context"]
+    assert paper_ids(parse(files["models/gpt-2/atom.xml"])) == []
+    assert paper_ids(parse(files["methods/path-patching/feed.xml"])) == ["induction-heads-patterns"]
 
 
 def test_the_catalog_feeds_hold_every_paper_newest_added_first_with_unique_ids(root: Path) -> None:
@@ -139,9 +146,9 @@ def test_every_head_type_and_stage_has_both_feeds_with_just_its_papers(root: Pat
 
 def test_a_head_type_without_papers_still_gets_a_valid_empty_feed(root: Path) -> None:
     taxonomy = root / "taxonomy.yaml"
-    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + (
-        "  - name: Lonely Head\n    stage: KR\n    subcategory: General Tasks\n    placement: survey\n"
-        "    description: No paper studies it yet.\n"), encoding="utf-8")
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace("\nmodels:\n", (  # the end of the head types
+        "\n  - name: Lonely Head\n    stage: KR\n    subcategory: General Tasks\n    placement: survey\n"
+        "    description: No paper studies it yet.\nmodels:\n"), 1), encoding="utf-8")
     files = render(root)
     for name in ("feed.xml", "atom.xml"):
         parsed = parse(files[f"heads/lonely-head/{name}"])
@@ -150,7 +157,7 @@ def test_a_head_type_without_papers_still_gets_a_valid_empty_feed(root: Path) ->
     assert parse(files["heads/lonely-head/atom.xml"]).feed.updated == "2024-08-20T00:00:00+00:00"
 
 
-def test_feeds_opml_lists_the_rss_feed_of_the_catalog_every_head_type_and_every_stage(root: Path) -> None:
+def test_feeds_opml_lists_every_rss_feed(root: Path) -> None:
     files = render(root)
     document = ElementTree.fromstring(files["feeds.opml"])
     urls = [outline.get("xmlUrl") for outline in document.iter("outline") if outline.get("type") == "rss"]

@@ -26,10 +26,10 @@ from pydantic import BaseModel
 from headcat.catalog import facets
 from headcat.catalog.entries import CatalogPaper
 from headcat.catalog.facets import Facet, Listing, options_by_frequency
+from headcat.model import taxonomy as taxonomy_module
 from headcat.model.config import Config, LanguageTag
 from headcat.model.fields import PageName, Text, WebUrl, slugify
-from headcat.model.paper import ArxivId, Doi, HeadName, Paper, PastDate, StageName, SummaryPart
-from headcat.model.taxonomy import HeadType, Stage, SubCategory, Taxonomy
+from headcat.model.paper import ArxivId, Doi, HeadName, MethodName, ModelName, Paper, PastDate, StageName, SummaryPart
 from headcat.pipeline import build
 
 TODAY = date(2026, 1, 1)
@@ -78,6 +78,14 @@ def _head_name(current: object, where: str) -> object:
     return "Induction Head"  # placed in another stage than the paper's own head type
 
 
+def _model_name(current: object, where: str) -> object:
+    return "GPT-2 small" if current != "GPT-2 Small" else "Llama 2 7B"  # an alias: the canonical name is shown
+
+
+def _method_name(current: object, where: str) -> object:
+    return "path-patching" if current != "Path Patching" else "Mean Ablation"
+
+
 def _stage_name(current: object, where: str) -> object:
     return "LR"
 
@@ -100,6 +108,7 @@ def _language_tag(current: object, where: str) -> object:
 
 VALUE_BY_TYPE: list[tuple[object, Callable[[object, str], object]]] = [
     (SummaryPart, _summary_part), (HeadName, _head_name), (StageName, _stage_name), (PastDate, _past_date),
+    (ModelName, _model_name), (MethodName, _method_name),
     (ArxivId, _arxiv_id), (Doi, _doi), (WebUrl, _web_url), (PageName, _page_name), (LanguageTag, _language_tag),
     (Text, _text), (int, _count),
 ]
@@ -275,6 +284,47 @@ def _add_alias(taxonomy: Data) -> None:
     _head(taxonomy, "Retrieval Head").setdefault("aliases", []).append("Needle Head")
 
 
+def _model_family(taxonomy: Data) -> Data:
+    return next(family for family in taxonomy["models"] if family["name"] == "Llama")
+
+
+def _model(taxonomy: Data) -> Data:
+    return next(model for model in _model_family(taxonomy)["models"] if model["name"] == "Llama-2-7B")
+
+
+def _method_family(taxonomy: Data) -> Data:
+    return next(family for family in taxonomy["methods"] if family["name"] == "Modeling-Free")
+
+
+def _method_type(taxonomy: Data) -> Data:
+    return next(kind for kind in _method_family(taxonomy)["types"] if kind["name"] == "Replacement-Based")
+
+
+def _method(taxonomy: Data, name: str = "Mean Ablation") -> Data:
+    return next(method for method in _method_type(taxonomy)["methods"] if method["name"] == name)
+
+
+def _renamed(entry: Data, name: str) -> None:
+    """Rename a term, keeping the old name as an alias (papers name it)."""
+    entry.setdefault("aliases", []).append(entry["name"])
+    entry["name"] = name
+
+
+def _set(locate: Callable[[Data], Data], **values: object) -> Callable[[Data], None]:
+    def edit(taxonomy: Data) -> None:
+        locate(taxonomy).update(values)
+    return edit
+
+
+def _append(locate: Callable[[Data], list[Data]], entry: Data) -> Callable[[Data], None]:
+    def edit(taxonomy: Data) -> None:
+        locate(taxonomy).append(entry)
+    return edit
+
+
+NEW_METHOD = {"name": "Directional Addition", "description": "New.", "source": "survey"}
+
+
 TAXONOMY_CHANGES: dict[str, list[tuple[str, Callable[[Data], None]]]] = {
     "Taxonomy.stages": [("add a stage", _add_stage)],
     "Taxonomy.heads": [("add a head type", _add_head)],
@@ -294,6 +344,37 @@ TAXONOMY_CHANGES: dict[str, list[tuple[str, Callable[[Data], None]]]] = {
     "HeadType.aliases": [("add an alias", _add_alias)],
     "HeadType.description": [
         ("change", _text_edit(lambda taxonomy: _head(taxonomy, "Retrieval Head"), "description"))],
+    "Taxonomy.models": [("add a model family", _append(lambda taxonomy: taxonomy["models"], {
+        "name": "Pythia", "description": "New.", "models": [{"name": "Pythia-1B", "size": "1B"}]}))],
+    "ModelFamily.name": [("rename", _set(_model_family, name="Meta Llama"))],
+    "ModelFamily.description": [("change", _text_edit(_model_family, "description"))],
+    "ModelFamily.models": [("add a model", _append(lambda taxonomy: _model_family(taxonomy)["models"],
+                                                   {"name": "Llama-2-13B", "size": "13B"}))],
+    "LanguageModel.name": [("rename, keeping the old name as an alias", lambda taxonomy: _renamed(
+        _model(taxonomy), "Llama 2 (7B)"))],
+    "LanguageModel.size": [("change", _set(_model, size="6.7B")), ("remove", lambda taxonomy: _model(taxonomy).pop(
+        "size"))],
+    "LanguageModel.aliases": [("add an alias", _append(lambda taxonomy: _model(taxonomy)["aliases"], "LLaMA-2-7B"))],
+    "Taxonomy.methods": [("add a method family", _append(lambda taxonomy: taxonomy["methods"], {
+        "name": "Modeling-Required", "description": "New.", "types": [
+            {"name": "Training-Free", "description": "New.", "methods": [
+                {"name": "Scoring", "description": "New.", "source": "survey"}]}]}))],
+    "MethodFamily.name": [("rename", _set(_method_family, name="Model-Free"))],
+    "MethodFamily.description": [("change", _text_edit(_method_family, "description"))],
+    "MethodFamily.types": [("add a type", _append(lambda taxonomy: _method_family(taxonomy)["types"], {
+        "name": "Modification-Based", "description": "New.", "methods": [NEW_METHOD]}))],
+    "MethodType.name": [("rename", _set(_method_type, name="Replacement"))],
+    "MethodType.description": [("change", _text_edit(_method_type, "description"))],
+    "MethodType.source": [("catalog", _set(_method_type, source="catalog", source_note="Added."))],
+    "MethodType.source_note": [("set", _text_edit(_method_type, "source_note"))],
+    "MethodType.methods": [("add a method", _append(lambda taxonomy: _method_type(taxonomy)["methods"], NEW_METHOD))],
+    "Method.name": [("rename, keeping the old name as an alias", lambda taxonomy: _renamed(
+        _method(taxonomy), "Mean-Value Ablation"))],
+    "Method.aliases": [("add an alias", _append(lambda taxonomy: _method(taxonomy, "Path Patching")["aliases"],
+                                                "patching paths"))],
+    "Method.description": [("change", _text_edit(_method, "description"))],
+    "Method.source": [("catalog", _set(_method, source="catalog", source_note="Added."))],
+    "Method.source_note": [("change", _text_edit(lambda taxonomy: _method(taxonomy, "Path Patching"), "source_note"))],
 }
 """Taxonomy fields are named by papers and by each other (a head type's stage), so each change keeps the catalog
 valid: a renamed head type keeps its old name as an alias, a renamed stage is renamed where head types name it."""
@@ -370,8 +451,9 @@ def test_an_incremental_build_after_a_field_changed_equals_a_clean_build(
 def test_every_field_of_every_model_is_changed() -> None:
     fields = {f"Paper.{path}" for path, _ in model_fields(Paper)}
     fields |= {f"Config.{path}" for path, _ in model_fields(Config)}
-    for model in (Taxonomy, Stage, SubCategory, HeadType):
-        fields |= {f"{model.__name__}.{name}" for name in model.model_fields}
+    for model in vars(taxonomy_module).values():  # every model of taxonomy.yaml, however nested
+        if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == taxonomy_module.__name__:
+            fields |= {f"{model.__name__}.{name}" for name in model.model_fields}
     assert fields == {change.model for change in CHANGES}
 
 
@@ -386,30 +468,31 @@ def test_each_change_changes_the_input(root: Path) -> None:
             path.write_bytes(content)
 
 
-def model_name(entry: CatalogPaper, slug: str) -> str:
-    """A model's name as a paper writes it, from its slug."""
-    return next(name for name in entry.paper.models or () if slugify(name) == slug)
+def link_kind(entry: CatalogPaper, slug: str) -> str:
+    """A link's label as a paper shows it, from its slug."""
+    return next(link.label for link in entry.typed_links if slugify(link.kind) == slug)
 
 
-MODEL_FACET = Facet(
-    "model", "Model", False,
-    values_of=lambda entry: tuple(slugify(name) for name in entry.paper.models or ()),
-    options_of=lambda catalog: options_by_frequency(catalog, "model", model_name),
-    listing=Listing("Papers on {label}", "papers"))
+LINK_FACET = Facet(
+    "link", "Link", False,
+    values_of=lambda entry: tuple(slugify(link.kind) for link in entry.typed_links),
+    options_of=lambda catalog: options_by_frequency(catalog, "link", link_kind),
+    listing=Listing("Papers with a {label} link", "papers"))
 """A facet added the way catalog/facets.py says, reading a paper field no other facet reads."""
 
 
-@pytest.mark.parametrize("models", [["Llama-2-7B", "GPT-2 small"], ["GPT-2 small"], None],
-                         ids=["add a model", "replace the models", "remove the models"])
+@pytest.mark.parametrize("project", ["https://example.org/project", None], ids=["add a link", "remove the links"])
 def test_a_facet_added_the_documented_way_is_built_incrementally(
-        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models: list[str] | None) -> None:
-    monkeypatch.setattr(facets, "FACETS", (*facets.FACETS, MODEL_FACET))
+        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project: str | None) -> None:
+    monkeypatch.setattr(facets, "FACETS", (*facets.FACETS, LINK_FACET))
     build(root, root / "site", TODAY, with_search=False)
-    assert (root / "site" / "model" / "llama-2-7b" / "index.html").is_file()
-    assert 'data-model="llama-2-7b"' in (root / "site" / "index.html").read_text(encoding="utf-8")
+    assert (root / "site" / "link" / "paper" / "index.html").is_file()
+    assert 'data-link="paper' in (root / "site" / "index.html").read_text(encoding="utf-8")
     file = root / "papers" / f"{PAPER}.yaml"
     edited = read_yaml(file)
-    set_path(edited, "models", models)
+    set_path(edited, "links.project", project)
+    if project is None:
+        set_path(edited, "links.code", None)
     write_yaml(file, edited)
 
     build(root, root / "site", TODAY, with_search=False)

@@ -107,6 +107,21 @@ def test_head_named_twice_through_an_alias_is_refused(context: PaperContext) -> 
     assert "'Previous Token Head' is listed twice" in message
 
 
+def test_models_and_methods_resolve_to_their_canonical_names(context: PaperContext) -> None:
+    paper = validate(context, models=["gpt-2 SMALL", "Llama 2 7B"], methods=["path-patching"])
+    assert (paper.models, paper.methods) == (("GPT-2 Small", "Llama-2-7B"), ("Path Patching",))
+
+
+@pytest.mark.parametrize(("field", "names", "kind"), [
+    ("models", ["GPT-2 Small", "GPT-2 small"], "repeated_model"),
+    ("methods", ["Path Patching", "path-patching"], "repeated_method")])
+def test_a_model_or_method_named_twice_through_an_alias_is_refused(context: PaperContext, field: str,
+                                                                   names: list[str], kind: str) -> None:
+    location, found, message = only_error(context, **{field: names})
+    assert (location, found) == ((field,), kind)
+    assert f"'{names[0]}' is listed twice" in message
+
+
 def test_empty_heads_list_is_refused(context: PaperContext) -> None:
     assert only_error(context, heads=[])[:2] == (("heads",), "too_short")
 

@@ -227,7 +227,8 @@ def test_every_paper_appears_once_with_date_head_types_stage_links_and_summary(
     row = part.split("<td>2024-04-24</td>", 1)[1].split("</tr>", 1)[0]
     assert '<a href="https://arxiv.org/abs/2404.15574">paper</a> · <a href="https://github.com/example/retrieval">' \
            "code</a>" in row
-    assert "<td>Retrieval Head<br>In-Context Identification (ICI)</td>" in row
+    assert ("<td>Retrieval Head<br>In-Context Identification (ICI)<br>Models: Llama-2-7B<br>Methods: Mean Ablation"
+            "</td>") in row
     assert "<strong>Innovation:</strong> Finds a sparse set" in row and "<strong>Result:</strong> Fewer than" in row
     assert "<img" not in part  # head types and stages are text, not badges
     unplaced = part.split("<td>2019-06-04</td>", 1)[1].split("</tr>", 1)[0]

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
+from headcat.catalog import facets
 from headcat.commands.cli import main
 from headcat.pipeline import build, load_catalog
 from headcat.process import parallel
@@ -36,7 +37,7 @@ BASE_URL = "https://example.org/heads/"
 """The fixture's [tool.headcat] base_url."""
 TODAY = date(2025, 6, 1)
 GOLDEN_PAGES = ("index.html", "papers/induction-heads-patterns/index.html", "heads/induction-head/index.html",
-                "stages/lr/index.html")
+                "stages/lr/index.html", "models/index.html", "methods/index.html")
 HOSTILE_PAPER = "escaping-script-pipes"
 
 
@@ -166,7 +167,8 @@ def test_every_facet_option_links_to_a_static_page_for_browsing_without_javascri
     html = (site / "index.html").read_text(encoding="utf-8")
     noscript_links = re.findall(r'<noscript><a href="([^"]+)">', html)
     assert len(checkboxes) == len(noscript_links) > 0
-    assert {checkbox["name"] for checkbox in checkboxes} == {"stage", "sub", "head", "year", "venue", "code", "author"}
+    assert {checkbox["name"] for checkbox in checkboxes} == {facet.param for facet in facets.FACETS}
+    assert {"model", "method"} <= {checkbox["name"] for checkbox in checkboxes}
     assert "code/index.html" in noscript_links and "stages/lr/index.html" in noscript_links
     assert all((site / urlsplit(link).path).is_file() for link in noscript_links)
 
@@ -397,9 +399,11 @@ def test_not_found_page_links_absolutely_when_the_site_address_is_known(site: Pa
 def test_statistics_page_has_svg_charts_with_text_alternatives(site: Path) -> None:
     html = (site / "stats" / "index.html").read_text(encoding="utf-8")
     charts = re.findall(r'<svg class="chart"[^>]*role="img" aria-labelledby="([a-z-]+)"', html)
-    assert charts == ["by-year-chart", "heads-chart", "venues-chart"]
+    assert charts == ["by-year-chart", "heads-chart", "venues-chart", "model-chart", "method-chart"]
     assert all(f'<title id="{chart}">' in html for chart in charts)
-    assert html.count("<table>") == 3
+    assert html.count("<table>") == 5
+    assert '<tr><th scope="row"><a href="../methods/path-patching/index.html">Path Patching</a></th><td>1</td></tr>' \
+        in html
     assert '<tr><th scope="row"><a href="../years/2024/index.html">2024</a></th><td>1</td><td>2</td><td>0</td>' \
            "<td>0</td><td>2</td></tr>" in html
 

@@ -15,7 +15,7 @@ from datetime import date
 from functools import cached_property
 
 from headcat.catalog import urls
-from headcat.catalog.entries import CatalogPaper, HeadLabel, StageLabel, VenueLabel
+from headcat.catalog.entries import CatalogPaper, HeadLabel, MethodLabel, ModelLabel, StageLabel, VenueLabel
 from headcat.catalog.facets import HAS_CODE
 from headcat.catalog.layout import CatalogLayout, LayoutInput, plan_layout
 from headcat.model.config import Config
@@ -29,12 +29,14 @@ FEED_TAG_PREFIX = "tag:headcat,2024:"
 
 @dataclass(frozen=True)
 class Feed:
-    """One feed of newly added papers (RSS and Atom): the whole catalog's, a head type's or a stage's."""
+    """One feed of newly added papers (RSS and Atom): the whole catalog's, a head type's, a stage's, a model
+    family's or a method's."""
 
     key: str
-    """'catalog', 'heads/<slug>' or 'stages/<slug>': the feed's id is made from it."""
+    """'catalog', 'heads/<slug>', 'stages/<slug>', 'models/<slug>' or 'methods/<slug>': the feed's id is made from
+    it."""
     folder: str
-    """'' for the whole catalog, 'heads/<slug>/' or 'stages/<slug>/': the folder of the page the feed follows."""
+    """'' for the whole catalog, else the folder of the page the feed follows ('heads/<slug>/'...)."""
     title: str
     description: str
 
@@ -49,6 +51,15 @@ class Feed:
     @property
     def id(self) -> str:
         return f"{FEED_TAG_PREFIX}feed/{self.key}"
+
+
+@dataclass(frozen=True)
+class FacetFeed:
+    """The feed of one option of a facet (the papers on a model family, or using a method)."""
+
+    param: str
+    value: str
+    feed: Feed
 
 
 class _Labelled:
@@ -135,8 +146,19 @@ class Catalog:
     venues: tuple[VenueGroup, ...]
     """Most papers first, then by name."""
     feeds: tuple[Feed, ...]
-    """The whole catalog's feed, then each head type's (taxonomy order), then each stage's (framework order)."""
+    """The whole catalog's feed, then each head type's (taxonomy order), each stage's (framework order), each model
+    family's and each method's (taxonomy order)."""
     layout: CatalogLayout
+    facet_feeds: tuple[FacetFeed, ...] = ()
+    """The feeds of facet options that have one (a model family, a method)."""
+
+    def feed_of(self, param: str, value: str) -> Feed | None:
+        """The feed of a facet's option, when it has one."""
+        return self._feed_by_option.get((param, value))
+
+    @cached_property
+    def _feed_by_option(self) -> dict[tuple[str, str], Feed]:
+        return {(each.param, each.value): each.feed for each in self.facet_feeds}
 
     def paper(self, paper_id: str) -> CatalogPaper:
         return self._paper_by_id[paper_id]
@@ -177,6 +199,7 @@ class Catalog:
         ids = {feed.key: self.layout.paper_ids for feed in self.feeds[:1]}
         ids.update((group.feed.key, group.paper_ids) for group in self.heads)
         ids.update((group.feed.key, group.paper_ids) for group in self.stages)
+        ids.update((each.feed.key, self.paper_ids_with(each.param, each.value)) for each in self.facet_feeds)
         return ids
 
     @cached_property
@@ -220,9 +243,12 @@ def paper_numbers(entries: Iterable[CatalogPaper]) -> dict[str, int]:
 
 def catalog_papers(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper], head_labels: Mapping[str, HeadLabel],
                    stage_labels: Mapping[str, StageLabel]) -> dict[str, CatalogPaper]:
-    """Each paper with its head types, stages and venue as labels, by paper id; papers that name the same head
-    types and stages share their tuples of labels, and every label is made once."""
+    """Each paper with its head types, stages, venue, models and methods as labels, by paper id; papers that name
+    the same head types and stages share their tuples of labels, and every label is made once."""
     venue_labels: dict[str, VenueLabel] = {}
+    model_labels = {model.name: ModelLabel.of(model, family) for family in taxonomy.models for model in family.models}
+    method_labels = {method.name: MethodLabel.of(method, *taxonomy.place_of_method[method.name])
+                     for family in taxonomy.methods for kind in family.types for method in kind.methods}
     placements: dict[tuple[object, ...], tuple[tuple[HeadLabel, ...], tuple[StageLabel, ...]]] = {}
     entries = {}
     for paper_id, paper in papers_by_id.items():
@@ -235,7 +261,9 @@ def catalog_papers(taxonomy: Taxonomy, papers_by_id: Mapping[str, Paper], head_l
             venue = venue_labels.get(paper.venue)
             if venue is None:
                 venue = venue_labels[paper.venue] = VenueLabel.of(paper.venue)
-        entries[paper_id] = CatalogPaper(paper_id, paper, placement[0], placement[1], venue)
+        models = tuple(model_labels[name] for name in paper.models or ())
+        methods = tuple(method_labels[name] for name in paper.methods or ())
+        entries[paper_id] = CatalogPaper(paper_id, paper, placement[0], placement[1], venue, models, methods)
     return entries
 
 
@@ -277,10 +305,18 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
                    for _, paper_ids in layout.groups.get("venue", {}).items())
     venues = tuple(sorted(venues, key=lambda group: (-len(group.paper_ids), group.venue.casefold(), group.venue)))
     catalog_feed = Feed("catalog", "", title, config.description)
+    facet_feeds = (*(FacetFeed("model", slug, Feed(f"models/{slug}", urls.model_family_folder(slug),
+                                                   f"{title}: {family.name} models", family.description))
+                     for family in taxonomy.models for slug in [slugify(family.name)]),
+                   *(FacetFeed("method", slug, Feed(f"methods/{slug}", urls.method_folder(slug),
+                                                    f"{title}: {method.name}", method.description))
+                     for family in taxonomy.methods for kind in family.types for method in kind.methods
+                     for slug in [slugify(method.name)]))
     return Catalog(config=config, taxonomy=taxonomy, papers=tuple(entries[paper_id] for paper_id in layout.paper_ids),
                    heads=heads, stages=stages, years=years, venues=venues,
-                   feeds=(catalog_feed, *(group.feed for group in heads), *(group.feed for group in stages)),
-                   layout=layout)
+                   feeds=(catalog_feed, *(group.feed for group in heads), *(group.feed for group in stages),
+                          *(each.feed for each in facet_feeds)),
+                   layout=layout, facet_feeds=facet_feeds)
 
 
 def _stages(paper: Paper, heads: tuple[HeadLabel, ...], taxonomy: Taxonomy,
@@ -306,5 +342,5 @@ def _stage_group(label: StageLabel, taxonomy: Taxonomy, heads_by_name: Mapping[s
                            f"{title}: {stage.name} ({stage.id})", stage.description))
 
 
-__all__ = ["HAS_CODE", "Catalog", "CatalogPaper", "Feed", "HeadGroup", "StageGroup", "SubCategoryGroup",
+__all__ = ["HAS_CODE", "Catalog", "CatalogPaper", "FacetFeed", "Feed", "HeadGroup", "StageGroup", "SubCategoryGroup",
            "VenueGroup", "YearGroup", "build_catalog"]

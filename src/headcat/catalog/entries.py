@@ -1,9 +1,9 @@
 """A paper as the catalog knows it (catalog stage): the validated paper with what the catalog derives from it alone.
 
-`CatalogPaper` joins a paper to its head types, stages and venue as labels (what a page shows of them and where it
-links), its page's path and its facet values. Labels are made once per head type, stage and venue and shared by
-every paper that names them. Nothing here depends on other papers: orderings, groupings and related papers are the
-layout's (layout.py).
+`CatalogPaper` joins a paper to its head types, stages, venue, models and methods as labels (what a page shows of
+them and where it links), its page's path and its facet values. Labels are made once per head type, stage, venue,
+model and method and shared by every paper that names them. Nothing here depends on other papers: orderings,
+groupings and related papers are the layout's (layout.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Literal
 from headcat.catalog import facets, urls
 from headcat.model.fields import slugify
 from headcat.model.paper import Paper
-from headcat.model.taxonomy import HeadType, Stage
+from headcat.model.taxonomy import HeadType, LanguageModel, Method, MethodFamily, MethodType, ModelFamily, Stage
 
 PublicationKind = Literal["preprint", "conference", "journal", "other"]
 
@@ -73,6 +73,38 @@ class VenueLabel:
 
 
 @dataclass(frozen=True)
+class ModelLabel:
+    """A language model as a paper names it: its vocabulary entry, and its family's slug and page (a model is
+    listed, and filtered, with its family)."""
+
+    model: LanguageModel
+    family: ModelFamily
+    slug: str
+    path: str
+
+    @classmethod
+    def of(cls, model: LanguageModel, family: ModelFamily) -> ModelLabel:
+        slug = slugify(family.name)
+        return cls(model, family, slug, urls.model_family_page(slug))
+
+
+@dataclass(frozen=True)
+class MethodLabel:
+    """A method as a paper names it: its vocabulary entry, family, type, slug and page."""
+
+    method: Method
+    family: MethodFamily
+    type: MethodType
+    slug: str
+    path: str
+
+    @classmethod
+    def of(cls, method: Method, family: MethodFamily, kind: MethodType) -> MethodLabel:
+        slug = slugify(method.name)
+        return cls(method, family, kind, slug, urls.method_page(slug))
+
+
+@dataclass(frozen=True)
 class AuthorLabel:
     """An author as a paper names them: the name as the paper spells it, slug and page. Spellings that give the
     same slug ('Rene Martin', 'René Martin') are one author with one page."""
@@ -122,6 +154,17 @@ class CatalogPaper:
     stages: tuple[StageLabel, ...]
     """In framework order."""
     venue: VenueLabel | None
+    models: tuple[ModelLabel, ...] = ()
+    methods: tuple[MethodLabel, ...] = ()
+
+    @cached_property
+    def model_family_slugs(self) -> tuple[str, ...]:
+        """The families of its models, each once, in the order it names them."""
+        return tuple(dict.fromkeys(label.slug for label in self.models))
+
+    @cached_property
+    def method_slugs(self) -> tuple[str, ...]:
+        return tuple(label.slug for label in self.methods)
 
     @cached_property
     def facet_values(self) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -90,16 +90,29 @@ def _venue_options(catalog: Catalog) -> tuple[FacetOption, ...]:
     return tuple(FacetOption(group.slug, group.venue, len(group.paper_ids), group.path) for group in catalog.venues)
 
 
+def _model_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    """Model families, most papers first."""
+    return options_by_frequency(catalog, "model", lambda entry, slug: next(
+        label.family.name for label in entry.models if label.slug == slug), urls.model_family_page)
+
+
+def _method_options(catalog: Catalog) -> tuple[FacetOption, ...]:
+    """Methods, most papers first."""
+    return options_by_frequency(catalog, "method", lambda entry, slug: next(
+        label.method.name for label in entry.methods if label.slug == slug), urls.method_page)
+
+
 def _code_options(catalog: Catalog) -> tuple[FacetOption, ...]:
     return (FacetOption(HAS_CODE, "Has code", len(catalog.paper_ids_with("code", HAS_CODE)), urls.CODE),)
 
 
-def options_by_frequency(catalog: Catalog, param: str,
-                         label_of: Callable[[CatalogPaper, str], str]) -> tuple[FacetOption, ...]:
+def options_by_frequency(catalog: Catalog, param: str, label_of: Callable[[CatalogPaper, str], str],
+                         page_of: Callable[[str], str] | None = None) -> tuple[FacetOption, ...]:
     """A facet's options, most papers first, then by label; each labelled by `label_of(its newest paper, value)` and
-    listed on urls.facet_page."""
+    listed on `page_of(value)` (by default urls.facet_page)."""
     options = [FacetOption(value, label_of(catalog.paper(paper_ids[0]), value), len(paper_ids),
-                           urls.facet_page(param, value)) for value, paper_ids in catalog.facet_groups(param).items()]
+                           page_of(value) if page_of else urls.facet_page(param, value))
+               for value, paper_ids in catalog.facet_groups(param).items()]
     return tuple(sorted(options, key=lambda option: (-option.count, option.label.casefold(), option.value)))
 
 
@@ -115,6 +128,8 @@ def _author_options(catalog: Catalog) -> tuple[FacetOption, ...]:
 HAS_CODE = "yes"
 AUTHORS_SHOWN = 12
 """The author facet lists the most prolific authors; any other is a few letters away (Facet.shown)."""
+MODELS_SHOWN = 12
+METHODS_SHOWN = 12
 VENUES_SHOWN = 12
 """The venue facet lists the venues with most papers (a large catalog has hundreds: a venue a year)."""
 
@@ -130,6 +145,10 @@ FACETS: tuple[Facet, ...] = (
           Listing("Papers from {label}", "years")),
     Facet("venue", "Venue", False, lambda entry: (entry.venue.slug,) if entry.venue else (), _venue_options,
           Listing("Papers from {label}", "venues"), narrow=True, shown=VENUES_SHOWN),
+    Facet("model", "Model family", False, lambda entry: entry.model_family_slugs, _model_options,
+          Listing("Papers on {label} models", "models"), narrow=True, shown=MODELS_SHOWN),
+    Facet("method", "Method", False, lambda entry: entry.method_slugs, _method_options,
+          Listing("Papers using {label}", "methods"), narrow=True, shown=METHODS_SHOWN),
     Facet("code", "Code", True, lambda entry: (HAS_CODE,) if entry.has_code else (), _code_options,
           Listing("Papers with code", "papers")),
     Facet("author", "Author", False, lambda entry: entry.author_slugs,

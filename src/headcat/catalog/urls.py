@@ -12,6 +12,8 @@ HEADS = "heads/index.html"
 STAGES = "stages/index.html"
 YEARS = "years/index.html"
 VENUES = "venues/index.html"
+MODELS = "models/index.html"
+METHODS = "methods/index.html"
 CODE = "code/index.html"
 STATS = "stats/index.html"
 ABOUT = "about/index.html"
@@ -68,6 +70,22 @@ def year_page(year: int | str) -> str:
 
 def venue_page(slug: str) -> str:
     return f"venues/{slug}/index.html"
+
+
+def model_family_folder(slug: str) -> str:
+    return f"models/{slug}/"
+
+
+def model_family_page(slug: str) -> str:
+    return f"models/{slug}/index.html"
+
+
+def method_folder(slug: str) -> str:
+    return f"methods/{slug}/"
+
+
+def method_page(slug: str) -> str:
+    return f"methods/{slug}/index.html"
 
 
 def author_page(slug: str) -> str:

@@ -95,6 +95,30 @@ def _resolve_head_name(value: str, info: ValidationInfo) -> str:
     return head.name
 
 
+def _resolve_model_name(value: str, info: ValidationInfo) -> str:
+    taxonomy = _context(info).taxonomy
+    model = taxonomy.resolve_model(value)
+    if model is None:
+        raise _unknown_term("model", value, taxonomy.model_spellings, "models")
+    return model.name
+
+
+def _resolve_method_name(value: str, info: ValidationInfo) -> str:
+    taxonomy = _context(info).taxonomy
+    method = taxonomy.resolve_method(value)
+    if method is None:
+        raise _unknown_term("method", value, taxonomy.method_spellings, "methods")
+    return method.name
+
+
+def _unknown_term(kind: str, value: str, spellings: list[str], section: str) -> PydanticCustomError:
+    from headcat.model.problems import did_you_mean
+
+    hint = did_you_mean(value, spellings) or f"; add it to the {section} of taxonomy.yaml if it is a new {kind}"
+    return PydanticCustomError(f"unknown_{kind}", "unknown {kind} '{value}'{hint}",
+                               {"kind": kind, "value": value, "hint": hint})
+
+
 def _resolve_stage_id(value: str, info: ValidationInfo) -> str:
     taxonomy = _context(info).taxonomy
     stage = taxonomy.resolve_stage(value)
@@ -128,6 +152,8 @@ def _check_not_future(value: date, info: ValidationInfo) -> date:
 
 PastDate = Annotated[IsoDate, AfterValidator(_check_not_future)]
 HeadName = Annotated[Text, AfterValidator(_resolve_head_name)]
+ModelName = Annotated[Text, AfterValidator(_resolve_model_name)]
+MethodName = Annotated[Text, AfterValidator(_resolve_method_name)]
 StageName = Annotated[Text, AfterValidator(_resolve_stage_id)]
 SummaryPart = Annotated[Text, Field(max_length=SUMMARY_PART_MAX_CHARS), AfterValidator(_check_summary_part)]
 ArxivId = Annotated[str, StringConstraints(pattern=f"^{ARXIV_ID.pattern}$"), BeforeValidator(_check_arxiv_id)]
@@ -174,7 +200,13 @@ class Paper(FileModel):
     stages: tuple[StageName, ...] | None = Field(
         None, description="Stage ids overriding the stages derived from the head types (rarely needed)."
     )
-    models: tuple[Text, ...] | None = Field(None, min_length=1, description="Models studied, e.g. GPT-2 small.")
+    models: tuple[ModelName, ...] | None = Field(
+        None, min_length=1,
+        description="Language models studied, from taxonomy.yaml (names or aliases), e.g. GPT-2 Small."
+    )
+    methods: tuple[MethodName, ...] | None = Field(
+        None, min_length=1, description="Methods used, from taxonomy.yaml (names or aliases), e.g. Path Patching."
+    )
     links: Links = Field(default_factory=Links, description="Typed links: paper, code, project, ...")
     summary: Summary
 
@@ -184,12 +216,13 @@ class Paper(FileModel):
             raise PydanticCustomError("unreachable", "no way to reach the paper: add links.paper, arxiv or doi")
         return self
 
-    @field_validator("heads")
+    @field_validator("heads", "models", "methods")
     @classmethod
-    def _no_repeated_head(cls, heads: tuple[str, ...]) -> tuple[str, ...]:
-        for index, head in enumerate(heads):
-            if head in heads[:index]:
+    def _nothing_repeated(cls, names: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
+        kind = {"heads": "head type", "models": "model", "methods": "method"}[info.field_name or "heads"]
+        for index, name in enumerate(names or ()):
+            if name in (names or ())[:index]:
                 raise PydanticCustomError(
-                    "repeated_head", "'{head}' is listed twice (names and aliases count as the same head type); "
-                    "keep one", {"head": head, "item_index": index})
-        return heads
+                    "repeated_" + kind.split()[0], "'{name}' is listed twice (names and aliases count as the same "
+                    "{kind}); keep one", {"name": name, "kind": kind, "item_index": index})
+        return names

@@ -1,6 +1,6 @@
 """The JSON Schema of a paper file, generated from the paper model, for editors and independent validators.
 
-Head-type names (and aliases) from the taxonomy become an enum so that editors can complete them.
+Head-type, model and method names (and aliases) from the taxonomy become enums so that editors can complete them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ def paper_json_schema(taxonomy: Taxonomy) -> dict[str, Any]:
     properties["heads"]["items"]["enum"] = sorted(taxonomy.head_spellings, key=str.casefold)
     stage_spellings = [spelling for stage in taxonomy.stages for spelling in (stage.id, stage.name)]
     properties["stages"]["anyOf"][0]["items"]["enum"] = stage_spellings
+    for field, spellings in (("models", taxonomy.model_spellings), ("methods", taxonomy.method_spellings)):
+        if spellings:  # a catalog without the vocabulary has no model or method a paper may name
+            properties[field]["anyOf"][0]["items"]["enum"] = sorted(spellings, key=str.casefold)
     header = {
         "$schema": SCHEMA_ID,
         "title": "headcat paper file",

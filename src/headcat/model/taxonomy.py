@@ -1,13 +1,15 @@
-"""The taxonomy model: the survey's stages and sub-categories, and the head types placed in them.
+"""The taxonomy model: the catalog's vocabularies. The survey's stages and sub-categories with the head types placed
+in them; the language models studied, by family; the methods used, by family and type.
 
-Loaded from `taxonomy.yaml` by the load stage; papers name head types through it (an alias resolves to its
-canonical head type). `find_taxonomy_conflicts` holds the rules that span several entries of the file.
+Loaded from `taxonomy.yaml` by the load stage; papers name head types, models and methods through it (an alias
+resolves to its canonical name). `find_taxonomy_conflicts` holds the rules that span several entries of the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -42,16 +44,96 @@ class HeadType(FileModel):
         return self.stage is not None
 
 
+class LanguageModel(FileModel):
+    name: Text = Field(description="The model's name, size included where it names one: 'GPT-2 Small', 'Llama-2-7B'.")
+    size: Text | None = Field(None, description="Parameters, as its makers give them: '124M', '7B'.")
+    aliases: tuple[Text, ...] = Field((), description="Other spellings papers use: 'GPT-2 small', 'gpt2'.")
+
+
+class ModelFamily(FileModel):
+    name: Text = Field(description="The family as readers know it: 'GPT-2', 'Llama'.")
+    description: Text
+    models: tuple[LanguageModel, ...] = Field(min_length=1)
+
+
+MethodSource = Literal["survey", "catalog"]
+
+
+class Method(FileModel):
+    name: Text
+    aliases: tuple[Text, ...] = ()
+    description: Text
+    source: MethodSource = Field(description="survey: the survey's method taxonomy names it; catalog: added here "
+                                             "(source_note says why).")
+    source_note: Text | None = None
+
+
+class MethodType(FileModel):
+    name: Text
+    description: Text
+    source: MethodSource = "survey"
+    source_note: Text | None = None
+    methods: tuple[Method, ...] = Field(min_length=1)
+
+
+class MethodFamily(FileModel):
+    name: Text
+    description: Text
+    types: tuple[MethodType, ...] = Field(min_length=1)
+
+
+class Term(Protocol):
+    """An entry of a vocabulary: a canonical name and the other spellings that name it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+T = TypeVar("T", bound=Term)
+
+
+def by_spelling(terms: Iterable[T]) -> dict[str, T]:
+    """Every accepted spelling of the terms (name or alias, case and spacing ignored) to its term."""
+    return {spelling_key(spelling): term for term in terms for spelling in (term.name, *term.aliases)}
+
+
 class Taxonomy(FileModel):
     stages: tuple[Stage, ...] = Field(min_length=1)
     heads: tuple[HeadType, ...] = Field(min_length=1)
+    models: tuple[ModelFamily, ...] = ()
+    methods: tuple[MethodFamily, ...] = ()
 
     @cached_property
     def head_type_by_spelling(self) -> dict[str, HeadType]:
         """Every accepted spelling (name or alias, case and spacing ignored) to its head type."""
-        return {
-            spelling_key(spelling): head for head in self.heads for spelling in (head.name, *head.aliases)
-        }
+        return by_spelling(self.heads)
+
+    @cached_property
+    def family_of_model(self) -> dict[str, ModelFamily]:
+        """Each model's family, by the model's name."""
+        return {model.name: family for family in self.models for model in family.models}
+
+    @cached_property
+    def model_by_spelling(self) -> dict[str, LanguageModel]:
+        return by_spelling(model for family in self.models for model in family.models)
+
+    @cached_property
+    def place_of_method(self) -> dict[str, tuple[MethodFamily, MethodType]]:
+        """Each method's family and type, by the method's name."""
+        return {method.name: (family, kind) for family in self.methods for kind in family.types
+                for method in kind.methods}
+
+    @cached_property
+    def method_by_spelling(self) -> dict[str, Method]:
+        return by_spelling(method for family in self.methods for kind in family.types for method in kind.methods)
+
+    def resolve_model(self, spelling: str) -> LanguageModel | None:
+        return self.model_by_spelling.get(spelling_key(spelling))
+
+    def resolve_method(self, spelling: str) -> Method | None:
+        return self.method_by_spelling.get(spelling_key(spelling))
 
     @cached_property
     def stage_by_id(self) -> dict[str, Stage]:
@@ -75,6 +157,16 @@ class Taxonomy(FileModel):
         """Every name and alias as written in the file, for hints and for the editor schema."""
         return [spelling for head in self.heads for spelling in (head.name, *head.aliases)]
 
+    @property
+    def model_spellings(self) -> list[str]:
+        return [spelling for family in self.models for model in family.models
+                for spelling in (model.name, *model.aliases)]
+
+    @property
+    def method_spellings(self) -> list[str]:
+        return [spelling for family in self.methods for kind in family.types for method in kind.methods
+                for spelling in (method.name, *method.aliases)]
+
 
 def spelling_key(name: str) -> str:
     """How names are compared: case and runs of spaces do not matter."""
@@ -90,24 +182,56 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
             conflicts.append((("stages", index, "id"), f"stages[{index}].id: '{stage.id}' is used twice; "
                                                        "ids must be unique"))
         seen_ids.add(stage.id)
-    first_use: dict[str, str] = {}
+    heads = [(("heads", index), head) for index, head in enumerate(taxonomy.heads)]
+    conflicts.extend(_spelling_conflicts("head type", heads))
     for index, head in enumerate(taxonomy.heads):
-        for alias_index, spelling in enumerate((head.name, *head.aliases)):
-            where = ("heads", index, "name") if alias_index == 0 else ("heads", index, "aliases", alias_index - 1)
-            other = first_use.setdefault(spelling_key(spelling), head.name)
-            if other != head.name:
-                field = f"heads[{index}].name" if alias_index == 0 else f"heads[{index}].aliases[{alias_index - 1}]"
-                conflicts.append((where, f"{field}: '{spelling}' already names head type '{other}'; "
-                                         "each spelling names one head type"))
         conflicts.extend(_placement_conflicts(taxonomy, index, head))
-    conflicts.extend(_page_name_conflicts(
-        "head type", [(("heads", index, "name"), f"heads[{index}].name", head.name)
-                      for index, head in enumerate(taxonomy.heads)]))
+    conflicts.extend(_page_name_conflicts("head type", [((*where, "name"), _field(where) + ".name", head.name)
+                                                        for where, head in heads]))
     conflicts.extend(_page_name_conflicts(
         "sub-category", [(("stages", index, "subcategories", number, "name"),
                           f"stages[{index}].subcategories[{number}].name", subcategory.name)
                          for index, stage in enumerate(taxonomy.stages)
                          for number, subcategory in enumerate(stage.subcategories)]))
+    models = [(("models", index, "models", number), model) for index, family in enumerate(taxonomy.models)
+              for number, model in enumerate(family.models)]
+    conflicts.extend(_spelling_conflicts("model", models))
+    conflicts.extend(_page_name_conflicts("model family", [(("models", index, "name"), f"models[{index}].name",
+                                                            family.name)
+                                                           for index, family in enumerate(taxonomy.models)]))
+    methods = [(("methods", index, "types", number, "methods", place), method)
+               for index, family in enumerate(taxonomy.methods) for number, kind in enumerate(family.types)
+               for place, method in enumerate(kind.methods)]
+    conflicts.extend(_spelling_conflicts("method", methods))
+    conflicts.extend(_page_name_conflicts("method", [((*where, "name"), _field(where) + ".name", method.name)
+                                                     for where, method in methods]))
+    kinds: list[tuple[tuple[str | int, ...], MethodType | Method]] = [
+        (("methods", index, "types", number), kind) for index, family in enumerate(taxonomy.methods)
+        for number, kind in enumerate(family.types)]
+    for where, entry in [*kinds, *methods]:
+        if entry.source == "catalog" and not entry.source_note:
+            conflicts.append(((*where, "source_note"), f"{_field(where)}: '{entry.name}' is added by this catalog "
+                                                         "(source: catalog), so it needs a source_note saying why"))
+    return conflicts
+
+
+def _field(where: tuple[str | int, ...]) -> str:
+    """A location as the messages write it: ('heads', 3, 'aliases', 0) -> 'heads[3].aliases[0]'."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in where).lstrip(".")
+
+
+def _spelling_conflicts(kind: str, terms: Sequence[tuple[tuple[str | int, ...], Term]]
+                        ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each spelling (a name or an alias) names one term of the vocabulary."""
+    conflicts: list[tuple[tuple[str | int, ...], str]] = []
+    first_use: dict[str, str] = {}
+    for place, term in terms:
+        for alias_index, spelling in enumerate((term.name, *term.aliases)):
+            where = place + (("name",) if alias_index == 0 else ("aliases", alias_index - 1))
+            other = first_use.setdefault(spelling_key(spelling), term.name)
+            if other != term.name:
+                conflicts.append((where, f"{_field(where)}: '{spelling}' already names {kind} '{other}'; "
+                                         f"each spelling names one {kind}"))
     return conflicts
 
 
@@ -123,8 +247,8 @@ def _page_name_conflicts(kind: str, names: list[tuple[tuple[str | int, ...], str
             conflicts.append((where, f"{field}: {NO_PAGE_NAME.replace('{name}', name)}"))
             continue
         first_field, first_name = first_by_slug.setdefault(slug, (field, name))
-        if first_field == field or (kind == "head type" and spelling_key(name) == spelling_key(first_name)):
-            continue  # the first, or one head type's name twice (the spelling rule says so)
+        if first_field == field or (kind != "sub-category" and spelling_key(name) == spelling_key(first_name)):
+            continue  # the first, or one name twice (the spelling rule says so)
         conflicts.append((where, f"{field}: '{name}' would share its page and filter value ('{slug}') with "
                                  f"{first_field} '{first_name}'; make the {kind} names differ in their letters or "
                                  f"digits"))

@@ -1,5 +1,5 @@
-"""Rendering the feeds (render stage): RSS 2.0 and Atom for the whole catalog, each head type and each stage, and
-an OPML file listing them, each an output declared with what it shows.
+"""Rendering the feeds (render stage): RSS 2.0 and Atom for the whole catalog, each head type, stage, model family
+and method, and an OPML file listing them, each an output declared with what it shows.
 
 feedgen writes the XML; an item's HTML comes from templates/feeds/item.html. Whatever feedgen would take from the
 clock or its defaults (entry order, timestamps, generator version) is set from the data, so the same catalog always
@@ -148,8 +148,9 @@ def render_opml(inputs: OpmlInputs, context: RenderContext) -> bytes:
     """feeds.opml at the site's top: every RSS feed, for importing them all into a reader at once."""
     rows = [(feed, _address(inputs.config, "", feed.rss_path), _address(inputs.config, "", feed.folder))
             for feed in inputs.feeds]
+    groups = [(title, [row for row in rows if row[0].key.startswith(prefix)])
+              for title, prefix in (("Head types", "heads/"), ("Stages", "stages/"), ("Model families", "models/"),
+                                    ("Methods", "methods/"))]
     text = context.environment.get_template("feeds/feeds.opml").render(
-        config=inputs.config, catalog_feed=rows[0],
-        head_feeds=[row for row in rows if row[0].key.startswith("heads/")],
-        stage_feeds=[row for row in rows if row[0].key.startswith("stages/")])
+        config=inputs.config, catalog_feed=rows[0], groups=[(title, group) for title, group in groups if group])
     return text.encode("utf-8")

@@ -1,10 +1,11 @@
 """The search index (render stage): headcat's own word index, written as data files under search/.
 
 A paper's searchable text is in parts (SEARCH_PARTS: title, authors, identifiers, head types with their other names,
-stages and models, summary). The index reads it word by word (split at spaces), as tests/search_oracle.py describes:
-a word counts by its letters and digits, lowercase and without accents, reduced to its stem (the Snowball English
-stemmer, for a catalog in English; other languages are not stemmed); a compound word ("long-context", "GPT-2",
-"DuoAttention") also counts by each of its parts of two or more characters. The files:
+stages, models and methods with their other names and the models' families, summary). The index reads it word by
+word (split at spaces), as tests/search_oracle.py describes: a word counts by its letters and digits, lowercase and
+without accents, reduced to its stem (the Snowball English stemmer, for a catalog in English; other languages are
+not stemmed); a compound word ("long-context", "GPT-2", "DuoAttention") also counts by each of its parts of two or
+more characters. The files:
 
     search/words.json       what the script needs to read the rest: how many files each family is split in, the
                             stemmer, the parts' names
@@ -46,7 +47,7 @@ from headcat.render.environment import markdown_filter
 from headcat.render.lookup import json_text, key_hash
 from headcat.render.outputs import OutputFile
 
-SEARCH_PARTS = ("title", "authors", "identifiers", "head types", "stages and models", "summary")
+SEARCH_PARTS = ("title", "authors", "identifiers", "head types", "stages, models and methods", "summary")
 """The parts of a paper's searchable text, in order: bit i of a posting's mask is part i."""
 TITLE, AUTHORS, HEADS = 1 << 0, 1 << 1, 1 << 3
 TITLE_START = "^"
@@ -90,8 +91,12 @@ def _record(entry: CatalogPaper) -> SearchRecord:
                            for spelling in (label.head_type.name, *label.head_type.aliases))
     identifiers = [paper.venue or "", paper.arxiv or "", paper.doi or "", entry.id]
     summary = [_plain_text(part) for part in (paper.summary.innovation, paper.summary.tasks, paper.summary.result)]
-    parts = (paper.title, ", ".join(paper.authors or ()), " ".join(identifiers), head_words,
-             ", ".join([*(label.stage.name for label in entry.stages), *(paper.models or ())]), " ".join(summary))
+    studied = [*(label.stage.name for label in entry.stages),
+               *dict.fromkeys(spelling for label in entry.models
+                              for spelling in (label.model.name, *label.model.aliases, label.family.name)),
+               *(spelling for label in entry.methods for spelling in (label.method.name, *label.method.aliases))]
+    parts = (paper.title, ", ".join(paper.authors or ()), " ".join(identifiers), head_words, ", ".join(studied),
+             " ".join(summary))
     return SearchRecord(entry.id, parts)
 
 

@@ -19,8 +19,10 @@ from headcat.catalog.entries import CatalogPaper
 from headcat.catalog.facets import Facet, FacetOption
 from headcat.catalog.paging import Pager, paginate
 from headcat.model.config import Config
+from headcat.model.fields import slugify
+from headcat.model.taxonomy import LanguageModel, Method, MethodFamily, MethodType, ModelFamily
 from headcat.render.browse import RECORDS_PER_FILE, browse_outputs, facet_file_counts
-from headcat.render.charts import bar_chart, stacked_bar_chart
+from headcat.render.charts import BarChart, bar_chart, stacked_bar_chart
 from headcat.render.lookup import lookup_file_count, lookup_outputs
 from headcat.render.outputs import Output
 from headcat.render.pages import (
@@ -76,6 +78,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     yield from _head_pages(plan, catalog)
     yield from _stage_pages(plan, catalog)
     yield from _listing_pages(plan, catalog)
+    yield from _vocabulary_pages(plan, catalog)
     yield from _author_pages(plan, catalog)
     yield plan.page("site/stats.html", urls.STATS, "Statistics", "stats",
                     "Charts of the catalog: papers per year by stage, head types by frequency, and venues.",
@@ -199,7 +202,48 @@ def _listing_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
             count = len(entries)
             description = f"{title}: {count} paper{'s' if count != 1 else ''} in {catalog.config.title}."
             yield from plan.listing("site/papers.html", option.path, title, facet.listing.section, description,
-                                    entries, {})
+                                    entries, {}, catalog.feed_of(facet.param, option.value))
+
+
+@dataclass(frozen=True)
+class ModelFamilyRow:
+    """A model family on the models page: its page and papers, and each of its models with its number of papers."""
+
+    family: ModelFamily
+    slug: str
+    path: str
+    count: int
+    models: tuple[tuple[LanguageModel, int], ...]
+
+
+@dataclass(frozen=True)
+class MethodFamilyRow:
+    """A method family on the methods page: each of its types with each method, its page and number of papers."""
+
+    family: MethodFamily
+    slug: str
+    types: tuple[tuple[MethodType, tuple[tuple[Method, str, int], ...]], ...]
+
+
+def _vocabulary_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
+    """The index of the models studied, by family, and of the methods, by family and type (each family's and
+    method's own page is its facet option's: _listing_pages)."""
+    taxonomy = catalog.taxonomy
+    by_model = Counter(label.model.name for entry in catalog.papers for label in entry.models)
+    family_papers = catalog.facet_groups("model")
+    families = tuple(ModelFamilyRow(family, slugify(family.name), urls.model_family_page(slugify(family.name)),
+                                    len(family_papers.get(slugify(family.name), ())),
+                                    tuple((model, by_model[model.name]) for model in family.models))
+                     for family in taxonomy.models)
+    yield plan.page("site/models.html", urls.MODELS, "Models studied", "models",
+                    "The language models the papers of the catalog study, by family.", {"families": families})
+    method_papers = catalog.facet_groups("method")
+    rows = tuple(MethodFamilyRow(family, slugify(family.name), tuple(
+        (kind, tuple((method, urls.method_page(slugify(method.name)), len(method_papers.get(slugify(method.name), ())))
+                     for method in kind.methods)) for kind in family.types))
+        for family in taxonomy.methods)
+    yield plan.page("site/methods.html", urls.METHODS, "Methods", "methods",
+                    "The methods the papers of the catalog use, by family and type.", {"families": rows})
 
 
 def _new_paper_url(config: Config) -> str | None:
@@ -234,7 +278,30 @@ def _stats_values(catalog: Catalog) -> dict[str, object]:
             "heads": heads, "head_chart": bar_chart([(group.head_type.name, len(group.paper_ids)) for group in heads]),
             "venue_chart": bar_chart([(group.venue, len(group.paper_ids)) for group in catalog.venues]),
             "stages": catalog.stages, "venues": catalog.venues, "paper_count": len(catalog.papers),
-            "year_count": len(catalog.years)}
+            "year_count": len(catalog.years), "vocabularies": tuple(_vocabulary_chart(catalog, *each) for each in (
+                ("model", "Model families", "model family", urls.MODELS, "all models"),
+                ("method", "Methods", "method", urls.METHODS, "all methods")))}
+
+
+@dataclass(frozen=True)
+class VocabularyChart:
+    """A model family's or method's chart on the statistics page, with its numbers."""
+
+    param: str
+    heading: str
+    noun: str
+    index_path: str
+    index_label: str
+    options: tuple[FacetOption, ...]
+    chart: BarChart
+
+
+def _vocabulary_chart(catalog: Catalog, param: str, heading: str, noun: str, index_path: str,
+                      index_label: str) -> VocabularyChart:
+    facet = next(facet for facet in facets.FACETS if facet.param == param)
+    options = facet.options_of(catalog)
+    return VocabularyChart(param, heading, noun, index_path, index_label, options,
+                           bar_chart([(option.label, option.count) for option in options]))
 
 
 def _by_frequency(heads: Iterable[HeadGroup]) -> tuple[HeadGroup, ...]:
