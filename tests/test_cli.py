@@ -257,14 +257,17 @@ def test_settings_a_page_or_feed_cannot_carry_are_located_problems(
     catalog_copy: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
 ) -> None:
     pyproject = catalog_copy / "pyproject.toml"
-    lines = [line for line in pyproject.read_text(encoding="utf-8").splitlines()
-             if line.split(" =")[0] != setting.split(" =")[0]]
-    pyproject.write_text("\n".join([*lines, setting]) + "\n", encoding="utf-8")
+    lines = pyproject.read_text(encoding="utf-8").splitlines()
+    at = lines.index("[tool.headcat]") + 1  # in the table itself, before the tables inside it
+    end = next((index for index in range(at, len(lines)) if lines[index].startswith("[")), len(lines))
+    lines = [line for index, line in enumerate(lines)
+             if not (at <= index < end and line.split(" =")[0] == setting.split(" =")[0])]
+    pyproject.write_text("\n".join([*lines[:at], setting, *lines[at:]]) + "\n", encoding="utf-8")
 
     exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
 
     assert (exit_code, out) == (1, "")
-    assert err.splitlines() == [f"{pyproject}:{len(lines) + 1}:1: error: [tool.headcat] {message}",
+    assert err.splitlines() == [f"{pyproject}:{at + 1}:1: error: [tool.headcat] {message}",
                                 "1 problem in 1 file"]
 
 

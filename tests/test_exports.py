@@ -234,3 +234,10 @@ def test_the_exports_match_their_golden_files(root: Path, name: str) -> None:
     assert actual == golden.read_bytes(), (
         f"{name} differs from tests/golden/exports/{name}; if the change is intended, regenerate it with "
         "HEADCAT_UPDATE_GOLDEN=1 (see this file's docstring) and review the diff")
+
+
+def test_an_author_list_marked_incomplete_ends_with_and_others_in_bibtex(root: Path) -> None:
+    edit_paper(root, "induction-heads-patterns", authors_incomplete="The paper lists more authors than its page.")
+    library = parse_bibtex(render(root)["papers.bib"])
+    assert fields(library, "induction-heads-patterns")["author"] == "Ada Lovelace and Alan Turing and others"
+    assert fields(library, "retrieval-heads-long-context")["author"] == "Grace Hopper"

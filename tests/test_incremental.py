@@ -11,6 +11,7 @@ field that an output reads without declaring it fails the build comparison.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import types
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ from headcat.catalog import facets
 from headcat.catalog.entries import CatalogPaper
 from headcat.catalog.facets import Facet, Listing, options_by_frequency
 from headcat.model import taxonomy as taxonomy_module
-from headcat.model.config import Config, LanguageTag
+from headcat.model.config import BibtexKey, Citation, Config, LanguageTag, Year
 from headcat.model.fields import PageName, Text, WebUrl, slugify
 from headcat.model.paper import ArxivId, Doi, HeadName, MethodName, ModelName, Paper, PastDate, StageName, SummaryPart
 from headcat.pipeline import build
@@ -56,6 +57,14 @@ def _text(current: object, where: str) -> object:
     return f"{current} (changed)" if current else f"A new {where.rsplit('.', 1)[-1]}"
 
 
+def _year(current: object, where: str) -> object:
+    return 2023 if current != 2023 else 2024
+
+
+def _bibtex_key(current: object, where: str) -> object:
+    return f"{current}b" if current else "key2025"
+
+
 def _count(current: object, where: str) -> object:
     """A small whole number (a page size of 2 splits the fixture's lists of five papers in pages)."""
     return 2 if current != 2 else 3
@@ -70,8 +79,9 @@ def _web_url(current: object, where: str) -> object:
 
 
 def _past_date(current: object, where: str) -> object:
+    """A year earlier, or for `added` a day later (a paper cannot enter the catalog before its date)."""
     day = current if isinstance(current, date) else date(2024, 1, 1)
-    return day - timedelta(days=400)
+    return day + timedelta(days=1) if where.rsplit(".", 1)[-1] == "added" else day - timedelta(days=400)
 
 
 def _head_name(current: object, where: str) -> object:
@@ -110,7 +120,7 @@ VALUE_BY_TYPE: list[tuple[object, Callable[[object, str], object]]] = [
     (SummaryPart, _summary_part), (HeadName, _head_name), (StageName, _stage_name), (PastDate, _past_date),
     (ModelName, _model_name), (MethodName, _method_name),
     (ArxivId, _arxiv_id), (Doi, _doi), (WebUrl, _web_url), (PageName, _page_name), (LanguageTag, _language_tag),
-    (Text, _text), (int, _count),
+    (Text, _text), (Year, _year), (BibtexKey, _bibtex_key), (int, _count),
 ]
 """Checked in order (SummaryPart before Text: a summary part is also text)."""
 
@@ -203,6 +213,8 @@ def paper_changes() -> Iterator[Change]:
                 file = root / "papers" / f"{PAPER}.yaml"
                 edited = read_yaml(file)
                 set_path(edited, path, value)
+                if path == "arxiv" and value and "arxiv.org/" in str(get_path(edited, "links.paper")):
+                    set_path(edited, "links.paper", f"https://arxiv.org/abs/{value}")  # the two must agree
                 write_yaml(file, edited)
             yield Change(f"paper {path}: {what}", f"Paper.{path}", apply)
 
@@ -389,19 +401,45 @@ def taxonomy_changes() -> Iterator[Change]:
 
 def settings_changes() -> Iterator[Change]:
     current = Config(title="Test Heads", description="A small catalog for headcat's tests.",
-                     base_url="https://example.org/heads/", repository="https://github.com/example/heads")
+                     base_url="https://example.org/heads/", repository="https://github.com/example/heads",
+                     citation=Citation(key="lovelace2024heads", title="Attention Heads: A Test Survey",
+                                       authors=("Ada Lovelace", "Alan Turing"), year=2024, journal="Journal of Tests",
+                                       arxiv="2401.00001", url="https://example.org/survey"))
     for name, hint in model_fields(Config):
-        for what, value in value_changes(hint, getattr(current, name), f"settings.{name}"):
+        value_now: object = current
+        for step in name.split("."):
+            value_now = getattr(value_now, step)
+        for what, value in value_changes(hint, value_now, f"settings.{name}"):
             yield Change(f"settings {name}: {what}", f"Config.{name}",
                          lambda root, name=name, value=value: _edit_settings(root, name, value))
 
 
 def _edit_settings(root: Path, name: str, value: object) -> None:
+    """Set `[tool.headcat] name` (a dotted name is a key of a table inside it) to `value`, or remove it for None."""
     path = root / "pyproject.toml"
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith(f"{name} =")]
+    *table, key = ["tool", "headcat", *name.split(".")]
+    header = "[" + ".".join(table) + "]"
+    lines, current_table = [], ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            current_table = line.strip()
+        if not (current_table == header and line.startswith(f"{key} =")):
+            lines.append(line)
     if value is not None:
-        lines.append(f'{name} = "{value}"')
+        written = f"{key} = {_toml_value(value)}"
+        at = lines.index(header) + 1 if header in lines else len(lines)
+        if header not in lines:
+            lines.append(header)
+            at += 1
+        lines.insert(at, written)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _toml_value(value: object) -> str:
+    """A value as TOML writes it (a JSON string is a TOML basic string)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return str(value) if isinstance(value, int) else json.dumps(str(value))
 
 
 CHANGES = [*paper_changes(), *taxonomy_changes(), *settings_changes()]

@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from headcat.model.fields import PageName, Text, WebUrl
 from headcat.model.paper import ArxivId, Doi, HeadName, MethodName, ModelName, Paper, PastDate, StageName, SummaryPart
 from headcat.pipeline import build
-from test_incremental import TODAY, _optional, model_fields, read_yaml, set_path, write_yaml
+from test_incremental import TODAY, _edit_settings, _optional, model_fields, read_yaml, set_path, write_yaml
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FIXTURE = REPOSITORY / "tests" / "fixtures" / "catalog"
@@ -146,13 +146,9 @@ class CatalogEdits(RuleBasedStateMachine):
 
     @rule(field=st.sampled_from(["title", "description", "base_url", "branch"]), text=WORDS)
     def edit_the_settings(self, field: str, text: str) -> None:
-        path = self.root / "pyproject.toml"
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith(f"{field} =")]
         value = f"https://example.org/{self.added}/" if field == "base_url" else text.replace('"', "'")
-        if field != "base_url" or self.added % 2:
-            lines.append(f'{field} = "{value}"')
+        _edit_settings(self.root, field, value if field != "base_url" or self.added % 2 else None)
         self.added += 1
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     @rule(template=st.sampled_from(["site/card.html", "site/base.html", "site/paper.html", "readme/row.md",
                                     "feeds/item.html", "bibtex/entry.bib", "assets/style.css"]), text=WORDS)

@@ -593,3 +593,29 @@ def test_summary_markdown_code_and_emphasis_fast_path_renders_exactly_like_markd
     assert sum(summary_markup._render_simple_text(text) is not None for text in samples) > 500  # the path is taken
     for text in samples:
         assert summary_markup.render_inline(text) == summary_markup._renderer().renderInline(text), repr(text)
+
+
+def test_a_paper_added_before_its_date_is_refused_at_added(context: PaperContext) -> None:
+    location, kind, message = only_error(context, date="2024-03-05", added="2024-01-01")
+    assert (location, kind) == (("added",), "added_before_date")
+    assert message == ("2024-01-01 is before the paper's date 2024-03-05: a paper enters the catalog after it first "
+                       "appeared; correct whichever of the two is wrong")
+
+
+@pytest.mark.parametrize("link", ["https://arxiv.org/abs/2404.15575", "https://arxiv.org/pdf/2404.15575v2.pdf",
+                                  "http://export.arxiv.org/html/2404.15575v1"])
+def test_an_arxiv_id_that_disagrees_with_the_arxiv_paper_link_is_refused(context: PaperContext, link: str) -> None:
+    location, kind, message = only_error(context, arxiv="2404.15574", links={"paper": link})
+    assert (location, kind) == (("links",), "arxiv_link_disagrees")
+    assert "arXiv 2404.15575, but arxiv says 2404.15574" in message
+
+
+def test_an_arxiv_id_that_agrees_with_its_link_in_any_form_is_accepted(context: PaperContext) -> None:
+    for link in ("https://arxiv.org/abs/2404.15574v3", "https://arxiv.org/pdf/2404.15574", "https://example.org/x"):
+        assert validate(context, arxiv="2404.15574", links={"paper": link}).arxiv == "2404.15574"
+
+
+def test_an_author_list_marked_incomplete_needs_its_reason(context: PaperContext) -> None:
+    assert validate(context, authors=["Ada Lovelace"], authors_incomplete="The paper lists 40 authors.") \
+        .authors_incomplete == "The paper lists 40 authors."
+    assert only_error(context, authors=["Ada Lovelace"], authors_incomplete="")[1] == "string_too_short"

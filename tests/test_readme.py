@@ -298,7 +298,7 @@ def test_the_repository_readme_table_is_up_to_date_and_lists_every_paper(capsys:
 def test_contributing_field_reference_lists_every_key_of_the_paper_model() -> None:
     part = (REPOSITORY / "CONTRIBUTING.md").read_text(encoding="utf-8").split(FIELD_REFERENCE.start)[1]
     part = part.split(FIELD_REFERENCE.end)[0]
-    documented = re.findall(r"^\| `([a-z.]+)` \|", part, flags=re.MULTILINE)
+    documented = re.findall(r"^\| `([a-z._]+)` \|", part, flags=re.MULTILINE)
     expected = list(Paper.model_fields)
     expected += [f"links.{name}" for name in Links.model_fields] + [f"summary.{name}" for name in Summary.model_fields]
     assert sorted(documented) == sorted(expected)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import date
+from html import unescape
 from pathlib import Path
 
+import bibtexparser
 import jsonschema
 import pytest
 import yaml
@@ -21,6 +24,7 @@ from headcat.load.settings import load_config, load_taxonomy
 from headcat.model.paper import Paper
 from headcat.model.problems import ProblemsFound
 from headcat.model.taxonomy import Taxonomy
+from headcat.pipeline import build
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PAPERS = REPOSITORY / "papers"
@@ -154,3 +158,47 @@ def test_committed_schema_refuses_what_check_refuses() -> None:
     for broken in ({**paper, "heads": ["Inducton Head"]}, {**paper, "autors": ["A"]},
                    {**paper, "links": {"paper": "javascript:alert(1)"}}):
         assert list(validator.iter_errors(broken)) != [], broken
+
+
+def built_site(tmp_path: Path) -> Path:
+    """The repository's catalog built (from a copy, so that its README.md is left alone) into tmp_path/site."""
+    root = tmp_path / "catalog"
+    for name in ("papers", "schema", "templates"):
+        shutil.copytree(REPOSITORY / name, root / name)
+    for name in ("taxonomy.yaml", "pyproject.toml"):
+        shutil.copy(REPOSITORY / name, root / name)
+    build(root, tmp_path / "site", date(2026, 12, 1), with_search=False, use_cache=False)
+    return tmp_path / "site"
+
+
+def test_every_paper_has_authors_and_a_bibtex_entry_with_an_author_field(tmp_path: Path) -> None:
+    """What a reader copies: every paper's citation names its authors (issue 26)."""
+    library = bibtexparser.parse_string((built_site(tmp_path) / "papers.bib").read_text(encoding="utf-8"))
+    assert library.failed_blocks == []
+    ids = sorted(path.stem for path in paper_files())
+    assert sorted(entry.key for entry in library.entries) == ids
+    without = [entry.key for entry in library.entries if not entry.fields_dict.get("author")]
+    assert without == []
+
+
+def test_citation_cff_cites_what_the_settings_cite() -> None:
+    """CITATION.cff (GitHub's "Cite this repository") and the about page's citation are the same work."""
+    cff = yaml.safe_load((REPOSITORY / "CITATION.cff").read_text(encoding="utf-8"))
+    citation = load_config(REPOSITORY).citation
+    assert citation is not None and cff["cff-version"] == "1.2.0"
+    preferred = cff["preferred-citation"]
+    assert (preferred["title"], preferred["year"], preferred["journal"], preferred["url"]) == (
+        citation.title, citation.year, citation.journal, citation.url)
+    assert [f"{author['given-names']} {author['family-names']}" for author in preferred["authors"]] == \
+        list(citation.authors)
+    assert any(citation.arxiv in identifier["value"] for identifier in preferred["identifiers"])
+
+
+def test_the_readme_gives_the_citation_the_site_gives(tmp_path: Path) -> None:
+    """The BibTeX block near the top of README.md is the about page's, byte for byte."""
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```bibtex\n(.*?)```", readme, re.S)
+    assert block is not None
+    about = (built_site(tmp_path) / "about" / "index.html").read_text(encoding="utf-8")
+    shown = re.search(r'<pre id="citation-bibtex"[^>]*><code>(.*?)</code></pre>', about, re.S)
+    assert shown is not None and unescape(shown.group(1)) == block.group(1)

@@ -500,3 +500,19 @@ def test_nu_html_checker_finds_no_error_in_the_site(site: Path) -> None:
     result = subprocess.run([command, "--root", str(site), "--show-warnings", "--format", "text"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_about_page_gives_the_work_to_cite_and_every_page_links_to_it(site: Path) -> None:
+    import bibtexparser
+
+    about = (site / "about" / "index.html").read_text(encoding="utf-8")
+    assert '<section aria-labelledby="cite-heading" id="cite">' in about
+    bibtex = unescape(re.search(r'<pre id="citation-bibtex"[^>]*><code>(.*?)</code></pre>', about, re.S).group(1))
+    library = bibtexparser.parse_string(bibtex)
+    assert library.failed_blocks == [] and [entry.key for entry in library.entries] == ["lovelace2024heads"]
+    assert library.entries[0].fields_dict["author"].value == "Ada Lovelace and Alan Turing"
+    assert library.entries[0].fields_dict["eprint"].value == "2401.00001"
+    footer_link = re.compile(r'<a href="(\.\./)*about/index\.html#cite">Cite</a>')
+    for path in html_pages(site):
+        if path.name != "404.html":
+            assert footer_link.search(path.read_text(encoding="utf-8")), path

@@ -374,6 +374,11 @@
             });
           }));
         },
+        summary: function (number) {
+          return readJson(dataBase + "summaries-" + Math.floor(number / perFile) + ".json").then(function (parts) {
+            return parts[number % perFile];
+          });
+        },
         order: function (name) { return readJson(dataBase + "order-" + name + ".json"); },
         lookUp: function (key) {
           if (lookupFiles <= 0) return Promise.resolve([]);
@@ -431,6 +436,7 @@
         records: function (numbers) { // a card's record has its summary
           return Promise.resolve(numbers.map(function (number) { return pageCards[number].record; }));
         },
+        summary: function (number) { return Promise.resolve(pageCards[number].record.summary); },
         order: function (name) {
           var key = name === "added" ? function (card) { return card.record.added; } : null;
           var sorted = pageCards.slice();
@@ -681,21 +687,24 @@
       if (end < words.length) snippet.appendChild(document.createTextNode(" …"));
     }
 
-    /* Fill in a search result's title and a snippet of its summary, with the query's words marked, and where
-       they were found. */
+    /* Fill in a search result's title, with the query's words marked, and where they were found; then, once its
+       summary is read (the results do not wait for it), a snippet of the summary. */
     function describe(item, record, title, snippet, why) {
       var marker = item.keys ? keyMarker(item.keys, item.stemmed) : prefixMarker(queryWords(input.value));
       title.textContent = "";
       appendWords(title, record.title.split(/\s+/), 0, marker);
-      var holder = document.createElement("div");
-      var words = [];
-      (record.summary || []).forEach(function (part) {
-        holder.innerHTML = part; // the build's own HTML of the summary (Markdown without raw HTML)
-        words = words.concat(holder.textContent.trim().split(/\s+/));
-      });
-      var at = Math.max(0, words.findIndex(function (word, position) { return marker(position, word); }));
-      fillSnippet(snippet, words, Math.max(0, at - 8), marker);
       why.textContent = item.parts && item.parts.length ? "Found in the " + item.parts.join(", ") : "";
+      var summary = record.summary ? Promise.resolve(record.summary) : source.summary(item.number);
+      summary.then(function (parts) {
+        var holder = document.createElement("div");
+        var words = [];
+        (parts || []).forEach(function (part) {
+          holder.innerHTML = part; // the build's own HTML of the summary (Markdown without raw HTML)
+          words = words.concat(holder.textContent.trim().split(/\s+/));
+        });
+        var at = Math.max(0, words.findIndex(function (word, position) { return marker(position, word); }));
+        fillSnippet(snippet, words, Math.max(0, at - 8), marker);
+      }, function () { /* the summary could not be read: the result shows without its snippet */ });
     }
 
     function metaLine(record, withLinks) {
@@ -826,8 +835,8 @@
       if (answer) answer.items.forEach(function (item) { byNumber[item.number] = item; });
       var exact = answer ? answer.exact : [];
       var shown = found.numbers.slice(0, shownLimit);
-      // Summaries are read for the cards, and for a search result's snippet.
-      var withSummaries = answer ? true : currentView() !== "compact";
+      // Summaries are read for the cards; a search result's snippet reads its own once the results are shown.
+      var withSummaries = !answer && currentView() !== "compact";
       return source.records(shown, withSummaries).then(function (records) {
         var items = records.map(function (record, position) {
           var number = shown[position];

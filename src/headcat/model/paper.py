@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from datetime import date as Day  # noqa: N812  # inside Paper, `date` is the field
 from typing import Annotated
 
 from pydantic import (
@@ -151,6 +152,8 @@ def _check_not_future(value: date, info: ValidationInfo) -> date:
 
 
 PastDate = Annotated[IsoDate, AfterValidator(_check_not_future)]
+_ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:v\d+)?(?:\.pdf)?/?$")
+"""An arXiv page's address, with the id it names (what site.js's parseIdentifier reads too)."""
 HeadName = Annotated[Text, AfterValidator(_resolve_head_name)]
 ModelName = Annotated[Text, AfterValidator(_resolve_model_name)]
 MethodName = Annotated[Text, AfterValidator(_resolve_method_name)]
@@ -191,6 +194,9 @@ class Paper(FileModel):
     added: PastDate = Field(description="When the paper entered the catalog, YYYY-MM-DD; the feeds use it.")
     authors: tuple[PageName, ...] | None = Field(
         None, min_length=1, description="Authors in order, 'First Last'; each has a page listing their papers.")
+    authors_incomplete: Text | None = Field(
+        None, description="Why the author list is knowingly incomplete, e.g. 'the paper lists 200 authors; the first "
+                          "ten are given'. Citations then end the list with 'and others'.")
     venue: PageName | None = Field(None, description="Where it appeared, e.g. 'ICLR 2024' or 'arXiv 2024'.")
     arxiv: ArxivId | None = Field(None, description="arXiv id as a quoted string, e.g. \"2404.15574\".")
     doi: Doi | None = Field(None, description="DOI, e.g. 10.18653/v1/P19-1580.")
@@ -215,6 +221,28 @@ class Paper(FileModel):
         if not (self.links.paper or self.arxiv or self.doi):
             raise PydanticCustomError("unreachable", "no way to reach the paper: add links.paper, arxiv or doi")
         return self
+
+    @field_validator("added")
+    @classmethod
+    def _added_after_it_appeared(cls, added: Day, info: ValidationInfo) -> Day:
+        first = info.data.get("date")
+        if isinstance(first, Day) and added < first:
+            raise PydanticCustomError(
+                "added_before_date", "{added} is before the paper's date {date}: a paper enters the catalog after "
+                "it first appeared; correct whichever of the two is wrong",
+                {"added": added.isoformat(), "date": first.isoformat()})
+        return added
+
+    @field_validator("links")
+    @classmethod
+    def _arxiv_link_agrees(cls, links: Links, info: ValidationInfo) -> Links:
+        arxiv = info.data.get("arxiv")
+        linked = _ARXIV_LINK.search(links.paper or "")
+        if arxiv and linked and linked.group(1) != arxiv:
+            raise PydanticCustomError(
+                "arxiv_link_disagrees", "the paper link is arXiv {linked}, but arxiv says {arxiv}; make them the same "
+                "paper", {"linked": linked.group(1), "arxiv": arxiv})
+        return links
 
     @field_validator("heads", "models", "methods")
     @classmethod

@@ -37,8 +37,6 @@ from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Any
 
-import snowballstemmer
-
 from headcat.cache.manifest import OutputManifest
 from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
@@ -125,6 +123,8 @@ def stemmer_for(language: str) -> Callable[[str], str] | None:
     """The stemmer the index applies for the site's language (English only: the script has no other), or None."""
     if language != "en":
         return None
+    import snowballstemmer  # here: it loads the stemmers of 30 languages (16 MiB more at start-up)
+
     return snowballstemmer.stemmer("english").stemWord  # type: ignore[no-any-return]
 
 
