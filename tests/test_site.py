@@ -516,3 +516,17 @@ def test_the_about_page_gives_the_work_to_cite_and_every_page_links_to_it(site: 
     for path in html_pages(site):
         if path.name != "404.html":
             assert footer_link.search(path.read_text(encoding="utf-8")), path
+
+
+def test_every_head_page_names_its_earliest_paper(site: Path) -> None:
+    catalog = load_catalog(FIXTURE, TODAY)
+    earliest_link = re.compile(r'<dt>Earliest in this catalog</dt>\n<dd><a href="\.\./\.\./papers/([a-z0-9-]+)/')
+    for group in catalog.heads:
+        html = (site / group.path).read_text(encoding="utf-8")
+        found = earliest_link.search(html)
+        if not group.paper_ids:
+            assert found is None and "earliest-mark" not in html
+            continue
+        dates = {paper_id: catalog.paper(paper_id).paper.date for paper_id in group.paper_ids}
+        assert found is not None and dates[found.group(1)] == min(dates.values()), group.slug
+        assert html.count('class="earliest-mark"') == 1  # the fixture's lists fit on one page

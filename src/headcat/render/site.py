@@ -169,9 +169,11 @@ def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
         head = group.head_type
         stage = stage_by_id.get(head.stage) if head.stage else None
         subcategory = next((sub for sub in stage.subcategories if group in sub.heads), None) if stage else None
-        yield from plan.listing("site/head.html", group.path, head.name, "heads", head.description,
-                                catalog.papers_of(group.paper_ids),
-                                {"group": group, "stage": stage, "subcategory": subcategory}, group.feed)
+        papers = catalog.papers_of(group.paper_ids)
+        earliest = min(papers, key=lambda entry: (entry.paper.date, entry.id), default=None)
+        yield from plan.listing("site/head.html", group.path, head.name, "heads", head.description, papers,
+                                {"group": group, "stage": stage, "subcategory": subcategory, "earliest": earliest},
+                                group.feed)
 
 
 def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
