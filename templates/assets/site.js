@@ -40,8 +40,6 @@
 
   /* ---- Home page: search and filters ---- */
 
-  // Bits of a posting's mask (render/search.py: SEARCH_PARTS): the parts a word was found in.
-  var IN_TITLE = 1, IN_AUTHORS = 2, IN_HEADS = 8;
   var PAGE_SIZE = 100; // results shown at first, and added by "Show more"
   var SNIPPET_WORDS = 28;
 
@@ -463,6 +461,11 @@
       return searchIndex;
     }
 
+    /* The mask bits of these parts of a record (bit i: the index's part i, as search/words.json names them). */
+    function partBits(index, names) {
+      return names.reduce(function (bits, name) { return bits | 1 << index.parts.indexOf(name); }, 0);
+    }
+
     /* A promise of what the index holds for a key: a Map of paper number -> the mask of the parts it is in. */
     function postingsOf(index, family, key) {
       var path = dataBase + family + "-" + keyHash(key) % index.files[family] + ".json";
@@ -548,12 +551,13 @@
             var pairMasks = pairLists.map(function (list) { return list.get(number) || 0; });
             if (phrase && pairMasks.indexOf(0) !== -1) return;
             var count = function (list, bits) { return list.filter(function (mask) { return mask & bits; }).length; };
+            var inTitle = partBits(index, ["title"]);
             var all = masks.concat(pairMasks).reduce(function (a, b) { return a | b; }, 0);
             found.push({
               number: number, keys: keys, stemmed: Boolean(index.stemmer),
               parts: index.parts.filter(function (name, bit) { return all & (1 << bit); }),
-              rank: [count(masks, IN_TITLE), count(pairMasks, IN_TITLE), startsTitle.has(number) ? 1 : 0,
-                count(masks, IN_TITLE | IN_AUTHORS | IN_HEADS), count(pairMasks, 63)]
+              rank: [count(masks, inTitle), count(pairMasks, inTitle), startsTitle.has(number) ? 1 : 0,
+                count(masks, partBits(index, ["title", "authors", "head types"])), count(pairMasks, -1)]
             });
           });
           return found.sort(function (a, b) {

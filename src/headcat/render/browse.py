@@ -58,7 +58,7 @@ class DataInputs:
 
 def facet_file_counts(catalog: Catalog) -> dict[str, int]:
     """How many files each facet's lists are split in."""
-    return {facet.param: _file_count(sum(len(ids) for ids in catalog.facet_groups(facet.param).values()))
+    return {facet.param: file_count(sum(len(ids) for ids in catalog.facet_groups(facet.param).values()))
             for facet in facets.FACETS}
 
 
@@ -127,5 +127,6 @@ def _gaps(numbers: list[int]) -> list[int]:
     return [number - before for number, before in zip(numbers, [0, *numbers], strict=False)]
 
 
-def _file_count(postings: int) -> int:
-    return max(1, math.ceil(postings / POSTINGS_PER_FILE))
+def file_count(postings: int, per_file: int = POSTINGS_PER_FILE) -> int:
+    """How many files `postings` numbers are split in, about `per_file` to a file (the search index's too)."""
+    return max(1, math.ceil(postings / per_file))

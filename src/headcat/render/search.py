@@ -28,7 +28,6 @@ answered with the longest word it had that began the query; this index is a few 
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from collections import defaultdict, deque
@@ -41,13 +40,14 @@ from headcat.cache.manifest import OutputManifest
 from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
 from headcat.process.parallel import Pending, beside
+from headcat.render.browse import file_count
 from headcat.render.environment import markdown_filter
 from headcat.render.lookup import json_text, key_hash
 from headcat.render.outputs import OutputFile
 
 SEARCH_PARTS = ("title", "authors", "identifiers", "head types", "stages, models and methods", "summary")
 """The parts of a paper's searchable text, in order: bit i of a posting's mask is part i."""
-TITLE, AUTHORS, HEADS = 1 << 0, 1 << 1, 1 << 3
+TITLE = 1 << SEARCH_PARTS.index("title")
 TITLE_START = "^"
 """The first word of a pair key for the word a title begins with ("^ retriev"): a paper whose title begins with the
 query's first word ranks above others with the query in their title."""
@@ -135,6 +135,8 @@ class WordReader:
 
     def __init__(self, language: str) -> None:
         self._stemmer = stemmer_for(language)
+        self.stems = self._stemmer is not None
+        """Whether words are reduced to their stems (English) or kept whole."""
         self._stems: dict[str, str] = {}
         self.keys: dict[str, tuple[str, ...]] = {}
         self.whole: dict[str, str] = {}
@@ -197,13 +199,13 @@ def index_files_of(records: list[SearchRecord], language: str) -> dict[str, byte
     files: dict[str, bytes] = {}
     counts = {}
     for family, postings in (("words", words), ("pairs", {" ".join(pair): values for pair, values in pairs.items()})):
-        counts[family] = count = _file_count(sum(len(values) for values in postings.values()))
+        counts[family] = count = file_count(sum(len(values) for values in postings.values()), POSTINGS_PER_FILE)
         split: list[dict[str, list[int]]] = [{} for _ in range(count)]
         for key, values in postings.items():
             split[key_hash(key) % count][key] = _gaps(values)
         for number, content in enumerate(split):
             files[f"{urls.LOOKUP_FOLDER}{family}-{number}.json"] = json_text(content).encode("utf-8")
-    meta = {"files": counts, "parts": SEARCH_PARTS, "stemmer": "english" if stemmer_for(language) else None}
+    meta = {"files": counts, "parts": SEARCH_PARTS, "stemmer": "english" if reader.stems else None}
     files[INDEX_META] = json_text(meta).encode("utf-8")
     return files
 
@@ -218,10 +220,6 @@ def _gaps(values: list[int]) -> list[int]:
     """Postings (64 * number + mask, ascending) as the files write them: 64 * (distance from the number before) +
     mask."""
     return [value - (before & -MASK_BITS) for value, before in zip(values, chain((0,), values), strict=False)]
-
-
-def _file_count(postings: int) -> int:
-    return max(1, math.ceil(postings / POSTINGS_PER_FILE))
 
 
 def postings_of(files: dict[str, bytes], key: str, family: str = "words") -> dict[int, int]:

@@ -230,20 +230,23 @@ class MethodFamilyRow:
 def _vocabulary_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     """The index of the models studied, by family, and of the methods, by family and type (each family's and
     method's own page is its facet option's: _listing_pages)."""
-    taxonomy = catalog.taxonomy
     by_model = Counter(label.model.name for entry in catalog.papers for label in entry.models)
-    family_papers = catalog.facet_groups("model")
-    families = tuple(ModelFamilyRow(family, slugify(family.name), urls.model_family_page(slugify(family.name)),
-                                    len(family_papers.get(slugify(family.name), ())),
-                                    tuple((model, by_model[model.name]) for model in family.models))
-                     for family in taxonomy.models)
+    families = []
+    for family in catalog.taxonomy.models:
+        slug = slugify(family.name)
+        families.append(ModelFamilyRow(family, slug, urls.model_family_page(slug),
+                                       len(catalog.paper_ids_with("model", slug)),
+                                       tuple((model, by_model[model.name]) for model in family.models)))
     yield plan.page("site/models.html", urls.MODELS, "Models studied", "models",
-                    "The language models the papers of the catalog study, by family.", {"families": families})
-    method_papers = catalog.facet_groups("method")
-    rows = tuple(MethodFamilyRow(family, slugify(family.name), tuple(
-        (kind, tuple((method, urls.method_page(slugify(method.name)), len(method_papers.get(slugify(method.name), ())))
-                     for method in kind.methods)) for kind in family.types))
-        for family in taxonomy.methods)
+                    "The language models the papers of the catalog study, by family.", {"families": tuple(families)})
+
+    def listed(method: Method) -> tuple[Method, str, int]:
+        slug = slugify(method.name)
+        return method, urls.method_page(slug), len(catalog.paper_ids_with("method", slug))
+
+    rows = tuple(MethodFamilyRow(family, slugify(family.name),
+                                 tuple((kind, tuple(map(listed, kind.methods))) for kind in family.types))
+                 for family in catalog.taxonomy.methods)
     yield plan.page("site/methods.html", urls.METHODS, "Methods", "methods",
                     "The methods the papers of the catalog use, by family and type.", {"families": rows})
 
