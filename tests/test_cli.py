@@ -324,20 +324,42 @@ def test_build_timings_print_each_stage_with_its_seconds(catalog_copy: Path,
     assert all(float(line.split(" s  ")[0]) >= 0 for line in err.splitlines())
 
 
-def test_model_and_method_vocabulary_mistakes_are_located_problems(
+def test_a_relation_to_an_unknown_head_type_and_a_placement_without_its_reason_are_located_problems(
     catalog_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     taxonomy = catalog_copy / "taxonomy.yaml"
-    replace_line(taxonomy, 77, "GPT-2 small", "Llama 2 7B")
-    replace_line(taxonomy, 92, "source_note: Not in the survey's tables.", "")
+    replace_line(taxonomy, 69, "head: Previous Head", "head: Previos Head")
+    replace_line(taxonomy, 62, "placement: unplaced", "placement: catalog")
+    replace_line(taxonomy, 63, "placement_note: An on/off behaviour, not a stage.", "stage: EP")
+    replace_line(taxonomy, 61, "name: Active-Dormant Head",
+                 "name: Active-Dormant Head\n    subcategory: Signal Amplification")
 
     exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
 
     assert (exit_code, out) == (1, "")
     assert err.splitlines() == [
-        f"{taxonomy}:77:19: error: models[1].models[0].aliases[0]: 'Llama 2 7B' already names model 'Llama-2-7B'; "
+        f"{taxonomy}:63:16: error: heads[6]: 'Active-Dormant Head' is placed by this catalog (placement: catalog), so "
+        "it needs a placement_note saying why",
+        f"{taxonomy}:70:15: error: heads[6].relations[0].head: 'Previos Head' is not a head type of this file (did "
+        "you mean 'Previous Head'?); name one of the head types under heads:",
+        "2 problems in 1 file",
+    ]
+
+
+def test_model_and_method_vocabulary_mistakes_are_located_problems(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = catalog_copy / "taxonomy.yaml"
+    replace_line(taxonomy, 83, "GPT-2 small", "Llama 2 7B")
+    replace_line(taxonomy, 98, "source_note: Not in the survey's tables.", "")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{taxonomy}:83:19: error: models[1].models[0].aliases[0]: 'Llama 2 7B' already names model 'Llama-2-7B'; "
         "each spelling names one model",
-        f"{taxonomy}:88:13: error: methods[0].types[0].methods[1]: 'Path Patching' is added by this catalog "
+        f"{taxonomy}:94:13: error: methods[0].types[0].methods[1]: 'Path Patching' is added by this catalog "
         "(source: catalog), so it needs a source_note saying why",
         "2 problems in 1 file",
     ]

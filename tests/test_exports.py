@@ -134,7 +134,7 @@ def test_catalog_json_holds_the_taxonomy_and_relative_urls_without_a_base_url(ro
     previous = next(head for head in taxonomy["heads"] if head["name"] == "Previous Token Head")
     assert previous == {"name": "Previous Token Head", "stage": "ICI", "subcategory": "Overall Structure",
                         "placement": "survey", "aliases": ["Previous Head"],
-                        "description": "Attends to the token just before."}
+                        "description": "Attends to the token just before.", "relations": [], "model_families": []}
 
 
 def test_json_exports_have_sorted_keys_and_every_export_is_byte_identical_across_renders(root: Path) -> None:

@@ -292,6 +292,11 @@ def _text_edit(locate: Callable[[Data], Data], key: str) -> Callable[[Data], Non
     return edit
 
 
+def _relation(taxonomy: Data) -> Data:
+    """The fixture's one head relation (Active-Dormant Head suppresses the Previous Head)."""
+    return _head(taxonomy, "Active-Dormant Head")["relations"][0]
+
+
 def _add_alias(taxonomy: Data) -> None:
     _head(taxonomy, "Retrieval Head").setdefault("aliases", []).append("Needle Head")
 
@@ -356,6 +361,16 @@ TAXONOMY_CHANGES: dict[str, list[tuple[str, Callable[[Data], None]]]] = {
     "HeadType.aliases": [("add an alias", _add_alias)],
     "HeadType.description": [
         ("change", _text_edit(lambda taxonomy: _head(taxonomy, "Retrieval Head"), "description"))],
+    "HeadType.relations": [("add a relation", _append(
+        lambda taxonomy: _head(taxonomy, "Retrieval Head").setdefault("relations", []),
+        {"type": "variant-of", "head": "Induction Head", "note": "New."}))],
+    "HeadRelation.type": [("change", _set(lambda taxonomy: _relation(taxonomy), type="part-of-circuit-with"))],
+    "HeadRelation.head": [("change", _set(lambda taxonomy: _relation(taxonomy), head="Memory Head"))],
+    "HeadRelation.note": [("change", _text_edit(_relation, "note"))],
+    "HeadType.model_families": [("set", _set(lambda taxonomy: _head(taxonomy, "Retrieval Head"),
+                                             model_families=["Llama", "Qwen"]))],
+    "HeadType.layer_distribution": [("set", _set(lambda taxonomy: _head(taxonomy, "Retrieval Head"),
+                                                 layer_distribution="Middle"))],
     "Taxonomy.models": [("add a model family", _append(lambda taxonomy: taxonomy["models"], {
         "name": "Pythia", "description": "New.", "models": [{"name": "Pythia-1B", "size": "1B"}]}))],
     "ModelFamily.name": [("rename", _set(_model_family, name="Meta Llama"))],

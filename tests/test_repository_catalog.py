@@ -110,6 +110,42 @@ def test_every_head_named_in_a_paper_file_is_in_taxonomy_yaml() -> None:
     assert unknown == [], "head types missing from taxonomy.yaml:\n" + "\n".join(unknown)
 
 
+def test_every_head_type_has_a_paper(taxonomy: Taxonomy, papers_by_id: dict[str, Paper]) -> None:
+    """The survey cites a catalog paper for every head type its figure places, and this catalog adds a head type
+    only for a paper; so no head type's page says that no paper studies it."""
+    studied = {name for paper in papers_by_id.values() for name in paper.heads}
+    assert [head.name for head in taxonomy.heads if head.name not in studied] == []
+
+
+@pytest.mark.parametrize(("paper_id", "present", "absent"), [
+    ("semantic-induction-heads-in-context-learning", {"Semantic Induction Head"}, set()),
+    ("additive-mechanisms-factual-recall", {"Subject Head", "Relation Head", "Mixed Head"}, {"Mover Head"}),
+    ("linear-representations-of-sentiment", {"Sentiment Summarizer", "Summary Reader"}, set()),
+    ("attention-heads-compete-cooperate-counting", set(), {"Mixed Head"}),
+    ("razorattention-kv-cache-compression", {"Global Retrieval Head"}, set()),
+    ("answer-assemble-ace-multiple-choice", {"Correct Head"}, set()),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_head_types_the_survey_and_the_paper_support(papers_by_id: dict[str, Paper], paper_id: str,
+                                                    present: set[str], absent: set[str]) -> None:
+    """Tags once found wrong: each paper carries the head types the survey cites it for, and none it does not
+    support."""
+    heads = set(papers_by_id[paper_id].heads)
+    assert present <= heads
+    assert not absent & heads
+
+
+def test_survey_facts_of_a_head_type_are_given_only_for_the_head_types_the_survey_places(
+        taxonomy: Taxonomy) -> None:
+    """model_families and layer_distribution come from the survey's figure and tables, which describe only the head
+    types it places; each relation names where it is reported."""
+    for head in taxonomy.heads:
+        if head.model_families or head.layer_distribution:
+            assert head.placement == "survey", head.name
+        assert all(relation.note for relation in head.relations), head.name
+    survey_heads = [head for head in taxonomy.heads if head.placement == "survey"]
+    assert survey_heads and all(head.model_families for head in survey_heads)
+
+
 def test_every_paper_has_a_stage_from_its_head_types_or_only_unplaced_head_types(
     taxonomy: Taxonomy, papers_by_id: dict[str, Paper]
 ) -> None:

@@ -37,7 +37,8 @@ BASE_URL = "https://example.org/heads/"
 """The fixture's [tool.headcat] base_url."""
 TODAY = date(2025, 6, 1)
 GOLDEN_PAGES = ("index.html", "papers/induction-heads-patterns/index.html", "heads/induction-head/index.html",
-                "stages/lr/index.html", "models/index.html", "methods/index.html")
+                "stages/lr/index.html", "models/index.html", "methods/index.html", "stages/index.html",
+                "heads/active-dormant-head/index.html")
 HOSTILE_PAPER = "escaping-script-pipes"
 
 
@@ -399,13 +400,26 @@ def test_not_found_page_links_absolutely_when_the_site_address_is_known(site: Pa
 def test_statistics_page_has_svg_charts_with_text_alternatives(site: Path) -> None:
     html = (site / "stats" / "index.html").read_text(encoding="utf-8")
     charts = re.findall(r'<svg class="chart"[^>]*role="img" aria-labelledby="([a-z-]+)"', html)
-    assert charts == ["by-year-chart", "heads-chart", "venues-chart", "model-chart", "method-chart"]
+    assert charts == ["by-year-chart", "heads-chart", "first-chart", "venues-chart", "model-chart", "method-chart"]
     assert all(f'<title id="{chart}">' in html for chart in charts)
-    assert html.count("<table>") == 5
+    assert html.count("<table>") == 6
     assert '<tr><th scope="row"><a href="../methods/path-patching/index.html">Path Patching</a></th><td>1</td></tr>' \
         in html
     assert '<tr><th scope="row"><a href="../years/2024/index.html">2024</a></th><td>1</td><td>2</td><td>0</td>' \
            "<td>0</td><td>2</td></tr>" in html
+    first = re.findall(r'<tr><td><abbr title="[^"]+">([A-Z]+)</abbr></td><td>(\d+)</td><th scope="row"><a [^>]+>([^<]+)'
+                       r'</a>', html)
+    assert first[:3] == [("KR", "2024", "Memory Head"), ("ICI", "2019", "Syntactic Head"),
+                         ("ICI", "2022", "Previous Token Head")]  # by stage, earliest first within a stage
+
+
+def test_a_head_relation_is_shown_on_both_head_types_pages_and_on_the_map(site: Path) -> None:
+    stating = parse(site / "heads" / "active-dormant-head" / "index.html").text
+    other = parse(site / "heads" / "previous-token-head" / "index.html").text
+    assert "Suppresses Previous Token Head Reported by the test paper." in stating
+    assert "Suppressed by Active-Dormant Head Reported by the test paper." in other
+    framework = parse(site / "stages" / "index.html").text
+    assert "Previous Token Head 1 Suppressed by: Active-Dormant Head" in framework
 
 
 def test_unplaced_head_type_page_says_it_has_no_stage(site: Path) -> None:

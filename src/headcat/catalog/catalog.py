@@ -21,7 +21,7 @@ from headcat.catalog.layout import CatalogLayout, LayoutInput, plan_layout
 from headcat.model.config import Config
 from headcat.model.fields import slugify
 from headcat.model.paper import Paper
-from headcat.model.taxonomy import HeadType, Stage, SubCategory, Taxonomy
+from headcat.model.taxonomy import RELATION_WORDS, HeadType, Stage, SubCategory, Taxonomy
 
 FEED_TAG_PREFIX = "tag:headcat,2024:"
 """Feed and item ids (tag URIs, RFC 4151): stable whatever the site's address or a paper's title."""
@@ -77,12 +77,35 @@ class _Labelled:
 
 
 @dataclass(frozen=True)
+class RelatedHead:
+    """A head type that taxonomy.yaml relates to another, as the other's page shows it."""
+
+    head: HeadLabel
+    note: str | None
+    """Where the relation is reported, as taxonomy.yaml says."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """The head types related to one head type in one way: 'Backup of' one, 'Variants' two..."""
+
+    words: str
+    """The relation as the page names it (RELATION_WORDS)."""
+    heads: tuple[RelatedHead, ...]
+
+
+@dataclass(frozen=True)
 class HeadGroup(_Labelled):
     label: HeadLabel
     paper_ids: tuple[str, ...]
     related: tuple[HeadLabel, ...]
     """Head types studied together with this one in the same papers, most often first."""
     feed: Feed
+    relations: tuple[Relation, ...]
+    """Its typed links to other head types, stated on either of them, in the order of RELATION_WORDS (each
+    relation from the head type that states it, then from the other one)."""
+    earliest_id: str | None
+    """Its earliest paper in the catalog: the first by date, then by paper id."""
 
     @property
     def head_type(self) -> HeadType:
@@ -291,11 +314,18 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
     def ids(param: str, value: str) -> tuple[str, ...]:
         return layout.groups.get(param, {}).get(value, ())
 
-    heads = tuple(HeadGroup(label, ids("head", label.slug),
+    relations = _relations(taxonomy, head_labels)
+
+    def earliest(paper_ids: tuple[str, ...]) -> str | None:
+        return min(paper_ids, key=lambda paper_id: (entries[paper_id].paper.date, paper_id), default=None)
+
+    heads = tuple(HeadGroup(label, paper_ids,
                             tuple(head_labels[name] for name in layout.related_heads.get(label.head_type.name, ())),
                             Feed(f"heads/{label.slug}", urls.head_folder(label.slug), f"{title}: {head.name}",
-                                 head.description))
-                  for head in taxonomy.heads for label in [head_labels[head.name]])
+                                 head.description),
+                            relations[head.name], earliest(paper_ids))
+                  for head in taxonomy.heads for label in [head_labels[head.name]]
+                  for paper_ids in [ids("head", label.slug)])
     heads_by_name = {group.head_type.name: group for group in heads}
     stages = tuple(_stage_group(stage_labels[stage.id], taxonomy, heads_by_name, ids, title)
                    for stage in taxonomy.stages)
@@ -317,6 +347,24 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
                    feeds=(catalog_feed, *(group.feed for group in heads), *(group.feed for group in stages),
                           *(each.feed for each in facet_feeds)),
                    layout=layout, facet_feeds=facet_feeds)
+
+
+def _relations(taxonomy: Taxonomy, head_labels: Mapping[str, HeadLabel]) -> dict[str, tuple[Relation, ...]]:
+    """Each head type's relations, read from both ends: a relation stated on A about B is on A's page in its own
+    words ('Backup of B') and on B's in the reverse ones ('Backed up by A')."""
+    found: dict[tuple[str, str], list[RelatedHead]] = {}
+    for head in taxonomy.heads:
+        for relation in head.relations:
+            other = taxonomy.resolve_head_type(relation.head)
+            if other is None:
+                continue  # the load stage refuses a taxonomy whose relation names no head type
+            forward, backward = RELATION_WORDS[relation.type]
+            found.setdefault((head.name, forward), []).append(RelatedHead(head_labels[other.name], relation.note))
+            found.setdefault((other.name, backward), []).append(RelatedHead(head_labels[head.name], relation.note))
+    words = list(dict.fromkeys(word for pair in RELATION_WORDS.values() for word in pair))
+    return {head.name: tuple(Relation(word, tuple(found[head.name, word])) for word in words
+                             if (head.name, word) in found)
+            for head in taxonomy.heads}
 
 
 def _stages(paper: Paper, heads: tuple[HeadLabel, ...], taxonomy: Taxonomy,

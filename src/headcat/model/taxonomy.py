@@ -14,6 +14,7 @@ from typing import Literal, Protocol, TypeVar
 from pydantic import Field
 
 from headcat.model.fields import NO_PAGE_NAME, FileModel, Text, slugify
+from headcat.model.problems import did_you_mean
 
 Placement = Literal["survey", "catalog", "unplaced"]
 
@@ -30,6 +31,33 @@ class Stage(FileModel):
     subcategories: tuple[SubCategory, ...] = Field(min_length=1)
 
 
+RelationType = Literal["variant-of", "part-of-circuit-with", "backup-of", "suppresses"]
+"""How one head type relates to another. variant-of: a narrower or altered form of the other; part-of-circuit-with:
+found working together with it in one circuit (either way round); backup-of: takes over the other's work when it is
+knocked out; suppresses: works against what the other writes."""
+
+RELATION_WORDS: dict[str, tuple[str, str]] = {
+    "variant-of": ("Variant of", "Variants"),
+    "part-of-circuit-with": ("In a circuit with", "In a circuit with"),
+    "backup-of": ("Backup of", "Backed up by"),
+    "suppresses": ("Suppresses", "Suppressed by"),
+}
+"""Each relation as a head type's page names it: from the head type that states it, and from the other one."""
+
+ONE_WAY_RELATIONS = frozenset({"variant-of", "backup-of"})
+"""Relations that cannot hold both ways round between two head types."""
+
+SYMMETRIC_RELATIONS = frozenset({"part-of-circuit-with"})
+"""Relations that read the same from either head type, so are stated once, on either of them."""
+
+
+class HeadRelation(FileModel):
+    type: RelationType = Field(description="variant-of, part-of-circuit-with, backup-of or suppresses.")
+    head: Text = Field(description="The other head type, by its name or an alias.")
+    note: Text | None = Field(None, description="Where the relation is reported (a paper of the catalog, the "
+                                                "survey), and anything a reader should know about it.")
+
+
 class HeadType(FileModel):
     name: Text
     stage: str | None = None
@@ -38,6 +66,13 @@ class HeadType(FileModel):
     placement_note: Text | None = None
     aliases: tuple[Text, ...] = ()
     description: Text
+    relations: tuple[HeadRelation, ...] = Field((), description="Its typed links to other head types; the other "
+                                                                "head type's page shows each one too.")
+    model_families: tuple[Text, ...] = Field((), description="The model families the survey reports the head type "
+                                                             "in, as its taxonomy figure shows them.")
+    layer_distribution: Text | None = Field(None, description="Where in the depth of the network the survey finds "
+                                                              "the head type: 'Shallow', 'Middle', 'Deep' or a "
+                                                              "mix ('Shallow / Middle').")
 
     @property
     def is_placed(self) -> bool:
@@ -186,6 +221,7 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
     conflicts.extend(_spelling_conflicts("head type", heads))
     for index, head in enumerate(taxonomy.heads):
         conflicts.extend(_placement_conflicts(taxonomy, index, head))
+    conflicts.extend(_relation_conflicts(taxonomy))
     conflicts.extend(_page_name_conflicts("head type", [((*where, "name"), _field(where) + ".name", head.name)
                                                         for where, head in heads]))
     conflicts.extend(_page_name_conflicts(
@@ -255,7 +291,77 @@ def _page_name_conflicts(kind: str, names: list[tuple[tuple[str | int, ...], str
     return conflicts
 
 
+def _relation_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each relation names another head type of the file, once; and read from both of its ends, the relations agree:
+    no one-way relation both ways round, no symmetric one stated twice, no head type a variant of itself through
+    others."""
+    conflicts: list[tuple[tuple[str | int, ...], str]] = []
+    stated: dict[tuple[str, str, str], str] = {}
+    """(type, head type, other head type) to where the relation is stated."""
+    variant_of: dict[str, list[str]] = {}
+    for index, head in enumerate(taxonomy.heads):
+        for number, relation in enumerate(head.relations):
+            where: tuple[str | int, ...] = ("heads", index, "relations", number, "head")
+            field = _field(where)
+            other = taxonomy.resolve_head_type(relation.head)
+            if other is None:
+                hint = did_you_mean(relation.head, taxonomy.head_spellings)
+                conflicts.append((where, f"{field}: '{relation.head}' is not a head type of this file{hint}; name "
+                                         "one of the head types under heads:"))
+                continue
+            if other.name == head.name:
+                conflicts.append((where, f"{field}: '{head.name}' cannot be related to itself; name another head "
+                                         "type"))
+                continue
+            verb = RELATION_WORDS[relation.type][0].lower()
+            earlier = stated.get((relation.type, head.name, other.name))
+            reverse = stated.get((relation.type, other.name, head.name))
+            if earlier:
+                conflicts.append((where, f"{field}: '{head.name}' already says it is {verb} '{other.name}' at "
+                                         f"{earlier}; state each relation once"))
+            elif reverse and relation.type in SYMMETRIC_RELATIONS:
+                conflicts.append((where, f"{field}: {reverse} already states that '{other.name}' is {verb} "
+                                         f"'{head.name}', and both pages show it; state it once, on either head "
+                                         "type"))
+            elif reverse and relation.type in ONE_WAY_RELATIONS:
+                conflicts.append((where, f"{field}: {reverse} says '{other.name}' is {verb} '{head.name}'; a "
+                                         f"{relation.type} relation goes one way only, so keep the one that is "
+                                         "right"))
+            else:
+                stated[relation.type, head.name, other.name] = field
+                if relation.type == "variant-of":
+                    variant_of.setdefault(head.name, []).append(other.name)
+    conflicts.extend(_variant_cycles(taxonomy, variant_of))
+    return conflicts
+
+
+def _variant_cycles(taxonomy: Taxonomy, variant_of: dict[str, list[str]]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Head types that are, through a chain of variant-of relations, variants of themselves (a chain of one step
+    each way is reported where it is stated, so these are three steps or more)."""
+    conflicts: list[tuple[tuple[str | int, ...], str]] = []
+    done: set[str] = set()
+
+    def visit(path: list[str]) -> None:
+        for name in variant_of.get(path[-1], ()):
+            if name in path:
+                chain = " -> ".join([*path[path.index(name):], name])
+                index = next(index for index, head in enumerate(taxonomy.heads) if head.name == name)
+                conflicts.append((("heads", index, "relations"), f"heads[{index}].relations: the variant-of "
+                                  f"relations go round in a circle ({chain}); remove the one that is wrong"))
+            elif name not in done:
+                visit([*path, name])
+        done.add(path[-1])
+
+    for start in variant_of:
+        if start not in done:
+            visit([start])
+    return conflicts
+
+
 def _placement_conflicts(taxonomy: Taxonomy, index: int, head: HeadType) -> list[tuple[tuple[str | int, ...], str]]:
+    if head.placement == "catalog" and not head.placement_note:
+        return [(("heads", index, "placement"), f"heads[{index}]: '{head.name}' is placed by this catalog "
+                                                "(placement: catalog), so it needs a placement_note saying why")]
     if head.placement == "unplaced":
         if head.stage or head.subcategory:
             return [(("heads", index, "stage"), f"heads[{index}]: '{head.name}' is unplaced, so it takes no stage "

@@ -72,10 +72,11 @@ class BarChart:
     bars: tuple[Bar, ...]
 
 
-def stacked_bar_chart(columns: Sequence[tuple[object, Sequence[int]]], series: Sequence[str]) -> StackedBarChart:
+def stacked_bar_chart(columns: Sequence[tuple[object, Sequence[int]]], series: Sequence[str],
+                      height: int = 320) -> StackedBarChart:
     """One column per label (e.g. a year), stacked by series (e.g. stages), on a shared scale with round ticks."""
-    width, height = CHART_WIDTH, 320
-    left, right, top, bottom = 44, width - 8, 12, height - 32
+    width = CHART_WIDTH
+    left, right, top, bottom = 44, width - 8, 24, height - 32
     maximum = max((sum(counts) for _, counts in columns), default=0)
     step = _tick_step(maximum)
     top_value = max(step, -(-maximum // step) * step)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from headcat.catalog import facets, urls
-from headcat.catalog.catalog import Catalog, Feed, HeadGroup
+from headcat.catalog.catalog import Catalog, Feed, HeadGroup, StageGroup
 from headcat.catalog.entries import CatalogPaper
 from headcat.catalog.facets import Facet, FacetOption
 from headcat.catalog.paging import Pager, paginate
@@ -22,7 +22,7 @@ from headcat.model.config import Config
 from headcat.model.fields import slugify
 from headcat.model.taxonomy import LanguageModel, Method, MethodFamily, MethodType, ModelFamily
 from headcat.render.browse import RECORDS_PER_FILE, browse_outputs, facet_file_counts
-from headcat.render.charts import BarChart, bar_chart, stacked_bar_chart
+from headcat.render.charts import BarChart, StackedBarChart, bar_chart, stacked_bar_chart
 from headcat.render.lookup import lookup_file_count, lookup_outputs
 from headcat.render.outputs import Output
 from headcat.render.pages import (
@@ -85,7 +85,7 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
                     _stats_values(catalog))
     yield plan.page("site/about.html", urls.ABOUT, "About and contributing", "about",
                     f"What {catalog.config.title} is, the survey's four-stage framework, and how to add a paper.",
-                    {"stages": catalog.stages})
+                    {"stages": catalog.stages, "methods": catalog.taxonomy.methods})
     yield Output(urls.NOT_FOUND, render_page, PageInputs("site/404.html", _not_found_page(plan), {}))
     yield Output(urls.ROBOTS, render_text, TextInputs("site/robots.txt", {
         "sitemap_url": urls.absolute(catalog.config.base_url, urls.SITEMAP)}))
@@ -170,10 +170,19 @@ def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
         stage = stage_by_id.get(head.stage) if head.stage else None
         subcategory = next((sub for sub in stage.subcategories if group in sub.heads), None) if stage else None
         papers = catalog.papers_of(group.paper_ids)
-        earliest = min(papers, key=lambda entry: (entry.paper.date, entry.id), default=None)
-        yield from plan.listing("site/head.html", group.path, head.name, "heads", head.description, papers,
-                                {"group": group, "stage": stage, "subcategory": subcategory, "earliest": earliest},
+        earliest = catalog.paper(group.earliest_id) if group.earliest_id else None
+        values = {"group": group, "stage": stage, "subcategory": subcategory, "earliest": earliest,
+                  "timeline": _year_chart(Counter(entry.year for entry in papers), stage.slug if stage else "none")}
+        yield from plan.listing("site/head.html", group.path, head.name, "heads", head.description, papers, values,
                                 group.feed)
+
+
+def _year_chart(by_year: Counter[int], series: str) -> StackedBarChart | None:
+    """Papers per year as columns, every year from the first to the last (none when there are no papers)."""
+    if not by_year:
+        return None
+    years = range(min(by_year), max(by_year) + 1)
+    return stacked_bar_chart([(year, (by_year[year],)) for year in years], [series], height=180)
 
 
 def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
@@ -278,7 +287,12 @@ def _stats_values(catalog: Catalog) -> dict[str, object]:
                       for group in catalog.years)
     year_columns = [(group.year, counts) for group, counts in reversed(year_rows)]
     heads = _by_frequency(catalog.heads)
-    return {"year_rows": year_rows,
+    first = _first_reported(catalog)
+    by_year = Counter((entry.year, stage.slug) for stage, rows in first for _, entry in rows)
+    first_years = range(min(year for year, _ in by_year), max(year for year, _ in by_year) + 1) if by_year else ()
+    return {"year_rows": year_rows, "first_reported": first,
+            "first_chart": stacked_bar_chart([(year, tuple(by_year[year, stage.slug] for stage in catalog.stages))
+                                              for year in first_years], [stage.slug for stage in catalog.stages]),
             "year_chart": stacked_bar_chart(year_columns, [group.slug for group in catalog.stages]),
             "heads": heads, "head_chart": bar_chart([(group.head_type.name, len(group.paper_ids)) for group in heads]),
             "venue_chart": bar_chart([(group.venue, len(group.paper_ids)) for group in catalog.venues]),
@@ -307,6 +321,17 @@ def _vocabulary_chart(catalog: Catalog, param: str, heading: str, noun: str, ind
     options = facet.options_of(catalog)
     return VocabularyChart(param, heading, noun, index_path, index_label, options,
                            bar_chart([(option.label, option.count) for option in options]))
+
+
+def _first_reported(catalog: Catalog) -> tuple[tuple[StageGroup, tuple[tuple[HeadGroup, CatalogPaper], ...]], ...]:
+    """Each stage's head types that papers study, with the earliest paper on each, earliest first."""
+    stages = []
+    for stage in catalog.stages:
+        rows = [(group, catalog.paper(group.earliest_id)) for subcategory in stage.subcategories
+                for group in subcategory.heads if group.earliest_id]
+        rows.sort(key=lambda row: (row[1].paper.date, row[0].head_type.name.casefold()))
+        stages.append((stage, tuple(rows)))
+    return tuple(stages)
 
 
 def _by_frequency(heads: Iterable[HeadGroup]) -> tuple[HeadGroup, ...]:
