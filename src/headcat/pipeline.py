@@ -32,7 +32,7 @@ from headcat.process import collector
 from headcat.process.parallel import background_work
 from headcat.process.timings import timed
 from headcat.render.context import RenderContext
-from headcat.render.environment import make_environment, template_errors_as_problems
+from headcat.render.environment import make_environment, template_errors_as_problems, template_folders
 from headcat.render.exports import export_outputs
 from headcat.render.feeds import feed_outputs
 from headcat.render.field_reference import render_field_reference
@@ -67,16 +67,18 @@ class BuildResult:
 
 @collector.paused()  # until the build ends: process/collector.py
 @background_work()  # the paper store is written by a child process while the build goes on
-def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True) -> BuildResult:
+def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True,
+          base_url: str | None = None) -> BuildResult:
     """Validate, render the outputs and publish them at once (write/folder.py: the published folder changes in one
     step, once every output is written); README.md's table last, and only when the site was published (a catalog
     without a README.md builds without one). With the cache, unchanged paper files are not read again and outputs
     whose inputs did not change are neither rendered nor written. The search index is made in a child process
-    beside the rest. Refuses an output folder headcat does not own (OutputFolderRefused) before anything is read."""
+    beside the rest. Refuses an output folder headcat does not own (OutputFolderRefused) before anything is read.
+    `base_url` is the published address in place of the settings' (--base-url, HEADCAT_BASE_URL)."""
     folder = OutputFolder(out_dir)
     check_output_folder(out_dir, root)
     cache = BuildCache.open(root, enabled=use_cache)
-    catalog = load_catalog(root, today, cache)
+    catalog = load_catalog(root, today, cache, base_url)
     with locked(folder):
         repair(folder)
         check_output_folder(out_dir, root)  # again: another build may have run while this one waited
@@ -120,13 +122,13 @@ def check(root: Path, today: date, use_cache: bool = True) -> int:
     return check_papers(root, settings.taxonomy, today, _paper_store(cache, settings))
 
 
-def load_catalog(root: Path, today: date, cache: BuildCache | None = None) -> Catalog:
+def load_catalog(root: Path, today: date, cache: BuildCache | None = None, base_url: str | None = None) -> Catalog:
     """The catalog stage's result: settings and papers validated, grouped and derived. With the cache, files
     unchanged since the last build are not read again, and the layout is reused when its inputs are the same."""
     cache = cache or BuildCache.open(root, enabled=False)
     with collector.paused():  # loading and grouping make millions of objects and no reference cycles: collector.py
         with timed("load papers"):
-            settings = load_settings(root)
+            settings = load_settings(root, base_url)
             papers = load_papers(root, settings.taxonomy, today, _paper_store(cache, settings))
         with timed("build the catalog"):
             for paper_id, paper in papers.by_id.items():
@@ -167,12 +169,14 @@ def render_context(root: Path, cache: BuildCache) -> Iterator[RenderContext]:
     """The catalog's templates and the fragments of earlier builds; the fragment store is closed at the end (and
     a store half written by a build that failed is dropped)."""
     templates = root / "templates"
-    if not templates.is_dir():
-        raise ProblemsFound([Problem(str(templates), 0, 0, "not found; a catalog needs its templates/ folder")])
+    if os.path.lexists(templates) and not templates.is_dir():
+        raise ProblemsFound([Problem(str(templates), 0, 0, "is not a folder; templates/ holds the templates that "
+                                                           "override the theme's (or leave it out)")])
     with timed("read the build cache"):
         fragments = cache.fragments() if cache.is_enabled else None
-        context = RenderContext(make_environment(templates), cache.key("templates", folder_digest(templates)),
-                                cache.fingerprints, fragments)
+        digests = [folder_digest(folder) for folder in template_folders(templates)]
+        context = RenderContext(make_environment(templates), cache.key("templates", *digests), cache.fingerprints,
+                                fragments)
     try:
         yield context
     finally:

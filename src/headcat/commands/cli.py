@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from headcat import __version__
-from headcat.load.settings import load_taxonomy
+from headcat.load.settings import BASE_URL_VARIABLE, load_taxonomy
 from headcat.model.problems import ProblemsFound, escape_for_terminal, summarize_problems
 from headcat.model.schema import paper_json_schema
 from headcat.pipeline import build, check, plan_documents
@@ -168,8 +168,11 @@ def run_build(arguments: argparse.Namespace) -> int:
     arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
     if arguments.timings:
         start_recording()
-    result = build(root, out_dir, date.today(), with_search=not arguments.no_search, use_cache=not arguments.no_cache)
-    print(f"built {len(result.catalog.papers)} papers into {out_dir} "
+    base_url = arguments.base_url or os.environ.get(BASE_URL_VARIABLE) or None
+    result = build(root, out_dir, date.today(), with_search=not arguments.no_search, use_cache=not arguments.no_cache,
+                   base_url=base_url)
+    count = len(result.catalog.papers)
+    print(f"built {count} paper{'' if count == 1 else 's'} into {out_dir} "
           f"({result.file_count} files, {result.written_count} written)")
     for stage, seconds in recorded():
         print(f"{seconds:8.3f} s  {stage}", file=sys.stderr)
@@ -281,6 +284,23 @@ def run_new(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_init(arguments: argparse.Namespace) -> int:
+    from headcat.commands.init_catalog import NewCatalog, init_catalog
+
+    root = Path(arguments.root)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{arguments.root}: not a directory (DIR is the folder to start the catalog in)")
+    arguments.failure_tail = f"; nothing was written into {root}"
+    written = init_catalog(root, NewCatalog(arguments.title, arguments.description), date.today())
+    for path in written:
+        print(path)
+    for step in (f"run headcat serve {arguments.root} and open http://localhost:8000",
+                 "replace the example paper and the example topic of taxonomy.yaml with your own",
+                 "push to GitHub and choose GitHub Actions as the source of GitHub Pages (Settings > Pages)"):
+        print(f"next: {step}")
+    return EXIT_OK
+
+
 def _catalog_root(text: str) -> Path:
     root = Path(text)
     if not root.is_dir():
@@ -324,6 +344,9 @@ def _make_parser() -> argparse.ArgumentParser:
                                help="print the wall time of each stage of the build (to standard error)")
     build_command.add_argument("--no-search", action="store_true",
                                help="skip the search index (quicker; the site's search then matches text in the page)")
+    build_command.add_argument("--base-url", metavar="URL",
+                               help="the site's published address, in place of the settings' base_url (default: "
+                                    f"${BASE_URL_VARIABLE}); gives absolute feed links, canonical links and a sitemap")
 
     readme = add("readme", run_readme, "Regenerate the paper table between the headcat markers in README.md.",
                  with_format=True)
@@ -334,6 +357,12 @@ def _make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks one)")
     serve.add_argument("--no-search", action="store_true", help="skip the search index for quicker rebuilds")
+
+    init = add("init", run_init, "Start a new catalog in ROOT (default: .): settings, a taxonomy, an example paper, "
+                                 "README, CONTRIBUTING, workflows; never overwrites a file.")
+    init.add_argument("--title", default="Paper catalog", help="the catalog's name (default: Paper catalog)")
+    init.add_argument("--description", default="A curated catalog of research papers.",
+                      help="one or two sentences for the home page, the README and the feeds")
 
     add("schema", run_schema, "Print the JSON Schema of a paper file.")
 

@@ -28,12 +28,20 @@ class Settings:
     taxonomy: Taxonomy
 
 
-def load_settings(root: Path) -> Settings:
-    """ROOT's settings and taxonomy; the problems of both are reported together, before any paper is read."""
+BASE_URL_VARIABLE = "HEADCAT_BASE_URL"
+"""The environment variable that gives the published address instead of the settings' base_url (as --base-url
+does): a deploy workflow knows the address, the settings of a catalog need not."""
+
+
+def load_settings(root: Path, base_url: str | None = None) -> Settings:
+    """ROOT's settings and taxonomy; the problems of both are reported together, before any paper is read.
+    `base_url`, when given, is the site's published address in place of the settings' own."""
     problems: list[Problem] = []
     config = taxonomy = None
     try:
         config = load_config(root)
+        if base_url:
+            config = _with_base_url(config, base_url)
     except ProblemsFound as found:
         problems += found.problems
     try:
@@ -43,6 +51,17 @@ def load_settings(root: Path) -> Settings:
     if problems or config is None or taxonomy is None:
         raise ProblemsFound(problems)
     return Settings(config, taxonomy)
+
+
+def _with_base_url(config: Config, base_url: str) -> Config:
+    address = base_url.strip()
+    address = address if address.endswith("/") else address + "/"
+    try:
+        return Config.model_validate({**config.model_dump(exclude_none=True), "base_url": address})
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ProblemsFound([Problem(f"--base-url (or {BASE_URL_VARIABLE})", 0, 0,
+                                     f"{base_url!r}: {reason}")]) from None
 
 
 def load_config(root: Path) -> Config:

@@ -2,7 +2,9 @@
 
 Autoescaping is on for HTML, XML and Markdown (the README table is HTML inside Markdown), an undefined variable is
 an error rather than an empty string, and the only ways content becomes markup are the filters defined here.
-Templates come from the templates folder and from nothing outside it (`_TemplateFolderLoader`).
+Templates come from the catalog's templates folder, then from headcat's default theme (`template_folders`): a
+catalog overrides any single file of the theme by a file of the same path, and a catalog without templates/ builds
+with the theme alone. Nothing is read from outside these folders (`_TemplateFolderLoader`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -127,8 +131,10 @@ def _module(frame: FrameType) -> str:
 
 
 def _undecodable_template(templates_dir: Path) -> Problem | None:
-    """The first template file under `templates_dir` that is not UTF-8 (Jinja's error does not say which)."""
-    for path in sorted(path for path in templates_dir.rglob("*") if path.is_file()):
+    """The first template file of the catalog's or the theme's that is not UTF-8 (Jinja's error does not say
+    which)."""
+    paths = [path for folder in template_folders(templates_dir) for path in sorted(folder.rglob("*"))]
+    for path in (path for path in paths if path.is_file()):
         try:
             data = path.read_bytes()
             data.decode("utf-8")
@@ -230,16 +236,36 @@ def _template_link_problem(path: Path, folder: Path) -> Problem | None:
     return link_problem(path, folder, _TEMPLATE_LINK_FIX, place="the templates folder")
 
 
+def default_theme() -> Path:
+    """headcat's own templates, the theme every catalog builds with: headcat/theme/ in an installed package (the
+    wheel holds the repository's templates/ there, pyproject.toml says so); in a source checkout installed for
+    development, whose editable install does not map that folder, the repository's templates/ beside src/."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "theme"
+    return installed if installed.is_dir() else package.parent.parent / "templates"
+
+
+def template_folders(templates_dir: Path) -> tuple[Path, ...]:
+    """Where templates are looked for, first to last: the catalog's folder, then the default theme (once, when the
+    catalog's folder is the theme itself, as in headcat's own repository)."""
+    theme = default_theme()
+    if templates_dir.resolve() == theme.resolve():
+        return (templates_dir,)
+    return (templates_dir, theme)
+
+
 def make_environment(templates_dir: Path) -> Environment:
-    """The environment for the templates in `templates_dir`; raises ProblemsFound for a link in it that leads out
-    (`_TemplateFolderLoader`). Templates are compiled by each build that uses them: Jinja's bytecode cache would run
-    compiled code read back from disk, which the build cache never does."""
-    loader = _TemplateFolderLoader(templates_dir)
-    link_problems = loader.find_link_problems()
+    """The environment for the templates in `templates_dir` over the default theme's; raises ProblemsFound for a
+    link in either that leads out of its folder (`_TemplateFolderLoader`). Templates are compiled by each build
+    that uses them: Jinja's bytecode cache would run compiled code read back from disk, which the build cache never
+    does."""
+    loaders = [_TemplateFolderLoader(folder) for folder in template_folders(templates_dir)]
+    link_problems = [problem for loader in loaders for problem in loader.find_link_problems()]
     if link_problems:
         raise ProblemsFound(link_problems)
+    layered: BaseLoader = loaders[0] if len(loaders) == 1 else ChoiceLoader(loaders)
     environment = Environment(
-        loader=loader,
+        loader=layered,
         autoescape=select_autoescape(enabled_extensions=("html", "xml", "svg", "opml", "md"), default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
