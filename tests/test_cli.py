@@ -383,3 +383,28 @@ def test_a_paper_naming_a_model_or_method_outside_the_vocabulary_is_told_the_clo
         "if it is a new method",
         "2 problems in 1 file",
     ]
+
+
+def test_the_published_address_and_repository_come_from_options_or_the_environment(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEADCAT_REPOSITORY", "https://github.com/someone/papers")
+    out_dir = catalog_copy.parent / "out"
+    exit_code, _, _ = run_main(["build", str(catalog_copy), "--out", str(out_dir), "--no-search",
+                                "--base-url", "https://papers.example.net/list"], capsys)
+    assert exit_code == 0
+    page = (out_dir / "papers" / "induction-heads-patterns" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://papers.example.net/list/papers/induction-heads-patterns/">' in page
+    assert 'href="https://github.com/someone/papers/edit/main/papers/induction-heads-patterns.yaml"' in page
+
+    monkeypatch.setenv("HEADCAT_BASE_URL", "ftp://papers.example.net/")
+    exit_code, out, err = run_main(["build", str(catalog_copy), "--out", str(out_dir), "--no-search",
+                                    "--repository", "github.com/someone/papers"], capsys)
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        "--base-url (or HEADCAT_BASE_URL): error: 'ftp://papers.example.net/': 'ftp://papers.example.net/' is not a "
+        "web address; links must start with https:// or http://",
+        "--repository (or HEADCAT_REPOSITORY): error: 'github.com/someone/papers': 'github.com/someone/papers' is "
+        "not a web address; links must start with https:// or http://",
+        f"2 problems in 2 files; nothing was written, {out_dir} is as it was",
+    ]

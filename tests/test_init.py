@@ -36,7 +36,7 @@ def test_a_new_catalog_passes_check_and_builds_a_complete_site(tmp_path: Path) -
         ".github/workflows/deploy.yml", ".github/ISSUE_TEMPLATE/add-paper.yml", "schema/paper.schema.json"}
     assert not (root / "templates").exists()  # the default theme builds it
     assert check(root, TODAY) == 1
-    result = build(root, root / "site", TODAY, base_url="https://example.org/things")
+    result = build(root, root / "site", TODAY, overrides={"base_url": "https://example.org/things"})
     site = root / "site"
     assert result.catalog.config.title == "Awesome Things"
     assert "<title>Awesome Things</title>" in (site / "index.html").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -68,17 +68,17 @@ class BuildResult:
 @collector.paused()  # until the build ends: process/collector.py
 @background_work()  # the paper store is written by a child process while the build goes on
 def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_cache: bool = True,
-          base_url: str | None = None) -> BuildResult:
+          overrides: Mapping[str, str] | None = None) -> BuildResult:
     """Validate, render the outputs and publish them at once (write/folder.py: the published folder changes in one
     step, once every output is written); README.md's table last, and only when the site was published (a catalog
     without a README.md builds without one). With the cache, unchanged paper files are not read again and outputs
     whose inputs did not change are neither rendered nor written. The search index is made in a child process
     beside the rest. Refuses an output folder headcat does not own (OutputFolderRefused) before anything is read.
-    `base_url` is the published address in place of the settings' (--base-url, HEADCAT_BASE_URL)."""
+    `overrides` replace settings (the published address, the repository: load/settings.py SETTING_VARIABLES)."""
     folder = OutputFolder(out_dir)
     check_output_folder(out_dir, root)
     cache = BuildCache.open(root, enabled=use_cache)
-    catalog = load_catalog(root, today, cache, base_url)
+    catalog = load_catalog(root, today, cache, overrides)
     with locked(folder):
         repair(folder)
         check_output_folder(out_dir, root)  # again: another build may have run while this one waited
@@ -122,13 +122,14 @@ def check(root: Path, today: date, use_cache: bool = True) -> int:
     return check_papers(root, settings.taxonomy, today, _paper_store(cache, settings))
 
 
-def load_catalog(root: Path, today: date, cache: BuildCache | None = None, base_url: str | None = None) -> Catalog:
+def load_catalog(root: Path, today: date, cache: BuildCache | None = None,
+                 overrides: Mapping[str, str] | None = None) -> Catalog:
     """The catalog stage's result: settings and papers validated, grouped and derived. With the cache, files
     unchanged since the last build are not read again, and the layout is reused when its inputs are the same."""
     cache = cache or BuildCache.open(root, enabled=False)
     with collector.paused():  # loading and grouping make millions of objects and no reference cycles: collector.py
         with timed("load papers"):
-            settings = load_settings(root, base_url)
+            settings = load_settings(root, overrides)
             papers = load_papers(root, settings.taxonomy, today, _paper_store(cache, settings))
         with timed("build the catalog"):
             for paper_id, paper in papers.by_id.items():

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from headcat import __version__
-from headcat.load.settings import BASE_URL_VARIABLE, load_taxonomy
+from headcat.load.settings import SETTING_VARIABLES, load_taxonomy
 from headcat.model.problems import ProblemsFound, escape_for_terminal, summarize_problems
 from headcat.model.schema import paper_json_schema
 from headcat.pipeline import build, check, plan_documents
@@ -168,9 +168,10 @@ def run_build(arguments: argparse.Namespace) -> int:
     arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
     if arguments.timings:
         start_recording()
-    base_url = arguments.base_url or os.environ.get(BASE_URL_VARIABLE) or None
+    overrides = {key: value for key, variable in SETTING_VARIABLES.items()
+                 if (value := getattr(arguments, key) or os.environ.get(variable))}
     result = build(root, out_dir, date.today(), with_search=not arguments.no_search, use_cache=not arguments.no_cache,
-                   base_url=base_url)
+                   overrides=overrides)
     count = len(result.catalog.papers)
     print(f"built {count} paper{'' if count == 1 else 's'} into {out_dir} "
           f"({result.file_count} files, {result.written_count} written)")
@@ -346,7 +347,11 @@ def _make_parser() -> argparse.ArgumentParser:
                                help="skip the search index (quicker; the site's search then matches text in the page)")
     build_command.add_argument("--base-url", metavar="URL",
                                help="the site's published address, in place of the settings' base_url (default: "
-                                    f"${BASE_URL_VARIABLE}); gives absolute feed links, canonical links and a sitemap")
+                                    f"${SETTING_VARIABLES['base_url']}); gives absolute feed links, canonical links "
+                                    "and a sitemap")
+    build_command.add_argument("--repository", metavar="URL",
+                               help="the catalog's repository, in place of the settings' (default: "
+                                    f"${SETTING_VARIABLES['repository']}); gives 'edit this file' links")
 
     readme = add("readme", run_readme, "Regenerate the paper table between the headcat markers in README.md.",
                  with_format=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,20 +29,21 @@ class Settings:
     taxonomy: Taxonomy
 
 
-BASE_URL_VARIABLE = "HEADCAT_BASE_URL"
-"""The environment variable that gives the published address instead of the settings' base_url (as --base-url
-does): a deploy workflow knows the address, the settings of a catalog need not."""
+SETTING_VARIABLES = {"base_url": "HEADCAT_BASE_URL", "repository": "HEADCAT_REPOSITORY"}
+"""Settings a build may be given from outside, each by an option (--base-url, --repository) or by its environment
+variable, in place of the settings' own: a deploy workflow knows where the site goes and which repository it is
+built from; the catalog's settings need not."""
 
 
-def load_settings(root: Path, base_url: str | None = None) -> Settings:
+def load_settings(root: Path, overrides: Mapping[str, str] | None = None) -> Settings:
     """ROOT's settings and taxonomy; the problems of both are reported together, before any paper is read.
-    `base_url`, when given, is the site's published address in place of the settings' own."""
+    `overrides` replace settings (SETTING_VARIABLES: the published address, the repository)."""
     problems: list[Problem] = []
     config = taxonomy = None
     try:
         config = load_config(root)
-        if base_url:
-            config = _with_base_url(config, base_url)
+        if overrides:
+            config = _overridden(config, overrides)
     except ProblemsFound as found:
         problems += found.problems
     try:
@@ -53,15 +55,22 @@ def load_settings(root: Path, base_url: str | None = None) -> Settings:
     return Settings(config, taxonomy)
 
 
-def _with_base_url(config: Config, base_url: str) -> Config:
-    address = base_url.strip()
-    address = address if address.endswith("/") else address + "/"
-    try:
-        return Config.model_validate({**config.model_dump(exclude_none=True), "base_url": address})
-    except ValidationError as error:
-        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise ProblemsFound([Problem(f"--base-url (or {BASE_URL_VARIABLE})", 0, 0,
-                                     f"{base_url!r}: {reason}")]) from None
+def _overridden(config: Config, overrides: Mapping[str, str]) -> Config:
+    """The settings with the given ones replaced; a value that is not a web address is a problem of the option."""
+    values = {key: value.strip() for key, value in overrides.items() if value.strip()}
+    if values.get("base_url") and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"  # the address of a folder
+    problems = []
+    for key, value in values.items():
+        try:
+            Config.model_validate({key: value})
+        except ValidationError as error:
+            reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+            option = "--" + key.replace("_", "-")
+            problems.append(Problem(f"{option} (or {SETTING_VARIABLES[key]})", 0, 0, f"{value!r}: {reason}"))
+    if problems:
+        raise ProblemsFound(problems)
+    return config.model_copy(update=values)
 
 
 def load_config(root: Path) -> Config:
