@@ -302,6 +302,22 @@ def run_init(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_import(arguments: argparse.Namespace) -> int:
+    from headcat.commands.import_papers import import_papers  # only this command needs bibtexparser
+
+    root = _catalog_root(arguments.into)
+    arguments.failure_tail = f"; nothing was written into {root / 'papers'}"
+    report = import_papers(root, [Path(name) for name in arguments.files], date.today())
+    for path in report.written:
+        print(path)
+    for line in (*report.skipped, *report.notes):
+        print(escape_for_terminal(line), file=sys.stderr)
+    written = len(report.written)
+    print(f"{written} paper file{'' if written == 1 else 's'} written, {len(report.skipped)} skipped"
+          + ("; fill in what is listed above, then run headcat check" if written else ""), file=sys.stderr)
+    return EXIT_OK
+
+
 def _catalog_root(text: str) -> Path:
     root = Path(text)
     if not root.is_dir():
@@ -368,6 +384,16 @@ def _make_parser() -> argparse.ArgumentParser:
     init.add_argument("--title", default="Paper catalog", help="the catalog's name (default: Paper catalog)")
     init.add_argument("--description", default="A curated catalog of research papers.",
                       help="one or two sentences for the home page, the README and the feeds")
+
+    importing = commands.add_parser(
+        "import", help="Write paper files from BibTeX, CSL-JSON or an awesome-list Markdown file.",
+        description="Write one paper file per entry of BibTeX (.bib), CSL-JSON (.json, from Zotero or Better "
+                    "BibTeX) or awesome-list Markdown (.md) files, with TODO where a person must still write; "
+                    "skips papers the catalog has and never overwrites a file.")
+    importing.set_defaults(run=run_import, format="text")
+    importing.add_argument("files", nargs="+", metavar="FILE", help="a .bib, .json or .md file")
+    importing.add_argument("--into", default=".", metavar="ROOT", help="the catalog folder (default: .)")
+    importing.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
 
     add("schema", run_schema, "Print the JSON Schema of a paper file.")
 

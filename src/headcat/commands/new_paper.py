@@ -116,6 +116,12 @@ class PaperDraft:
     arxiv: str | None
     heads: tuple[str, ...]
     paper_link: str | None
+    doi: str | None = None
+    other_links: tuple[tuple[str, str], ...] = ()
+    """Links besides the paper's, as (kind, address): ('code', 'https://github.com/...')."""
+    authors_incomplete: str | None = None
+    comments: tuple[str, ...] = ()
+    """Lines for a comment at the top of the file: where its values came from (`headcat import`)."""
 
 
 @dataclass(frozen=True)
@@ -263,7 +269,7 @@ def parse_arxiv_feed(body: bytes, arxiv_id: str) -> ArxivPaper:
 def render_paper_file(draft: PaperDraft) -> str:
     """The text of the new file, in the catalog's layout; TODO marks every place a person must still write."""
     todo = PLACEHOLDER_MARKER
-    lines = [_SCHEMA_LINE, f"title: {_yaml_value(draft.title)}"]
+    lines = [_SCHEMA_LINE, *(f"# {comment}" for comment in draft.comments), f"title: {_yaml_value(draft.title)}"]
     if draft.date is not None:
         lines.append(f"date: {draft.date.isoformat()}")
     else:
@@ -271,11 +277,15 @@ def render_paper_file(draft: PaperDraft) -> str:
     lines.append(f"added: {draft.added.isoformat()}")
     if draft.authors:
         lines.append(f"authors: {_yaml_value(draft.authors)}")
+        if draft.authors_incomplete:
+            lines.append(f"authors_incomplete: {_yaml_value(draft.authors_incomplete)}")
     else:
         lines.append("# authors: [First Author, Second Author]   (optional)")
     lines.append(f"venue: {_yaml_value(draft.venue)}" if draft.venue else "# venue: ICLR 2024   (optional)")
     if draft.arxiv:
         lines.append(f'arxiv: "{draft.arxiv}"')
+    if draft.doi:
+        lines.append(f"doi: {_yaml_value(draft.doi)}")
     if draft.heads:
         lines.append(f"heads: {_yaml_value(draft.heads)}")
     else:
@@ -283,6 +293,10 @@ def render_paper_file(draft: PaperDraft) -> str:
                   "heads: []"]
     if draft.paper_link:
         lines += ["links:", f"  paper: {_yaml_value(draft.paper_link)}"]
+        lines += [f"  {kind}: {_yaml_value(url)}" for kind, url in draft.other_links]
+    elif draft.arxiv or draft.doi:  # a way to reach the paper already
+        lines += ["links:", *(f"  {kind}: {_yaml_value(url)}" for kind, url in draft.other_links)] \
+            if draft.other_links else []
     else:
         lines += [f"# {todo}: the paper's address; if it is on arXiv, also add arxiv: \"YYMM.NNNNN\" (or doi: ...)",
                   "links:", f"  paper: {_yaml_value(f'{todo}: https://...')}"]
