@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import socket
 import subprocess
@@ -14,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
+from browsing import launch_chromium
 from headcat.commands.cli import main
 
 PAPER = "papers/amplifying-correct-answers.yaml"
@@ -206,3 +209,53 @@ def test_a_rebuild_the_system_refuses_says_so_and_keeps_serving_the_last_good_si
     assert wait_for(lambda: "Amplifying the Right Answer" in fetch(server.address + "index.html"))
     assert server.process.poll() is None
     assert "Traceback" not in "".join(server.errors)
+
+
+def status(server: Server) -> dict[str, object]:
+    return json.loads(fetch(server.address + "__headcat/status"))  # type: ignore[no-any-return]
+
+
+def test_served_pages_load_the_reload_script_and_the_built_files_do_not(server: Server, catalog_root: Path) -> None:
+    served = fetch(server.address + "index.html")
+    assert served.count('<script src="/__headcat/reload.js"></script>') == 1
+    assert served.index("/__headcat/reload.js") < served.index("</body>")
+    assert "/__headcat/" not in (catalog_root / "site" / "index.html").read_text(encoding="utf-8")
+    assert "location.reload()" in fetch(server.address + "__headcat/reload.js")
+
+
+def test_the_status_counts_published_builds_and_holds_a_failed_builds_problems(
+        server: Server, catalog_root: Path) -> None:
+    first = status(server)
+    assert first["problems"] == [] and isinstance(first["generation"], int)
+    paper = catalog_root / PAPER
+    original = paper.read_text()
+    paper.write_text(original.replace("title: Amplifying", "title: [Amplifying"))
+    assert wait_for(lambda: status(server)["problems"] != [])
+    problems = status(server)["problems"]
+    assert isinstance(problems, list) and f"{catalog_root / PAPER}:1:8: error: invalid YAML" in problems[0]
+    assert status(server)["generation"] == first["generation"]  # the last good site stays
+    paper.write_text(original.replace("Amplifying the Correct Answer", "Amplifying the Right Answer"))
+    assert wait_for(lambda: status(server)["generation"] != first["generation"])
+    assert status(server)["problems"] == []
+
+
+def test_an_open_page_reloads_after_a_rebuild_and_shows_a_failed_build_over_the_last_good_site(
+        server: Server, catalog_root: Path) -> None:
+    with sync_playwright() as running:
+        browser = launch_chromium(running)
+        page = browser.new_page()
+        page.goto(server.address + "index.html")
+        page.wait_for_function("() => performance.getEntriesByType('resource')"
+                               ".some(entry => entry.name.endsWith('/__headcat/status'))")
+        paper = catalog_root / PAPER
+        original = paper.read_text()
+        paper.write_text(original.replace("Amplifying the Correct Answer", "Amplifying the Right Answer"))
+        expect(page.get_by_text("Amplifying the Right Answer").first).to_be_visible(timeout=15_000)
+        paper.write_text(original.replace("title: Amplifying", "title: [Amplifying"))
+        overlay = page.locator("#headcat-build-problems")
+        expect(overlay).to_contain_text("the last build failed", timeout=15_000)
+        expect(overlay).to_contain_text(f"{PAPER}:1:8: error: invalid YAML")
+        paper.write_text(original)
+        expect(page.locator("#headcat-build-problems")).to_have_count(0, timeout=15_000)
+        expect(page.get_by_text("Amplifying the Correct Answer").first).to_be_visible()
+        browser.close()

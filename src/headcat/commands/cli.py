@@ -203,9 +203,9 @@ def run_readme(arguments: argparse.Namespace) -> int:
 
 
 def run_serve(arguments: argparse.Namespace) -> int:
-    from headcat.commands.serve import (  # only serve needs http.server (11 ms)
+    from headcat.commands.serve import (  # only serve needs http.server (11 ms) and watchfiles
+        BuildStatus,
         ServeError,
-        snapshot_sources,
         start_server,
         watch_sources,
     )
@@ -215,18 +215,25 @@ def run_serve(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
     still_serving = f"still serving the last good site from {out_dir}"
+    status = BuildStatus()
 
     def rebuild() -> None:
         try:
             result = build(root, out_dir, date.today(), with_search=not arguments.no_search)
+            status.published()
             print(f"rebuilt {len(result.catalog.papers)} papers ({result.file_count} files)", flush=True)
+            return
         except ProblemsFound as found:
             _print_problems(found, "text", tail=f"; {still_serving}")
+            lines = [problem.format_text() for problem in found.problems]
         except OutputFolderRefused as error:
+            lines = [f"{error}"]
             _print_error(f"{error}; {still_serving}")
         except OSError as error:  # the system refused (a full disk, say): said, as `build` says it
-            _print_error(f"{_system_error_message(error)}; {still_serving}")
+            lines = [_system_error_message(error)]
+            _print_error(f"{lines[0]}; {still_serving}")
         except Exception as error:  # noqa: BLE001  # a bug in headcat: said, and the server goes on with the last site
+            lines = [f"internal error: {type(error).__name__}: {error}"]
             if arguments.debug:
                 traceback.print_exc()
                 print(f"headcat: {still_serving}", file=sys.stderr)
@@ -235,22 +242,31 @@ def run_serve(arguments: argparse.Namespace) -> int:
                       file=sys.stderr)
                 print(f"headcat: {still_serving}; run again with --debug to see the traceback, and please report "
                       f"it", file=sys.stderr)
+        status.failed(lines)
         sys.stderr.flush()
 
     try:
-        server = start_server(out_dir, arguments.port)  # before the first build: a port in use is said at once
+        server = start_server(out_dir, arguments.port, status)  # before the first build: a port in use is said at once
     except ServeError as error:
         raise UsageError(str(error)) from None
-    sources = snapshot_sources(root, out_dir)  # before the first build, so that no edit during it is missed
+    changed, stop, listening = threading.Event(), threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch_sources, args=(root, out_dir, changed.set, stop, listening),
+                               name="headcat-watch", daemon=True)
+    watcher.start()
+    listening.wait(10)  # before the first build, so that no edit during it is missed
     rebuild()
     host, port = str(server.server_address[0]), server.server_address[1]
-    print(f"serving {out_dir} at http://{host}:{port}/ (rebuilds on change; Ctrl-C stops)", flush=True)
-    stop = threading.Event()
+    print(f"serving {out_dir} at http://{host}:{port}/ (rebuilds on change and reloads the pages; Ctrl-C stops)",
+          flush=True)
     try:
-        watch_sources(root, out_dir, rebuild, stop, sources)
+        while True:
+            if changed.wait(0.5):  # a timeout, so that Ctrl-C is heard
+                changed.clear()
+                rebuild()
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.shutdown()
     return EXIT_OK
 

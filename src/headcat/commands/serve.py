@@ -1,8 +1,11 @@
-"""`headcat serve`: the built site on localhost, rebuilt whenever a source file changes.
+"""`headcat serve`: the built site on localhost, rebuilt whenever a source file changes, and pages that reload
+themselves after each rebuild and show the problems of a failed one.
 
-Watching is polling of modification times (simple, portable, no extra dependency; a catalog is a few hundred
-small files). The server reads the output folder on every request, so the atomic swap of a rebuild is picked
-up at once, and a failed rebuild leaves the last good site in place.
+Changes are file-system events (watchfiles: inotify, FSEvents, ReadDirectoryChangesW; an idle server does no work),
+filtered to what a build reads. The server reads the output folder on every request, so the atomic swap of a
+rebuild is picked up at once, and a failed rebuild leaves the last good site in place. Every HTML page it serves
+(not the built file) loads /__headcat/reload.js, which asks /__headcat/status what the last build did: a new
+build reloads the page, a failed one shows its problems over the last good site.
 
 Only regular files whose real path lies inside the site folder's real path are served, that real path worked out
 on every request (a build may replace the whole folder): a link in the site that leads out of it, a folder
@@ -13,50 +16,104 @@ a NUL byte, escapes that are not UTF-8) is 400. No request ends in a dropped con
 from __future__ import annotations
 
 import errno
+import io
+import json
 import os
 import posixpath
 import stat
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-WATCHED = ("papers", "taxonomy.yaml", "templates", "pyproject.toml", "README.md")
+WATCHED = ("papers", "taxonomy.yaml", "templates", "pyproject.toml", "README.md", "CONTRIBUTING.md")
 """What a build reads, relative to the catalog root."""
 
-Snapshot = dict[str, tuple[int, int]]
+STATUS_PATH = "/__headcat/status"
+RELOAD_PATH = "/__headcat/reload.js"
+RELOAD_TAG = f'<script src="{RELOAD_PATH}"></script>'.encode()
+
+RELOAD_SCRIPT = """(() => {
+  let seen = null;
+  const show = (problems) => {
+    let box = document.getElementById("headcat-build-problems");
+    if (!problems.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "headcat-build-problems";
+      box.setAttribute("role", "alert");
+      Object.assign(box.style, {position: "fixed", inset: "auto 1rem 1rem 1rem", zIndex: 2147483647, margin: 0,
+        maxHeight: "50vh", overflow: "auto", padding: "1rem", whiteSpace: "pre-wrap", font: "14px/1.4 monospace",
+        background: "#2b0b0b", color: "#ffe8e8", border: "2px solid #ff6b6b", borderRadius: "6px"});
+      document.body.append(box);
+    }
+    box.textContent = "headcat: the last build failed; this is the last good site.\\n\\n" + problems.join("\\n");
+  };
+  const poll = async () => {
+    try {
+      const status = await (await fetch("STATUS", {cache: "no-store"})).json();
+      if (seen !== null && status.generation !== seen) { location.reload(); return; }
+      seen = status.generation;
+      show(status.problems);
+    } catch (error) { /* the server stopped or is restarting: ask again */ }
+    setTimeout(poll, 500);
+  };
+  poll();
+})();
+""".replace("STATUS", STATUS_PATH)
+"""The script every served page loads: reload after a new build, show a failed build's problems."""
 
 
-def snapshot_sources(root: Path, out_dir: Path) -> Snapshot:
-    """Modification time and size of every source file; the output folder itself is never watched."""
-    snapshot: Snapshot = {}
+class BuildStatus:
+    """What the last build did, for the pages: `generation` counts the builds that published a site, `problems`
+    are the lines of the last build when it failed (empty when it succeeded)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.generation = 0
+        self.problems: tuple[str, ...] = ()
+
+    def published(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self.problems = ()
+
+    def failed(self, problems: Sequence[str]) -> None:
+        with self._lock:
+            self.problems = tuple(problems)
+
+    def as_json(self) -> bytes:
+        with self._lock:
+            return json.dumps({"generation": self.generation, "problems": list(self.problems)}).encode()
+
+
+def is_source(root: Path, out_dir: Path, path: str) -> bool:
+    """Whether a changed path is one a build reads (under WATCHED), and not in the output folder."""
+    changed = Path(path)
+    try:
+        relative = changed.relative_to(root.resolve()) if changed.is_absolute() else changed
+    except ValueError:
+        return False
+    if not relative.parts or relative.parts[0] not in WATCHED:
+        return False
     output = out_dir.resolve()
-    for name in WATCHED:
-        top = root / name
-        paths = sorted(top.rglob("*")) if top.is_dir() else [top]
-        for path in paths:
-            try:
-                if path.is_file() and output not in path.resolve().parents:
-                    status = path.stat()
-                    snapshot[str(path)] = (status.st_mtime_ns, status.st_size)
-            except (OSError, RuntimeError):  # removed since it was listed, or a loop of links: the build will say
-                continue
-    return snapshot
+    return not (changed == output or output in changed.parents)
 
 
 class ServeError(Exception):
     """The server cannot listen where it was asked to (a port in use, say); the message says what to do."""
 
 
-def start_server(out_dir: Path, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """Serve `out_dir` in a background thread; the caller reads the port from server.server_address. Raises
-    ServeError when the port cannot be listened on."""
-    handler = partial(_SiteHandler, directory=str(out_dir))
+def start_server(out_dir: Path, port: int, status: BuildStatus | None = None,
+                 host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """Serve `out_dir` in a background thread, telling the pages what `status` says; the caller reads the port
+    from server.server_address. Raises ServeError when the port cannot be listened on."""
+    handler = partial(_SiteHandler, directory=str(out_dir), status=status or BuildStatus())
     try:
         server = _SiteServer((host, port), handler)
     except OSError as error:
@@ -70,13 +127,18 @@ def start_server(out_dir: Path, port: int, host: str = "127.0.0.1") -> Threading
 
 
 def watch_sources(root: Path, out_dir: Path, on_change: Callable[[], None], stop: threading.Event,
-                  seen: Snapshot, interval: float = 0.5) -> None:
-    """Call `on_change` after any source file is added, removed or modified since `seen`, until `stop` is set."""
-    while not stop.wait(interval):
-        current = snapshot_sources(root, out_dir)
-        if current != seen:
-            seen = current
-            on_change()
+                  ready: threading.Event | None = None) -> None:
+    """Call `on_change` after source files are added, removed or modified (a burst of changes once), until `stop`
+    is set. `ready` is set once the watcher listens, so that no change after it is missed."""
+    from watchfiles import watch  # only serve needs it
+
+    def wanted(_: object, path: str) -> bool:
+        return is_source(root, out_dir, path)
+
+    if ready is not None:
+        ready.set()  # watchfiles starts listening as the first batch is asked for, which is now
+    for _ in watch(root, watch_filter=wanted, stop_event=stop, debounce=200, step=50, raise_interrupt=False):
+        on_change()
 
 
 class _SiteServer(ThreadingHTTPServer):
@@ -94,10 +156,18 @@ class _SiteServer(ThreadingHTTPServer):
 
 class _SiteHandler(SimpleHTTPRequestHandler):
     """Serves the regular files inside the site folder and nothing else, without logging every request to the
-    terminal, which is for build messages."""
+    terminal, which is for build messages; HTML pages with the reload script, and the build's status."""
+
+    def __init__(self, *arguments: Any, status: BuildStatus, **options: Any) -> None:
+        self.status = status
+        super().__init__(*arguments, **options)
 
     def send_head(self) -> BinaryIO | None:
         """The response's status and headers, and the file to send (or None when the response is complete)."""
+        own = {STATUS_PATH: (self.status.as_json, "application/json"),
+               RELOAD_PATH: (RELOAD_SCRIPT.encode, "text/javascript")}.get(_raw_path(self.path))
+        if own is not None:
+            return self._send_bytes(own[0](), own[1])
         words = _path_words(self.path)
         if words is None:
             self.send_error(HTTPStatus.BAD_REQUEST, None, "not the path of a file of the site")
@@ -116,10 +186,14 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         if path is None or stream is None:
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
+        kind = self.guess_type(path)
+        if kind == "text/html":
+            with stream:
+                return self._send_bytes(_with_reload_script(stream.read()), kind)
         try:
             status = os.fstat(stream.fileno())
             self.send_response(HTTPStatus.OK)
-            self.send_header("Content-type", self.guess_type(path))
+            self.send_header("Content-type", kind)
             self.send_header("Content-Length", str(status.st_size))
             self.send_header("Last-Modified", self.date_time_string(int(status.st_mtime)))
             self.end_headers()
@@ -127,6 +201,13 @@ class _SiteHandler(SimpleHTTPRequestHandler):
             stream.close()
             raise
         return stream
+
+    def _send_bytes(self, body: bytes, kind: str) -> BinaryIO:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def _redirect_to_folder(self) -> None:
         """A folder asked for without its trailing slash: the browser must ask again with it, or the page's relative
@@ -143,6 +224,12 @@ class _SiteHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload always shows the latest build
         super().end_headers()
+
+
+def _with_reload_script(page: bytes) -> bytes:
+    """The page with the reload script before its closing body tag (or at its end)."""
+    at = page.rfind(b"</body>")
+    return page[:at] + RELOAD_TAG + page[at:] if at >= 0 else page + RELOAD_TAG
 
 
 def _path_words(target: str) -> list[str] | None:
