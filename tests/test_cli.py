@@ -408,3 +408,34 @@ def test_the_published_address_and_repository_come_from_options_or_the_environme
         "not a web address; links must start with https:// or http://",
         f"2 problems in 2 files; nothing was written, {out_dir} is as it was",
     ]
+
+
+def test_a_new_head_type_added_as_contributing_says_needs_one_command_and_check_names_it(
+    catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Adding to the vocabulary makes the editor schema stale: check says so, with the command that fixes it, and
+    after `headcat readme` (the one command CONTRIBUTING.md names) everything passes."""
+    schema = catalog_copy / "schema" / "paper.schema.json"
+    schema.parent.mkdir()
+    schema.write_text("{}\n", encoding="utf-8")
+    (catalog_copy / "README.md").write_text("# Papers\n\n<!-- headcat:start -->\n<!-- headcat:end -->\n",
+                                            encoding="utf-8")
+    assert run_main(["readme", str(catalog_copy)], capsys)[0] == 0
+    assert run_main(["check", str(catalog_copy)], capsys)[0] == 0
+    taxonomy = catalog_copy / "taxonomy.yaml"
+    text = taxonomy.read_text(encoding="utf-8")
+    taxonomy.write_text(text.replace("models:\n", "  - name: Counting Head\n    placement: unplaced\n"
+                                                  "    description: Counts.\nmodels:\n", 1), encoding="utf-8")
+
+    exit_code, out, err = run_main(["check", str(catalog_copy)], capsys)
+
+    assert (exit_code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{schema}:1:1: error: the editor schema is out of date with taxonomy.yaml and the paper model; run "
+        "`headcat readme` to regenerate it",
+        "1 problem in 1 file",
+    ]
+    exit_code, out, _ = run_main(["readme", str(catalog_copy)], capsys)
+    assert exit_code == 0 and f"{schema}: the editor schema was regenerated" in out
+    assert '"Counting Head"' in schema.read_text(encoding="utf-8")
+    assert run_main(["check", str(catalog_copy)], capsys)[0] == 0

@@ -23,7 +23,7 @@ import pytest
 
 from headcat.commands.cli import main
 from headcat.pipeline import build
-from headcat.process.timings import recorded, start_recording
+from headcat.process.timings import recorded, start_recording, stop_recording
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 1, 1)
@@ -155,8 +155,12 @@ def test_a_failed_build_leaves_both_folders_as_they_were(root: Path, capsys: pyt
     assert tree(site) == published and tree(root / ".site.headcat-spare") == spare
     edit(template, "<h1>{{ paper.titel }}</h1>", "<h1>{{ paper.title }}</h1>")
     start_recording()
-    build(root, site, TODAY, with_search=False)
-    assert not any("copy the site by hard links" in stage for stage, _ in recorded())  # the spare was still whole
+    try:
+        build(root, site, TODAY, with_search=False)
+        stages = recorded()
+    finally:
+        stop_recording()
+    assert not any("copy the site by hard links" in stage for stage, _ in stages)  # the spare was still whole
 
 
 def test_leftovers_of_killed_builds_are_removed_by_the_next(root: Path) -> None:

@@ -10,6 +10,7 @@ nothing is published unless every stage succeeded.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
+
+from jinja2 import Environment
 
 from headcat.cache.build_cache import BuildCache
 from headcat.cache.manifest import OutputManifest
@@ -28,6 +31,8 @@ from headcat.catalog.layout import CatalogLayout, LayoutInput
 from headcat.load.papers import check_papers, load_papers
 from headcat.load.settings import Settings, load_settings
 from headcat.model.problems import Problem, ProblemsFound
+from headcat.model.schema import paper_json_schema
+from headcat.model.taxonomy import Taxonomy
 from headcat.process import collector
 from headcat.process.parallel import background_work
 from headcat.process.timings import timed
@@ -43,11 +48,15 @@ from headcat.render.search import SearchIndexing, index_files, search_inputs
 from headcat.render.site import site_outputs
 from headcat.write.documents import (
     CONTRIBUTING_NAME,
+    EDITOR_SCHEMA,
     FIELD_REFERENCE,
     README_NAME,
+    SCHEMA_PATH,
     ReadmeUpdate,
     has_markers,
+    plan_file_update,
     plan_readme_update,
+    stale_readme_problem,
     write_readme,
 )
 from headcat.write.folder import OutputFolder, check_output_folder, locked, read_owned, repair
@@ -116,10 +125,20 @@ def _manifests(cache: BuildCache, folder: OutputFolder) -> tuple[OutputManifest 
 
 def check(root: Path, today: date, use_cache: bool = True) -> int:
     """Validate everything a build validates and return the number of papers; writes nothing, not even the cache
-    (a file unchanged since the last build's cache is not read again)."""
+    (a file unchanged since the last build's cache is not read again). The files derived from the vocabulary (the
+    editor schema, CONTRIBUTING.md's field reference) must be current: a stale one is a problem that names the
+    command that regenerates it."""
     settings = load_settings(root)
     cache = BuildCache.open(root, enabled=use_cache)
-    return check_papers(root, settings.taxonomy, today, _paper_store(cache, settings))
+    count = check_papers(root, settings.taxonomy, today, _paper_store(cache, settings))
+    templates = root / "templates"
+    with template_errors_as_problems(templates):
+        stale = [stale_readme_problem(update)
+                 for update in vocabulary_documents(root, settings.taxonomy, make_environment(templates))
+                 if update.is_stale]
+    if stale:
+        raise ProblemsFound(stale)
+    return count
 
 
 def load_catalog(root: Path, today: date, cache: BuildCache | None = None,
@@ -153,16 +172,27 @@ def plan_documents(root: Path, today: date) -> tuple[Catalog, tuple[ReadmeUpdate
 
 def render_documents(catalog: Catalog, root: Path, context: RenderContext,
                      readme_required: bool = True) -> tuple[ReadmeUpdate, ...]:
-    """The generated parts of the repository's Markdown files, freshly rendered (nothing written yet):
-    README.md's paper table, and CONTRIBUTING.md's field reference when that file asks for one."""
+    """The generated parts of the catalog's files, freshly rendered (nothing written yet): README.md's paper table,
+    and the files derived from the vocabulary (`vocabulary_documents`)."""
     updates = []
     with template_errors_as_problems(root / "templates"):
         if readme_required or os.path.lexists(root / README_NAME):  # a link to nothing is a problem, not no README
             updates.append(plan_readme_update(root / README_NAME, render_readme_table(catalog, context)))
-        if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
-            updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(context.environment),
-                                              FIELD_REFERENCE))
+        updates += vocabulary_documents(root, catalog.taxonomy, context.environment)
     return tuple(updates)
+
+
+def vocabulary_documents(root: Path, taxonomy: Taxonomy, environment: Environment) -> list[ReadmeUpdate]:
+    """What follows from taxonomy.yaml and the paper model: CONTRIBUTING.md's field reference when that file asks
+    for one, and the editor schema when the catalog has schema/paper.schema.json."""
+    updates = []
+    if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
+        updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(environment),
+                                          FIELD_REFERENCE))
+    if os.path.lexists(root / SCHEMA_PATH):
+        schema = json.dumps(paper_json_schema(taxonomy), indent=2, ensure_ascii=False) + "\n"
+        updates.append(plan_file_update(root / SCHEMA_PATH, schema, EDITOR_SCHEMA))
+    return updates
 
 
 @contextmanager

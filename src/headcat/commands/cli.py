@@ -15,7 +15,8 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -25,7 +26,8 @@ from headcat.load.settings import SETTING_VARIABLES, load_taxonomy
 from headcat.model.problems import ProblemsFound, escape_for_terminal, summarize_problems
 from headcat.model.schema import paper_json_schema
 from headcat.pipeline import build, check, plan_documents
-from headcat.process.timings import recorded, start_recording
+from headcat.process.parallel import limit_jobs
+from headcat.process.timings import on_stage, recorded, start_recording, stop_recording
 from headcat.write.documents import README_NAME, stale_readme_problem, write_readme
 from headcat.write.folder import OutputFolderRefused
 
@@ -74,11 +76,21 @@ def show_warnings() -> None:
         log.propagate = False
 
 
+JOBS_VARIABLE = "HEADCAT_JOBS"
+"""The most processes a build may use, when -j/--jobs does not say."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     show_warnings()
     parser = _make_parser()
     arguments = parser.parse_args(argv)  # exits with 2 on a usage error
     command: Callable[[argparse.Namespace], int] = arguments.run
+    jobs = getattr(arguments, "jobs", None) or os.environ.get(JOBS_VARIABLE)
+    if jobs is not None:
+        if not str(jobs).isdigit() or int(jobs) < 1:
+            _print_error(f"-j/--jobs (or {JOBS_VARIABLE}): '{jobs}' is not a number of processes, 1 or more")
+            return EXIT_USAGE
+        limit_jobs(int(jobs))
     try:
         return command(arguments)
     except (UsageError, OutputFolderRefused) as error:
@@ -166,18 +178,52 @@ def run_build(arguments: argparse.Namespace) -> int:
     root = _catalog_root(arguments.root)
     out_dir = Path(arguments.out) if arguments.out else root / "site"
     arguments.failure_tail = f"; nothing was written, {out_dir} is as it was"
-    if arguments.timings:
-        start_recording()
     overrides = {key: value for key, variable in SETTING_VARIABLES.items()
                  if (value := getattr(arguments, key) or os.environ.get(variable))}
-    result = build(root, out_dir, date.today(), with_search=not arguments.no_search, use_cache=not arguments.no_cache,
-                   overrides=overrides)
+    if arguments.timings or arguments.verbose:
+        start_recording()
+    try:
+        with _progress(arguments):
+            result = build(root, out_dir, date.today(), with_search=not arguments.no_search,
+                           use_cache=not arguments.no_cache, overrides=overrides)
+        stages = recorded()
+    finally:
+        stop_recording()
     count = len(result.catalog.papers)
-    print(f"built {count} paper{'' if count == 1 else 's'} into {out_dir} "
-          f"({result.file_count} files, {result.written_count} written)")
-    for stage, seconds in recorded():
+    if not arguments.quiet:
+        print(f"built {count} paper{'' if count == 1 else 's'} into {out_dir} "
+              f"({result.file_count} files, {result.written_count} written)")
+    for stage, seconds in stages:
         print(f"{seconds:8.3f} s  {stage}", file=sys.stderr)
     return EXIT_OK
+
+
+@contextmanager
+def _progress(arguments: argparse.Namespace) -> Iterator[None]:
+    """On a terminal, one line on stderr naming the stage the build is in, rewritten in place and cleared at the
+    end; nothing with -q, with -v (which prints each stage's time instead) or when stderr is not a terminal."""
+    if arguments.quiet or arguments.verbose or not sys.stderr.isatty():
+        yield
+        return
+    width = 0
+    parent = os.getpid()
+
+    def show(stage: str) -> None:
+        nonlocal width
+        if os.getpid() != parent:  # a child process of the build (the search index): the parent speaks
+            return
+        line = f"headcat: {stage}..."
+        sys.stderr.write("\r" + line.ljust(width))
+        sys.stderr.flush()
+        width = len(line)
+
+    on_stage(show)
+    try:
+        yield
+    finally:
+        on_stage(None)
+        sys.stderr.write("\r" + " " * width + "\r")
+        sys.stderr.flush()
 
 
 def run_readme(arguments: argparse.Namespace) -> int:
@@ -334,6 +380,65 @@ def run_import(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_links(arguments: argparse.Namespace) -> int:
+    from headcat.commands.links import LinkSettings, check_links, fix_moved_links, link_problems
+
+    root = _catalog_root(arguments.root)
+    for name in ("timeout", "concurrency", "per_host"):
+        if getattr(arguments, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} {getattr(arguments, name)}: give a number above 0")
+    settings = LinkSettings(timeout=arguments.timeout, concurrency=arguments.concurrency,
+                            per_host=arguments.per_host, max_age=arguments.max_age * 24 * 3600)
+    places, answers = check_links(root, settings)
+    if arguments.fix:
+        fixed = fix_moved_links(places, answers)
+        moved = sum(1 for place in places if answers[place.url].moved_to)
+        print(f"wrote the new address of {moved} moved link{'' if moved == 1 else 's'} into {len(fixed)} "
+              f"file{'' if len(fixed) == 1 else 's'}")
+        places = [place for place in places if not answers[place.url].moved_to]
+    problems = link_problems(places, answers)
+    print(f"{len(places)} link{'' if len(places) == 1 else 's'} checked ({len(answers)} addresses)")
+    if problems:
+        arguments.failure_tail = ""
+        raise ProblemsFound(problems)
+    return EXIT_OK
+
+
+def run_completion(arguments: argparse.Namespace) -> int:
+    print(bash_completion(_make_parser()), end="")
+    return EXIT_OK
+
+
+def bash_completion(parser: argparse.ArgumentParser) -> str:
+    """A bash completion script for `parser`'s commands and their options (zsh reads it after `bashcompinit`):
+    `eval "$(headcat completion)"`, or save it where bash-completion looks."""
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    cases = []
+    for name, command in sorted(commands.choices.items()):
+        options = sorted(option for action in command._actions for option in action.option_strings)
+        cases.append(f'    {name}) options="{" ".join(options)}" ;;')
+    return "\n".join([
+        "# bash completion for headcat: eval \"$(headcat completion)\" in ~/.bashrc",
+        "_headcat() {",
+        '  local current="${COMP_WORDS[COMP_CWORD]}" options=""',
+        '  if [ "$COMP_CWORD" -eq 1 ]; then',
+        f'    COMPREPLY=($(compgen -W "{" ".join(sorted(commands.choices))} --help --version" -- "$current"))',
+        "    return",
+        "  fi",
+        '  case "${COMP_WORDS[1]}" in',
+        *cases,
+        "  esac",
+        '  if [[ "$current" == -* ]]; then',
+        '    COMPREPLY=($(compgen -W "$options" -- "$current"))',
+        "  else",
+        '    COMPREPLY=($(compgen -f -- "$current"))',
+        "  fi",
+        "}",
+        "complete -o filenames -F _headcat headcat",
+        "",
+    ])
+
+
 def _catalog_root(text: str) -> Path:
     root = Path(text)
     if not root.is_dir():
@@ -360,6 +465,9 @@ def _make_parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run, format="text")
         command.add_argument("root", nargs="?", default=".", metavar="ROOT", help="the catalog folder (default: .)")
         command.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+        if name in ("check", "build", "readme", "serve"):
+            command.add_argument("-j", "--jobs", metavar="N",
+                                 help=f"use at most N processes (default: ${JOBS_VARIABLE}, else one per core)")
         if with_format:
             command.add_argument("--format", choices=("text", "github"), default="text",
                                  help="problem lines as text (default) or as GitHub Actions annotations")
@@ -373,8 +481,12 @@ def _make_parser() -> argparse.ArgumentParser:
                         with_format=True)
     build_command.add_argument("--out", metavar="DIR", help="where to write the site (default: ROOT/site)")
     build_command.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
-    build_command.add_argument("--timings", action="store_true",
-                               help="print the wall time of each stage of the build (to standard error)")
+    build_command.add_argument("--timings", action="store_true", help="the same as -v")
+    loudness = build_command.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true",
+                          help="print nothing but problems (no progress line, no summary)")
+    loudness.add_argument("-v", "--verbose", action="store_true",
+                          help="print the wall time of each stage of the build (to standard error)")
     build_command.add_argument("--no-search", action="store_true",
                                help="skip the search index (quicker; the site's search then matches text in the page)")
     build_command.add_argument("--base-url", metavar="URL",
@@ -410,6 +522,24 @@ def _make_parser() -> argparse.ArgumentParser:
     importing.add_argument("files", nargs="+", metavar="FILE", help="a .bib, .json or .md file")
     importing.add_argument("--into", default=".", metavar="ROOT", help="the catalog folder (default: .)")
     importing.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+
+    links = add("links", run_links, "Check every external link of every paper; report each dead or moved one where "
+                                    "it is written.", with_format=True)
+    links.add_argument("--fix", action="store_true",
+                       help="write the new address of each permanently moved link into its paper file")
+    links.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
+                       help="how long to wait for an answer (default: 15)")
+    links.add_argument("--max-age", type=float, default=7.0, metavar="DAYS",
+                       help="ask again for a good link checked longer ago than this (default: 7)")
+    links.add_argument("--concurrency", type=int, default=8, metavar="N",
+                       help="requests at a time (default: 8)")
+    links.add_argument("--per-host", type=int, default=2, metavar="N",
+                       help="requests at a time to one host (default: 2)")
+
+    completion = commands.add_parser("completion", help="Print a bash completion script (eval \"$(headcat "
+                                                         "completion)\" in ~/.bashrc; zsh: after bashcompinit).",
+                                     description="Print a bash completion script for headcat's commands and options.")
+    completion.set_defaults(run=run_completion, format="text", debug=False)
 
     add("schema", run_schema, "Print the JSON Schema of a paper file.")
 

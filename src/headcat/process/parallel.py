@@ -341,8 +341,20 @@ def _batches(indices: Sequence[int], weights: Sequence[int]) -> list[list[int]]:
     return [batch for batch in batches if batch]
 
 
+_job_limit: int | None = None
+
+
+def limit_jobs(count: int | None) -> None:
+    """Let at most `count` processes work on a build, this one included (`headcat build -j N`); None: one per core.
+    With 1, nothing is forked: every step runs in this process, in the same order, with the same output."""
+    global _job_limit
+    _job_limit = count
+
+
 def _core_count() -> int:
+    """The cores this process may use, at most the job limit."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _job_limit)) if _job_limit else cores

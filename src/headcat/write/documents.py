@@ -1,4 +1,5 @@
-"""README.md's generated part (write stage): finding its markers, splicing a new table in, writing the file.
+"""The generated parts of the catalog's files (write stage): README.md's table and CONTRIBUTING.md's field reference
+between their markers, and the editor schema (schema/paper.schema.json, a whole generated file).
 
 Only the lines between `<!-- headcat:start -->` and `<!-- headcat:end -->` (each on a line of its own) are ever
 replaced; every byte outside them is kept. Missing, repeated or misordered markers are problems: the table is never
@@ -41,6 +42,11 @@ FIELD_REFERENCE = Markers("<!-- headcat:fields:start -->", "<!-- headcat:fields:
                           "the paper model")
 
 
+EDITOR_SCHEMA = Markers("", "", "the editor schema", "taxonomy.yaml and the paper model")
+"""schema/paper.schema.json: a whole file, generated when the catalog has it."""
+SCHEMA_PATH = "schema/paper.schema.json"
+
+
 @dataclass(frozen=True)
 class ReadmeUpdate:
     """README.md as it is and as it would be with the new table; writing it is a separate step."""
@@ -70,6 +76,16 @@ def plan_readme_update(path: Path, table: str, markers: Markers = PAPER_TABLE) -
                              ]) from None
     updated, start_line = splice_table(current, table, str(path), markers)
     return ReadmeUpdate(path=path, current=current, updated=updated, markers=markers, start_line=start_line)
+
+
+def plan_file_update(path: Path, text: str, what: Markers) -> ReadmeUpdate:
+    """A generated file as it is and as it would be (the whole file is generated: the editor schema)."""
+    _refuse_link_out(path)
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = ""  # unreadable or not text: written anew
+    return ReadmeUpdate(path=path, current=current, updated=text, markers=what, start_line=1)
 
 
 def has_markers(path: Path, markers: Markers) -> bool:
