@@ -33,7 +33,9 @@ def test_a_new_catalog_passes_check_and_builds_a_complete_site(tmp_path: Path) -
     assert {path.relative_to(root).as_posix() for path in written} == {
         "pyproject.toml", "taxonomy.yaml", "papers/attention-is-all-you-need.yaml", "README.md", "CONTRIBUTING.md",
         ".gitignore", "requirements.txt", ".github/dependabot.yml", ".github/workflows/check.yml",
-        ".github/workflows/deploy.yml", ".github/workflows/links.yml", ".github/ISSUE_TEMPLATE/add-paper.yml",
+        ".github/workflows/deploy.yml", ".github/workflows/links.yml", ".github/workflows/paper-from-issue.yml",
+        ".github/ISSUE_TEMPLATE/add-paper.yml", ".github/ISSUE_TEMPLATE/correct-paper.yml",
+        ".github/ISSUE_TEMPLATE/new-head-type.yml",
         "schema/paper.schema.json"}
     assert not (root / "templates").exists()  # the default theme builds it
     assert check(root, TODAY) == 1

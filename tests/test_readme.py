@@ -290,7 +290,10 @@ def test_the_repository_readme_table_is_up_to_date_and_lists_every_paper(capsys:
     expected_output = (f"{path}: the paper table is up to date ({paper_count} papers)\n"
                        f"{REPOSITORY / 'CONTRIBUTING.md'}: the field reference is up to date ({paper_count} papers)\n"
                        f"{REPOSITORY / 'schema/paper.schema.json'}: the editor schema is up to date "
-                       f"({paper_count} papers)\n")
+                       f"({paper_count} papers)\n"
+                       + "".join(f"{REPOSITORY / '.github/ISSUE_TEMPLATE' / name}: the issue form is up to date "
+                                 f"({paper_count} papers)\n"
+                                 for name in ("add-paper.yml", "correct-paper.yml", "new-head-type.yml")))
     assert run(["readme", str(REPOSITORY), "--check"], capsys) == (0, expected_output, ""), (
         "run `headcat readme` and commit")
     part = generated_part(readme(REPOSITORY))

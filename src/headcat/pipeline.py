@@ -41,6 +41,7 @@ from headcat.render.environment import make_environment, template_errors_as_prob
 from headcat.render.exports import export_outputs
 from headcat.render.feeds import feed_outputs
 from headcat.render.field_reference import render_field_reference
+from headcat.render.forms import FORMS_FOLDER, issue_forms
 from headcat.render.outputs import render_name
 from headcat.render.readme import render_readme_table
 from headcat.render.rendering import render_outputs
@@ -50,6 +51,7 @@ from headcat.write.documents import (
     CONTRIBUTING_NAME,
     EDITOR_SCHEMA,
     FIELD_REFERENCE,
+    ISSUE_FORM,
     README_NAME,
     SCHEMA_PATH,
     ReadmeUpdate,
@@ -184,7 +186,8 @@ def render_documents(catalog: Catalog, root: Path, context: RenderContext,
 
 def vocabulary_documents(root: Path, taxonomy: Taxonomy, environment: Environment) -> list[ReadmeUpdate]:
     """What follows from taxonomy.yaml and the paper model: CONTRIBUTING.md's field reference when that file asks
-    for one, and the editor schema when the catalog has schema/paper.schema.json."""
+    for one, the editor schema when the catalog has schema/paper.schema.json, and each issue form it has under
+    .github/ISSUE_TEMPLATE/ (render/forms.py)."""
     updates = []
     if has_markers(root / CONTRIBUTING_NAME, FIELD_REFERENCE):
         updates.append(plan_readme_update(root / CONTRIBUTING_NAME, render_field_reference(environment),
@@ -192,6 +195,9 @@ def vocabulary_documents(root: Path, taxonomy: Taxonomy, environment: Environmen
     if os.path.lexists(root / SCHEMA_PATH):
         schema = json.dumps(paper_json_schema(taxonomy), indent=2, ensure_ascii=False) + "\n"
         updates.append(plan_file_update(root / SCHEMA_PATH, schema, EDITOR_SCHEMA))
+    for name, text in issue_forms(taxonomy).items():
+        if os.path.lexists(root / FORMS_FOLDER / name):
+            updates.append(plan_file_update(root / FORMS_FOLDER / name, text, ISSUE_FORM))
     return updates
 
 

@@ -332,8 +332,14 @@ def run_new(arguments: argparse.Namespace) -> int:
         create_paper_file,  # command needs them, and their HTTP client's import is 15 ms
     )
 
+    issue = None
+    if arguments.from_issue:
+        try:
+            issue = Path(arguments.from_issue).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"--from-issue {arguments.from_issue}: cannot be read ({error})") from None
     request = NewPaperRequest(arxiv=arguments.arxiv, title=arguments.title, heads=tuple(arguments.head),
-                              date=arguments.date, paper_id=arguments.id)
+                              date=arguments.date, paper_id=arguments.id, issue=issue)
     try:
         created = create_paper_file(_catalog_root(arguments.root), request, date.today(), ArxivApi.from_environment())
     except NewPaperUsageError as error:
@@ -401,6 +407,36 @@ def run_links(arguments: argparse.Namespace) -> int:
     if problems:
         arguments.failure_tail = ""
         raise ProblemsFound(problems)
+    return EXIT_OK
+
+
+def run_refresh(arguments: argparse.Namespace) -> int:
+    from headcat.commands.refresh import Offline, diff, fetcher, propose, source_urls, updated_text
+
+    root = _catalog_root(arguments.root)
+    try:
+        proposals = propose(root, arguments.papers, fetcher(arguments.timeout), source_urls())
+    except Offline as error:
+        _print_error(f"offline: {error}; nothing was changed")
+        return EXIT_PROBLEMS
+    changed = 0
+    for proposal in proposals:
+        for note in proposal.notes:
+            print(escape_for_terminal(f"{proposal.path}: {note}"), file=sys.stderr)
+        if not proposal.changes:
+            continue
+        before, after = updated_text(proposal.path, proposal.changes)
+        if before == after:
+            continue
+        changed += 1
+        sources = ", ".join(f"{key} from {source}" for key, source in proposal.sources.items())
+        print(f"# {proposal.path} ({sources})")
+        print(diff(proposal.path, before, after), end="")
+        if arguments.write:
+            proposal.path.write_text(after, encoding="utf-8")
+    asked = len(proposals)
+    verb = "written" if arguments.write else "proposed; run again with --write to apply them"
+    print(f"{asked} paper{'' if asked == 1 else 's'} asked about, {changed} with updates {verb}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -536,6 +572,13 @@ def _make_parser() -> argparse.ArgumentParser:
     links.add_argument("--per-host", type=int, default=2, metavar="N",
                        help="requests at a time to one host (default: 2)")
 
+    refresh = add("refresh", run_refresh, "Ask arXiv, Crossref and DBLP about the papers with an arXiv id or DOI, "
+                                          "and propose updates to authors, venue and DOI as a diff.")
+    refresh.add_argument("papers", nargs="*", metavar="PAPER-ID", help="only these papers (default: all)")
+    refresh.add_argument("--write", action="store_true", help="apply the proposed updates to the paper files")
+    refresh.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                         help="how long to wait for each answer (default: 20)")
+
     completion = commands.add_parser("completion", help="Print a bash completion script (eval \"$(headcat "
                                                          "completion)\" in ~/.bashrc; zsh: after bashcompinit).",
                                      description="Print a bash completion script for headcat's commands and options.")
@@ -547,6 +590,8 @@ def _make_parser() -> argparse.ArgumentParser:
     source = new.add_mutually_exclusive_group(required=True)
     source.add_argument("--arxiv", metavar="ID", help="take title, authors and date from arXiv (e.g. 2404.15574)")
     source.add_argument("--title", help="the paper's title, without asking arXiv")
+    source.add_argument("--from-issue", metavar="FILE",
+                        help="the text of an issue opened with the new-paper form (its answers become the fields)")
     new.add_argument("--head", action="append", default=[], metavar="NAME",
                      help="a head type from taxonomy.yaml (repeat for several)")
     new.add_argument("--date", metavar="YYYY-MM-DD", help="first public version (default with --arxiv: arXiv's)")

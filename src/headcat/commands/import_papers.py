@@ -184,7 +184,7 @@ def read_bibtex(source: str, text: str, taxonomy: Taxonomy) -> list[Entry]:
         entry.doi = doi.group(1) if doi else None
         _add_link(entry, _text(fields.get("url")))
         venue = _text(fields.get("booktitle")) or _text(fields.get("journal"))
-        entry.venue = _short_venue(venue, year) if venue else None
+        entry.venue = short_venue(venue, year) if venue else None
         entry.heads = _heads(taxonomy, re.split(r"[,;]", _text(fields.get("keywords"))))
         entries.append(entry)
     return entries
@@ -231,7 +231,7 @@ def read_csl_json(source: str, text: str, taxonomy: Taxonomy) -> list[Entry]:
         _add_link(entry, str(item.get("URL") or ""))
         container = str(item.get("container-title") or "")
         year = str(parts[0]) if parts else ""
-        entry.venue = _short_venue(container, year) if container else None
+        entry.venue = short_venue(container, year) if container else None
         entry.heads = _heads(taxonomy, [str(keyword) for keyword in item.get("keyword", "").split(",")]
                              if isinstance(item.get("keyword"), str) else [])
         entries.append(entry)
@@ -429,7 +429,7 @@ LONG_VENUES = (
 (so 'Findings of the ACL: EMNLP' is not read as ACL)."""
 
 
-def _short_venue(venue: str, year: str) -> str:
+def short_venue(venue: str, year: str) -> str:
     """A venue as the catalog writes it ('ICLR 2024') when the name is a known one written out or holds a known
     acronym, else as the source gives it, with the year."""
     short = next((name for name, pattern in LONG_VENUES if pattern.search(venue)), None)

@@ -29,6 +29,7 @@ from headcat.load.yaml_source import parse_yaml
 from headcat.model.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
 from headcat.model.problems import did_you_mean
 from headcat.model.taxonomy import Taxonomy
+from headcat.render.forms import LABELS
 
 Day = date
 """A calendar date (PaperDraft has a field named date, which hides the type inside the class)."""
@@ -69,6 +70,8 @@ class NewPaperRequest:
     heads: tuple[str, ...] = ()
     date: str | None = None
     paper_id: str | None = None
+    issue: str | None = None
+    """The text of an issue opened with the new-paper form (`--from-issue`)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,10 @@ class PaperDraft:
     authors_incomplete: str | None = None
     comments: tuple[str, ...] = ()
     """Lines for a comment at the top of the file: where its values came from (`headcat import`)."""
+    models: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    summary: tuple[tuple[str, str], ...] = ()
+    """Summary parts the contributor wrote already (an issue's form), as (part, text)."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,12 @@ def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: Ar
     catalog = read_catalog_identities(folder)
     if request.paper_id is not None:
         _refuse_existing_file(folder / f"{_check_paper_id(request.paper_id, folder)}.yaml")
-    if request.arxiv is not None:
+    if request.issue is not None:
+        draft = draft_from_issue(request.issue, load_taxonomy(root), today)
+        if draft.arxiv and draft.arxiv in catalog.path_by_arxiv:
+            raise NewPaperError(f"{catalog.path_by_arxiv[draft.arxiv]} already holds arXiv {draft.arxiv}; edit that "
+                                "file instead")
+    elif request.arxiv is not None:
         draft = _draft_from_arxiv(request.arxiv, catalog, api, heads, first_date, today)
     else:
         draft = _draft_from_title(request.title or "", heads, first_date, today)
@@ -162,6 +174,82 @@ def _draft_from_arxiv(written_id: str, catalog: CatalogIdentities, api: ArxivApi
     found = fetch_arxiv_paper(arxiv_id, api)
     return PaperDraft(found.title, first_date or found.published, today, found.authors,
                       f"arXiv {found.published.year}", found.arxiv, heads, f"https://arxiv.org/abs/{found.arxiv}")
+
+
+def split_choices(answer: str, options: Sequence[str]) -> tuple[str, ...]:
+    """The choices of a multiple-choice answer, which GitHub joins with ', ' (a choice may itself hold one, as
+    'BERT-style encoder, trained by the authors' does): the longest option that starts at each place, else the text
+    up to the next ', ' (an unknown name, which check reports)."""
+    by_length = sorted(options, key=len, reverse=True)
+    chosen: list[str] = []
+    rest = answer.strip()
+    while rest:
+        option = next((option for option in by_length
+                       if rest == option or rest.startswith(option + ", ")), None)
+        taken = option if option is not None else rest.split(", ", 1)[0]
+        if taken.strip():
+            chosen.append(taken.strip())
+        rest = rest[len(taken):].removeprefix(",").strip()
+    return tuple(chosen)
+
+
+def draft_from_issue(text: str, taxonomy: Taxonomy, today: date) -> PaperDraft:
+    """The paper an issue opened with the new-paper form describes (render/forms.py names its fields): what it
+    says, as written; `headcat check` then judges it (an unknown head type gets its did-you-mean there)."""
+    answers = issue_answers(text)
+    choices = {"heads": taxonomy.head_spellings, "models": taxonomy.model_spellings,
+               "methods": taxonomy.method_spellings}
+
+    def answer(field: str) -> str:
+        return " ".join(answers.get(LABELS[field], "").split())
+
+    def listed(field: str) -> tuple[str, ...]:
+        if field in choices:
+            return split_choices(answer(field), choices[field])
+        return tuple(item.strip() for item in answer(field).split(",") if item.strip())
+
+    title = answer("title")
+    if not title:
+        raise NewPaperUsageError("the issue has no title under its 'Title' heading; was it opened with the "
+                                 "new-paper form?")
+    written_date = answer("date")
+    try:
+        day = date.fromisoformat(written_date) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", written_date) else None
+    except ValueError:
+        day = None
+    identifier = answer("identifier")
+    arxiv = doi = link = None
+    from_link = ARXIV_URL.search(identifier)
+    if from_link or ARXIV_ID.fullmatch(re.sub(r"(?i)^arxiv:|v\d+$", "", identifier)):
+        arxiv = normalize_arxiv_id(identifier)
+        link = f"https://arxiv.org/abs/{arxiv}"
+    elif re.match(r"(https?://(dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", identifier):
+        doi = re.sub(r"^https?://(dx\.)?doi\.org/", "", identifier)
+    elif identifier.startswith(("http://", "https://")):
+        link = identifier
+    code = answer("code")
+    return PaperDraft(
+        title=title, date=day, added=today, authors=listed("authors"), venue=answer("venue") or None, arxiv=arxiv,
+        heads=listed("heads"), paper_link=link, doi=doi,
+        other_links=(("code", code),) if code.startswith(("http://", "https://")) else (),
+        models=listed("models"), methods=listed("methods"),
+        summary=tuple((part, answer(part)) for part in Summary.model_fields if answer(part)),
+        comments=("from an issue opened with the new-paper form",))
+
+
+def issue_answers(text: str) -> dict[str, str]:
+    """The answers of an issue form as GitHub writes them: each under a '### Label' heading; an answer left out
+    reads '_No response_'."""
+    answers: dict[str, str] = {}
+    label = None
+    for line in text.splitlines():
+        heading = re.match(r"^###\s+(.*?)\s*$", line)
+        if heading:
+            label = heading.group(1)
+            answers[label] = ""
+        elif label is not None:
+            answers[label] += line + "\n"
+    return {label: "" if value.strip() == "_No response_" else value.strip() for label, value in answers.items()}
 
 
 def _draft_from_title(written_title: str, heads: tuple[str, ...], first_date: date | None, today: date) -> PaperDraft:
@@ -291,6 +379,10 @@ def render_paper_file(draft: PaperDraft) -> str:
     else:
         lines += [f"# {todo}: list one or more head types from taxonomy.yaml, e.g. heads: [Induction Head]",
                   "heads: []"]
+    if draft.models:
+        lines.append(f"models: {_yaml_value(draft.models)}")
+    if draft.methods:
+        lines.append(f"methods: {_yaml_value(draft.methods)}")
     if draft.paper_link:
         lines += ["links:", f"  paper: {_yaml_value(draft.paper_link)}"]
         lines += [f"  {kind}: {_yaml_value(url)}" for kind, url in draft.other_links]
@@ -301,8 +393,9 @@ def render_paper_file(draft: PaperDraft) -> str:
         lines += [f"# {todo}: the paper's address; if it is on arXiv, also add arxiv: \"YYMM.NNNNN\" (or doi: ...)",
                   "links:", f"  paper: {_yaml_value(f'{todo}: https://...')}"]
     lines.append("summary:   # in your own words; inline Markdown; at most 400 characters each")
+    written = dict(draft.summary)
     for part, field in Summary.model_fields.items():
-        lines.append(f"  {part}: {_yaml_value(f'{todo}: {field.description}')}")
+        lines.append(f"  {part}: {_yaml_value(written.get(part) or f'{todo}: {field.description}')}")
     return "\n".join(lines) + "\n"
 
 
@@ -314,7 +407,8 @@ def _next_steps(draft: PaperDraft) -> tuple[str, ...]:
         steps.append("add the paper's address under links (and its arxiv or doi if it has one)")
     if not draft.heads:
         steps.append("list the paper's head types under heads")
-    steps.append("write the summary (innovation, tasks, result) where the file says TODO")
+    if len(draft.summary) < len(Summary.model_fields):
+        steps.append("write the summary (innovation, tasks, result) where the file says TODO")
     return tuple(steps)
 
 

@@ -45,6 +45,8 @@ FIELD_REFERENCE = Markers("<!-- headcat:fields:start -->", "<!-- headcat:fields:
 EDITOR_SCHEMA = Markers("", "", "the editor schema", "taxonomy.yaml and the paper model")
 """schema/paper.schema.json: a whole file, generated when the catalog has it."""
 SCHEMA_PATH = "schema/paper.schema.json"
+ISSUE_FORM = Markers("", "", "the issue form", "taxonomy.yaml")
+"""A GitHub issue form under .github/ISSUE_TEMPLATE/ (render/forms.py), generated whole."""
 
 
 @dataclass(frozen=True)
