@@ -54,8 +54,9 @@ def test_records_propose_authors_a_published_venue_and_nothing_the_paper_has(cat
 
     retrieval = proposals["retrieval-heads-long-context.yaml"]
     assert retrieval.changes == {"authors": ["Wenhao Wu", "Yizhong Wang", "Guangxuan Xiao", "Hao Peng", "Yao Fu"],
-                                 "venue": "ICLR 2025"}  # DBLP's CoRR entry is the preprint: passed over
-    assert retrieval.sources == {"authors": "arxiv", "venue": "dblp"}
+                                 "venue": "ICLR 2025",  # DBLP's CoRR entry is the preprint: passed over
+                                 "links": {"openreview": "https://openreview.net/forum?id=EytBpUGB1Z"}}
+    assert retrieval.sources == {"authors": "arxiv", "venue": "dblp", "links": "dblp"}
     memory = proposals["memory-heads-conflicts.yaml"]
     assert memory.changes == {"authors": ["Ada Lovelace", "Charles Babbage"]}  # its venue is no preprint's
     assert set(proposals) == {"retrieval-heads-long-context.yaml", "memory-heads-conflicts.yaml"}  # the others
@@ -123,7 +124,9 @@ def test_the_command_shows_a_diff_and_writes_only_with_write(catalog: Path, repl
     shown = run(catalog, replay)
     assert shown.returncode == 0, shown.stderr
     assert "\n-venue: arXiv 2024\n" in shown.stdout and "\n+venue: ICLR 2025\n" in shown.stdout
-    assert f"# {catalog / RETRIEVAL} (authors from arxiv, venue from dblp)" in shown.stdout
+    assert f"# {catalog / RETRIEVAL} (authors from arxiv, venue from dblp, links from dblp)" in shown.stdout
+    assert "\n+  openreview: https://openreview.net/forum?id=EytBpUGB1Z\n" in shown.stdout
+    assert "\n-  paper:" not in shown.stdout  # the preprint link stays
     assert shown.stderr.endswith("2 papers asked about, 2 with updates proposed; run again with --write to apply "
                                  "them\n")
     assert (catalog / RETRIEVAL).read_text(encoding="utf-8") == before

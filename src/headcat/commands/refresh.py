@@ -4,9 +4,10 @@ they support proposed as a diff; `--write` applies them.
 Sources: the arXiv API (authors, the DOI of a published version), Crossref for a DOI (authors, the journal or
 proceedings, the year) and DBLP by title for a preprint (a published version's venue, year and DOI; DBLP's "CoRR"
 is arXiv itself and is passed over). Proposed: authors when the paper has none or a source lists others, a venue
-when the paper's is a preprint server and a published version is known, a DOI when it has none. Links are left as
-they are (the preprint link stays). `--write` edits the files with ruamel.yaml, which keeps their comments, key
-order and quoting; only the changed values change.
+when the paper's is a preprint server and a published version is known, a DOI when it has none, and the OpenReview
+page of a published version as `links.openreview`; the paper link stays (the preprint's, as the catalog keeps it).
+`--write` edits the files with ruamel.yaml, which keeps their comments, key order and quoting; only the changed
+values change.
 
 Offline (no source answers), it says so and changes nothing. The addresses of the sources come from
 HEADCAT_ARXIV_API, HEADCAT_CROSSREF_API and HEADCAT_DBLP_API when set, so that tests replay recorded answers from a
@@ -129,6 +130,12 @@ def _decide(data: dict[str, object], records: list[tuple[str, dict[str, object]]
                 proposal.changes["venue"] = published
                 proposal.sources["venue"] = source
                 break
+    links = data.get("links")
+    present = list(links.values()) if isinstance(links, dict) else []
+    openreview = by_source.get("dblp", {}).get("openreview")
+    if openreview and openreview not in present:
+        proposal.changes["links"] = {"openreview": openreview}
+        proposal.sources["links"] = "dblp"
     if not data.get("doi"):
         for source in ("arxiv", "crossref", "dblp"):
             doi = by_source.get(source, {}).get("doi")
@@ -181,7 +188,11 @@ def _dblp(data: Mapping[str, object], fetch: Fetch, api: str) -> dict[str, objec
         venue = " ".join(venue) if isinstance(venue, list) else str(venue or "")
         if title_key(str(info.get("title") or "")) != title_key(title) or not venue or venue == "CoRR":
             continue
-        return {"venue": short_venue(venue, str(info.get("year") or "")), "doi": info.get("doi")}
+        found = info.get("ee")
+        addresses = found if isinstance(found, list) else [found]
+        openreview = next((str(url) for url in addresses if "openreview.net/forum" in str(url or "")), None)
+        return {"venue": short_venue(venue, str(info.get("year") or "")), "doi": info.get("doi"),
+                "openreview": openreview}
     return None
 
 
@@ -197,6 +208,10 @@ def updated_text(path: Path, changes: Mapping[str, object]) -> tuple[str, str]:
     document = editor.load(text)
     order = ["title", "date", "added", "authors", "authors_incomplete", "venue", "arxiv", "doi", "heads"]
     for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(document.get(key), dict):  # links: added beside the others
+            for name, item in value.items():
+                document[key][name] = item
+            continue
         if isinstance(value, list):
             value = CommentedSeq(value)
             value.fa.set_flow_style()
