@@ -132,6 +132,14 @@ def test_a_link_in_the_site_folder_that_leads_out_of_it_is_not_found(
     assert "Amplifying the Correct Answer" in fetch(server.address + "index.html")
 
 
+def test_a_missing_page_at_any_depth_gets_the_sites_404_page_with_its_styles(server: Server) -> None:
+    status, body = status_of(server.address + "no/such/page/")
+    assert status == 404
+    assert "Page not found" in body
+    assert '<head><base href="/">' in body  # its relative links lead from the site's root, at any depth
+    assert '<link rel="stylesheet" href="' in body
+
+
 def test_a_link_inside_the_site_folder_is_served(server: Server, catalog_root: Path) -> None:
     (catalog_root / "site/home.html").symlink_to("index.html")
 
@@ -185,7 +193,7 @@ def test_a_port_in_use_is_a_usage_error_that_names_it(catalog_root: Path, capsys
 def test_a_name_too_long_for_the_file_system_is_not_found_and_the_server_goes_on(server: Server) -> None:
     answer = raw_request(server.address, b"GET /" + b"a" * 5000 + b" HTTP/1.0\r\n\r\n")
 
-    assert answer.split(b"\r\n")[0] == b"HTTP/1.0 404 File not found"
+    assert answer.split(b"\r\n")[0] == b"HTTP/1.0 404 Not Found"
     assert "Amplifying the Correct Answer" in fetch(server.address + "index.html")
     assert server.errors == []
 

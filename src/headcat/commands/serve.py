@@ -184,8 +184,7 @@ class _SiteHandler(SimpleHTTPRequestHandler):
             path = None
         stream = _open_regular_file(path) if path is not None else None
         if path is None or stream is None:
-            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
-            return None
+            return self._not_found(site)
         kind = self.guess_type(path)
         if kind == "text/html":
             with stream:
@@ -202,8 +201,22 @@ class _SiteHandler(SimpleHTTPRequestHandler):
             raise
         return stream
 
-    def _send_bytes(self, body: bytes, kind: str) -> BinaryIO:
-        self.send_response(HTTPStatus.OK)
+    def _not_found(self, site: Path) -> BinaryIO | None:
+        """The site's own 404 page, as GitHub Pages answers a missing address, read from the site's root at any
+        depth (a base element says so, so its styles load); the standard answer when the site has none."""
+        page_path = _inside(site, site / "404.html")
+        stream = _open_regular_file(page_path) if page_path is not None else None
+        if stream is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        with stream:
+            page = stream.read()
+        at = page.find(b"<head>")
+        page = page[:at + 6] + b'<base href="/">' + page[at + 6:] if at >= 0 else page
+        return self._send_bytes(_with_reload_script(page), "text/html", HTTPStatus.NOT_FOUND)
+
+    def _send_bytes(self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK) -> BinaryIO:
+        self.send_response(status)
         self.send_header("Content-type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
