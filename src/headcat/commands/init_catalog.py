@@ -2,9 +2,9 @@
 
 Writes the files of headcat/starter/ (settings, a small taxonomy, one example paper, README.md with the table's
 markers, CONTRIBUTING.md, the GitHub workflows, Dependabot, an issue form, .gitignore and a pinned requirements.txt),
-with the catalog's title and description put in; then the editor schema of its taxonomy, README.md's table and
-CONTRIBUTING.md's field reference, as `headcat schema` and `headcat readme` would write them. It asks nothing and
-never overwrites a file: a folder that already holds one of them is refused before anything is written.
+with the catalog's title and description put in; then every generated file among them (README.md's table,
+CONTRIBUTING.md's field reference, the editor schema, the issue forms), as `headcat readme` writes them. It asks
+nothing and never overwrites a file: a folder that already holds one of them is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from headcat import __version__
-from headcat.load.settings import load_taxonomy
 from headcat.model.problems import Problem, ProblemsFound
-from headcat.model.schema import paper_json_schema
 from headcat.pipeline import plan_documents
 from headcat.write.documents import write_readme
 
@@ -27,8 +25,6 @@ STARTER = Path(__file__).resolve().parent.parent / "starter"
 HIDDEN_NAMES = {"github": ".github", "gitignore": ".gitignore"}
 """Starter files kept under a visible name in the package (tools that pack it may leave hidden files out), and
 the name each has in the catalog."""
-
-SCHEMA_PATH = "schema/paper.schema.json"
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ def init_catalog(root: Path, catalog: NewCatalog, today: date) -> list[Path]:
     files = starter_files(catalog, today)
     taken = [Problem(str(root / path), 0, 0, "is there already; headcat init never overwrites a file: start the "
                                              "catalog in an empty folder, or move the file away")
-             for path in [*files, SCHEMA_PATH] if (root / path).exists() or (root / path).is_symlink()]
+             for path in files if (root / path).exists() or (root / path).is_symlink()]
     if taken:
         raise ProblemsFound(taken)
     written = []
@@ -75,11 +71,6 @@ def init_catalog(root: Path, catalog: NewCatalog, today: date) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    schema = root / SCHEMA_PATH
-    schema.parent.mkdir(parents=True, exist_ok=True)
-    schema.write_text(json.dumps(paper_json_schema(load_taxonomy(root)), indent=2, ensure_ascii=False) + "\n",
-                      encoding="utf-8")
-    written.append(schema)
     _, updates = plan_documents(root, today)
     for update in updates:
         if update.is_stale:

@@ -92,16 +92,16 @@ class BuildStatus:
             return json.dumps({"generation": self.generation, "problems": list(self.problems)}).encode()
 
 
-def is_source(root: Path, out_dir: Path, path: str) -> bool:
-    """Whether a changed path is one a build reads (under WATCHED), and not in the output folder."""
+def is_source(root: Path, output: Path, path: str) -> bool:
+    """Whether a changed path is one a build reads (under WATCHED, `root` being the catalog's real path), and not in
+    the output folder (`output`, a real path)."""
     changed = Path(path)
     try:
-        relative = changed.relative_to(root.resolve()) if changed.is_absolute() else changed
+        relative = changed.relative_to(root) if changed.is_absolute() else changed
     except ValueError:
         return False
     if not relative.parts or relative.parts[0] not in WATCHED:
         return False
-    output = out_dir.resolve()
     return not (changed == output or output in changed.parents)
 
 
@@ -132,8 +132,10 @@ def watch_sources(root: Path, out_dir: Path, on_change: Callable[[], None], stop
     is set. `ready` is set once the watcher listens, so that no change after it is missed."""
     from watchfiles import watch  # only serve needs it
 
+    real_root, output = root.resolve(), out_dir.resolve()  # once, not for every change
+
     def wanted(_: object, path: str) -> bool:
-        return is_source(root, out_dir, path)
+        return is_source(real_root, output, path)
 
     if ready is not None:
         ready.set()  # watchfiles starts listening as the first batch is asked for, which is now
