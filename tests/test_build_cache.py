@@ -122,9 +122,9 @@ def index_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     indexed: list[list[str]] = []
     make = search.index_files_of
 
-    def recording(records: list[search.SearchRecord], language: str) -> dict[str, bytes]:
+    def recording(records: list[search.SearchRecord], language: str, labels: tuple[str, ...]) -> dict[str, bytes]:
         indexed.append(sorted(record.paper_id for record in records))
-        return make(records, language)
+        return make(records, language, labels)
 
     monkeypatch.setattr(search, "index_files_of", recording)
     monkeypatch.setattr(parallel, "_core_count", lambda: 1)  # made in this process, where the record is kept

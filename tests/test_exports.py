@@ -48,8 +48,9 @@ def root(tmp_path: Path) -> Path:
 
 
 def render(root: Path, context: RenderContext | None = None) -> dict[str, bytes]:
-    context = context or RenderContext(make_environment(REPOSITORY / "templates"), key="")
-    return render_in_memory(export_outputs(load_catalog(root, date.today())), context)
+    catalog = load_catalog(root, date.today())
+    context = context or RenderContext(make_environment(REPOSITORY / "templates", catalog.taxonomy), key="")
+    return render_in_memory(export_outputs(catalog), context)
 
 
 def parse_bibtex(content: bytes) -> bibtexparser.Library:

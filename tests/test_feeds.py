@@ -54,8 +54,9 @@ def load_catalog(root: Path) -> Catalog:
 
 
 def render(root: Path) -> dict[str, bytes]:
-    context = RenderContext(make_environment(REPOSITORY / "templates"), key="")
-    return render_in_memory(feed_outputs(load_catalog(root)), context)
+    catalog = load_catalog(root)
+    context = RenderContext(make_environment(REPOSITORY / "templates", catalog.taxonomy), key="")
+    return render_in_memory(feed_outputs(catalog), context)
 
 
 def parse(content: bytes) -> feedparser.FeedParserDict:

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from headcat.commands.new_paper import ArxivApi, NewPaperRequest, create_paper_file, split_choices
 from headcat.load.settings import load_taxonomy
 from headcat.model.problems import ProblemsFound
+from headcat.model.taxonomy import Words
 from headcat.pipeline import check
-from headcat.render.forms import CORRECTION_FORM, HEAD_TYPE_FORM, LABELS, PAPER_FORM, _dump, issue_forms
+from headcat.render.forms import CORRECTION_FORM, PAPER_FORM, _dump, form_labels, issue_forms
 
 REPOSITORY = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
@@ -31,6 +32,10 @@ def form_items(text: str) -> list[dict[str, Any]]:
     form = yaml.safe_load(text)
     assert {"name", "description", "body"} <= set(form)
     return form["body"]  # type: ignore[no-any-return]
+
+
+HEAD_TYPE_FORM = "new-head-type.yml"  # as this catalog's words name its head types
+LABELS = form_labels(Words.model_validate({"topic": {"one": "head type", "many": "head types"}}))
 
 
 @pytest.mark.parametrize("name", [PAPER_FORM, CORRECTION_FORM, HEAD_TYPE_FORM])

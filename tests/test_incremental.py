@@ -327,6 +327,12 @@ def _renamed(entry: Data, name: str) -> None:
     entry["name"] = name
 
 
+def _words(taxonomy: Data) -> Data:
+    """The fixture's words (taxonomy.yaml's words:, which names every level as this catalog does)."""
+    words: Data = taxonomy["words"]
+    return words
+
+
 def _set(locate: Callable[[Data], Data], **values: object) -> Callable[[Data], None]:
     def edit(taxonomy: Data) -> None:
         locate(taxonomy).update(values)
@@ -402,6 +408,24 @@ TAXONOMY_CHANGES: dict[str, list[tuple[str, Callable[[Data], None]]]] = {
     "Method.description": [("change", _text_edit(_method, "description"))],
     "Method.source": [("catalog", _set(_method, source="catalog", source_note="Added."))],
     "Method.source_note": [("change", _text_edit(lambda taxonomy: _method(taxonomy, "Path Patching"), "source_note"))],
+    "Taxonomy.words": [("remove, for headcat's neutral words", lambda taxonomy: taxonomy.pop("words"))],
+    "Words.topic": [("other words", _set(_words, topic={"one": "mechanism", "many": "mechanisms"}))],
+    "Words.group": [("other words", _set(_words, group={"one": "phase", "many": "phases"}))],
+    "Words.subgroup": [("other words", _set(_words, subgroup={"one": "kind", "many": "kinds"}))],
+    "Words.map": [("other words", _set(_words, map={"title": "The map"}))],
+    "Words.source": [("change", _text_edit(_words, "source"))],
+    "Words.summary": [("other words", _set(_words, summary={"innovation": "New"}))],
+    "Level.one": [("change", _set(lambda taxonomy: _words(taxonomy)["topic"], one="head kind"))],
+    "Level.many": [("change", _set(lambda taxonomy: _words(taxonomy)["group"], many="phases"))],
+    "Level.folder": [("move the pages", _set(lambda taxonomy: _words(taxonomy)["topic"], folder="head-types"))],
+    "Level.param": [("rename the filter", _set(lambda taxonomy: _words(taxonomy)["subgroup"], param="part"))],
+    "MapWords.title": [("change", _text_edit(lambda taxonomy: _words(taxonomy)["map"], "title"))],
+    "MapWords.nav": [("change", _text_edit(lambda taxonomy: _words(taxonomy)["map"], "nav"))],
+    "MapWords.lead": [("change", _text_edit(lambda taxonomy: _words(taxonomy)["map"], "lead"))],
+    "MapWords.about": [("set", _set(lambda taxonomy: _words(taxonomy)["map"], about="A *longer* text."))],
+    "SummaryWords.innovation": [("change", _text_edit(lambda taxonomy: _words(taxonomy)["summary"], "innovation"))],
+    "SummaryWords.tasks": [("change", _text_edit(lambda taxonomy: _words(taxonomy)["summary"], "tasks"))],
+    "SummaryWords.result": [("change", _text_edit(lambda taxonomy: _words(taxonomy)["summary"], "result"))],
 }
 """Taxonomy fields are named by papers and by each other (a head type's stage), so each change keeps the catalog
 valid: a renamed head type keeps its old name as an alias, a renamed stage is renamed where head types name it."""

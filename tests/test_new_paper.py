@@ -154,7 +154,7 @@ heads: [Active-Dormant Head]
 links:
   paper: https://arxiv.org/abs/2410.13835
 summary:   # in your own words; inline Markdown; at most 400 characters each
-  innovation: "TODO: What is new: the head type found or the method proposed."
+  innovation: "TODO: What is new: what the paper finds or proposes."
   tasks: "TODO: What was done: models, methods, tasks and data sets."
   result: "TODO: What was found, with its figures."
 """
@@ -176,7 +176,7 @@ def test_fresh_file_without_heads_holds_an_empty_list_that_check_reports(root, a
 
     assert status == 0
     assert out[1] == "next: list the paper's head types under heads"
-    assert ("# TODO: list one or more head types from taxonomy.yaml, e.g. heads: [Induction Head]\n"
+    assert ("# TODO: list one or more head types from taxonomy.yaml, e.g. heads: [Memory Head]\n"
             "heads: []\n") in text
     status, _, err = run(capsys, "check")
     assert status == 1
@@ -225,7 +225,7 @@ heads: [Induction Head]
 links:
   paper: "TODO: https://..."
 summary:   # in your own words; inline Markdown; at most 400 characters each
-  innovation: "TODO: What is new: the head type found or the method proposed."
+  innovation: "TODO: What is new: what the paper finds or proposes."
   tasks: "TODO: What was done: models, methods, tasks and data sets."
   result: "TODO: What was found, with its figures."
 """

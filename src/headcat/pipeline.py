@@ -94,7 +94,8 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
         repair(folder)
         check_output_folder(out_dir, root)  # again: another build may have run while this one waited
         active, spare = _manifests(cache, folder)
-        with render_context(root, cache) as context, _search_index(catalog, cache, with_search, active) as search, \
+        with render_context(root, cache, catalog.taxonomy) as context, \
+                _search_index(catalog, cache, with_search, active) as search, \
                 template_errors_as_problems(root / "templates"), _naming_a_full_disk(out_dir), \
                 staged_output(folder, active, spare, keep_spare=cache.is_enabled) as staging:
             outputs = chain(site_outputs(catalog), feed_outputs(catalog), export_outputs(catalog))
@@ -136,7 +137,8 @@ def check(root: Path, today: date, use_cache: bool = True) -> int:
     templates = root / "templates"
     with template_errors_as_problems(templates):
         stale = [stale_readme_problem(update)
-                 for update in vocabulary_documents(root, settings.taxonomy, make_environment(templates))
+                 for update in vocabulary_documents(root, settings.taxonomy,
+                                                  make_environment(templates, settings.taxonomy))
                  if update.is_stale]
     if stale:
         raise ProblemsFound(stale)
@@ -168,7 +170,7 @@ def plan_documents(root: Path, today: date) -> tuple[Catalog, tuple[ReadmeUpdate
     rows of papers that did not change since the last build are taken from the build cache."""
     cache = BuildCache.open(root)
     catalog = load_catalog(root, today, cache)
-    with render_context(root, cache) as context:
+    with render_context(root, cache, catalog.taxonomy) as context:
         return catalog, render_documents(catalog, root, context)
 
 
@@ -202,9 +204,11 @@ def vocabulary_documents(root: Path, taxonomy: Taxonomy, environment: Environmen
 
 
 @contextmanager
-def render_context(root: Path, cache: BuildCache) -> Iterator[RenderContext]:
-    """The catalog's templates and the fragments of earlier builds; the fragment store is closed at the end (and
-    a store half written by a build that failed is dropped)."""
+def render_context(root: Path, cache: BuildCache, taxonomy: Taxonomy) -> Iterator[RenderContext]:
+    """The catalog's templates with its words, and the fragments of earlier builds; the fragment store is closed at
+    the end (and a store half written by a build that failed is dropped). Every page may show the words (the
+    navigation names the taxonomy's levels, and has no map of a flat taxonomy), so they are part of the key of every
+    output, as the templates are."""
     templates = root / "templates"
     if os.path.lexists(templates) and not templates.is_dir():
         raise ProblemsFound([Problem(str(templates), 0, 0, "is not a folder; templates/ holds the templates that "
@@ -212,8 +216,8 @@ def render_context(root: Path, cache: BuildCache) -> Iterator[RenderContext]:
     with timed("read the build cache"):
         fragments = cache.fragments() if cache.is_enabled else None
         digests = [folder_digest(folder) for folder in template_folders(templates)]
-        context = RenderContext(make_environment(templates), cache.key("templates", *digests), cache.fingerprints,
-                                fragments)
+        key = cache.key("templates", *digests, cache.fingerprints.of(taxonomy.words), bool(taxonomy.stages))
+        context = RenderContext(make_environment(templates, taxonomy), key, cache.fingerprints, fragments)
     try:
         yield context
     finally:

@@ -1,5 +1,5 @@
 /* headcat site script: search, filters, order, view and URL state on the home page; copy buttons on paper pages.
-   No framework, nothing from another host. Without it every page still works: the home page lists the newest
+   No library, nothing from another host. Without it every page still works: the home page lists the newest
    papers and links the pages with the others, and each filter option links to a page of its own. Filters and
    order read the build's data files under search/ (render/browse.py); words are searched in the word index
    under search/ (render/search.py) when the build made one. Opened from disk, where the browser reads neither, the script works
@@ -296,6 +296,8 @@
     var resultList = document.getElementById("results");
     var moreButton = document.getElementById("more-results");
     var lookupNote = document.getElementById("lookup-note");
+    var summaryLabels = JSON.parse(form.getAttribute("data-summary-labels") || "[]"); // the catalog's words for the parts
+    var topicExample = form.getAttribute("data-topic-example") || ""; // a name for headcat new's --head
     var catalogList = document.getElementById("catalog-list");
     var dataBase = form.getAttribute("data-lookup") || "";
     var lookupFiles = parseInt(form.getAttribute("data-lookup-files") || "0", 10);
@@ -410,11 +412,11 @@
           date: time.getAttribute("datetime"), date_text: time.textContent, added: element.getAttribute("data-added"),
           venue: venue ? [venue.textContent, venue.getAttribute("href")] : null,
           authors: pairs(".paper-authors a"), more_authors: more ? parseInt(more[1], 10) : 0,
-          stages: Array.prototype.map.call(element.querySelectorAll(".stage-label"), function (a) {
-            var slug = (/stage-([a-z0-9-]+)$/.exec(a.className) || ["", ""])[1];
-            return [slug.toUpperCase(), slug, a.textContent.trim(), a.getAttribute("href")];
+          groups: Array.prototype.map.call(element.querySelectorAll(".group-label"), function (a) {
+            var tone = (/tone-(\d+)/.exec(a.className) || ["", "1"])[1];
+            return [a.textContent.trim(), a.getAttribute("href"), parseInt(tone, 10)];
           }),
-          heads: pairs(".head-label"),
+          topics: pairs(".topic-label"),
           links: Array.prototype.map.call(element.querySelectorAll(".paper-links a"), function (a) {
             return [a.className.replace(/^link-/, ""), a.textContent.trim(), a.getAttribute("href")];
           }),
@@ -522,7 +524,7 @@
        [{ number, keys (the query's keys, to mark them), parts (where they were found) }]. A phrase in quotes
        also needs each two words side by side. Papers with more of the words in their title come first, then
        those with more of them side by side in the title, then those whose title begins with the first word,
-       then those with more in the title, head types or authors, then side by side anywhere; the newest first
+       then those with more in the title, topics or authors, then side by side anywhere; the newest first
        among equals. */
     function searchWords(query) {
       var words = queryWords(query);
@@ -555,9 +557,9 @@
             var all = masks.concat(pairMasks).reduce(function (a, b) { return a | b; }, 0);
             found.push({
               number: number, keys: keys, stemmed: Boolean(index.stemmer),
-              parts: index.parts.filter(function (name, bit) { return all & (1 << bit); }),
+              parts: (index.labels || index.parts).filter(function (name, bit) { return all & (1 << bit); }),
               rank: [count(masks, inTitle), count(pairMasks, inTitle), startsTitle.has(number) ? 1 : 0,
-                count(masks, partBits(index, ["title", "authors", "head types"])), count(pairMasks, -1)]
+                count(masks, partBits(index, ["title", "authors", "topics"])), count(pairMasks, -1)]
             });
           });
           return found.sort(function (a, b) {
@@ -744,8 +746,8 @@
       li.appendChild(heading);
       li.appendChild(metaLine(record, false));
       if (record.authors.length) li.appendChild(authorLine(record, false));
-      if (record.heads.length) {
-        li.appendChild(element("p", "result-heads", record.heads.map(function (head) { return head[0]; }).join(" · ")));
+      if (record.topics.length) {
+        li.appendChild(element("p", "result-topics", record.topics.map(function (topic) { return topic[0]; }).join(" · ")));
       }
       var snippet = element("p", "result-snippet");
       var why = element("p", "result-why");
@@ -766,19 +768,19 @@
       card.appendChild(metaLine(record, true));
       if (record.authors.length) card.appendChild(authorLine(record, true));
       var labels = element("ul", "labels");
-      record.stages.forEach(function (stage) {
+      record.groups.forEach(function (group) {
         var item = element("li");
-        item.appendChild(link(stage[2], stage[3], "label stage-label stage-" + stage[1]));
+        item.appendChild(link(group[0], group[1], "label group-label tone-" + group[2]));
         labels.appendChild(item);
       });
-      record.heads.forEach(function (head) {
+      record.topics.forEach(function (topic) {
         var item = element("li");
-        item.appendChild(link(head[0], head[1], "label head-label"));
+        item.appendChild(link(topic[0], topic[1], "label topic-label"));
         labels.appendChild(item);
       });
       card.appendChild(labels);
       var summary = element("dl", "summary");
-      ["Innovation", "Tasks", "Result"].forEach(function (name, position) {
+      summaryLabels.forEach(function (name, position) {
         summary.appendChild(element("dt", "", name));
         var part = element("dd");
         part.innerHTML = record.summary ? record.summary[position] : ""; // the build's own HTML (Markdown, no raw HTML)
@@ -806,7 +808,7 @@
       how.appendChild(document.createTextNode("To add it, create its paper file"));
       if (identifier.kind === "arXiv") {
         how.appendChild(document.createTextNode(" with "));
-        how.appendChild(element("code", "", "headcat new --arxiv " + identifier.id + " --head \"Head Type\""));
+        how.appendChild(element("code", "", "headcat new --arxiv " + identifier.id + " --head \"" + topicExample + "\""));
       }
       how.appendChild(document.createTextNode(" ("));
       how.appendChild(link("how to add a paper", form.getAttribute("data-contribute") || ""));

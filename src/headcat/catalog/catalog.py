@@ -127,6 +127,9 @@ class SubCategoryGroup:
 class StageGroup(_Labelled):
     label: StageLabel
     subcategories: tuple[SubCategoryGroup, ...]
+    """Empty in a two-level taxonomy, whose stages hold their head types directly."""
+    heads: tuple[HeadGroup, ...]
+    """The head types the taxonomy places in it (in every sub-category), in taxonomy order."""
     paper_ids: tuple[str, ...]
     feed: Feed
 
@@ -305,8 +308,10 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
                   plan: LayoutPlanner = plan_catalog_layout) -> Catalog:
     """Derive and group. `plan` works out the layout from the papers' layout inputs (the pipeline passes one that
     the build cache answers when it holds the layout of the same inputs)."""
-    head_labels = {head.name: HeadLabel.of(head) for head in taxonomy.heads}
-    stage_labels = {stage.id: StageLabel.of(stage) for stage in taxonomy.stages}
+    words = taxonomy.words
+    head_labels = {head.name: HeadLabel.of(head, words.topic.folder) for head in taxonomy.heads}
+    stage_labels = {stage.id: StageLabel.of(stage, words.group.folder, index)
+                    for index, stage in enumerate(taxonomy.stages)}
     entries = catalog_papers(taxonomy, papers_by_id, head_labels, stage_labels)
     layout = plan(layout_inputs(entries.values()))
     title = config.title
@@ -321,7 +326,8 @@ def build_catalog(config: Config, taxonomy: Taxonomy, papers_by_id: Mapping[str,
 
     heads = tuple(HeadGroup(label, paper_ids,
                             tuple(head_labels[name] for name in layout.related_heads.get(label.head_type.name, ())),
-                            Feed(f"heads/{label.slug}", urls.head_folder(label.slug), f"{title}: {head.name}",
+                            Feed(f"{words.topic.folder}/{label.slug}",
+                                 urls.level_folder(words.topic.folder, label.slug), f"{title}: {head.name}",
                                  head.description),
                             relations[head.name], earliest(paper_ids))
                   for head in taxonomy.heads for label in [head_labels[head.name]]
@@ -376,17 +382,18 @@ def _stages(paper: Paper, heads: tuple[HeadLabel, ...], taxonomy: Taxonomy,
 
 def _stage_group(label: StageLabel, taxonomy: Taxonomy, heads_by_name: Mapping[str, HeadGroup],
                  ids: Callable[[str, str], tuple[str, ...]], title: str) -> StageGroup:
-    stage = label.stage
+    stage, folder = label.stage, taxonomy.words.group.folder
     subcategories = []
     for subcategory in stage.subcategories:
         slug = slugify(subcategory.name)
         subcategories.append(SubCategoryGroup(
-            subcategory=subcategory, slug=slug, path=urls.subcategory_place(label.slug, slug),
+            subcategory=subcategory, slug=slug, path=urls.subgroup_place(folder, label.slug, slug),
             heads=tuple(heads_by_name[head.name] for head in taxonomy.heads
                         if head.stage == stage.id and head.subcategory == subcategory.name),
             paper_ids=ids("sub", slug)))
-    return StageGroup(label, tuple(subcategories), ids("stage", stage.id),
-                      Feed(f"stages/{label.slug}", urls.stage_folder(label.slug),
+    heads = tuple(heads_by_name[head.name] for head in taxonomy.heads if head.stage == stage.id)
+    return StageGroup(label, tuple(subcategories), heads, ids("stage", stage.id),
+                      Feed(f"{folder}/{label.slug}", urls.level_folder(folder, label.slug),
                            f"{title}: {stage.name} ({stage.id})", stage.description))
 
 

@@ -38,24 +38,32 @@ class HeadLabel:
     """The slug of the sub-category the taxonomy places it in (None for a head type outside the stages)."""
 
     @classmethod
-    def of(cls, head_type: HeadType) -> HeadLabel:
+    def of(cls, head_type: HeadType, folder: str) -> HeadLabel:
+        """Its label, its page in `folder` (the catalog's words for head types give it)."""
         slug = slugify(head_type.name)
         subcategory = slugify(head_type.subcategory) if head_type.stage and head_type.subcategory else None
-        return cls(head_type, slug, urls.head_page(slug), subcategory)
+        return cls(head_type, slug, urls.level_page(folder, slug), subcategory)
+
+
+TONES = 8
+"""How many colours the stylesheet gives the stages (tone-1 to tone-8); a ninth stage takes the first again."""
 
 
 @dataclass(frozen=True)
 class StageLabel:
-    """A stage as a paper's labels show it: its taxonomy entry, slug and page."""
+    """A stage as a paper's labels show it: its taxonomy entry, slug, page and colour."""
 
     stage: Stage
     slug: str
     path: str
+    tone: int
+    """Its colour in the stylesheet (tone-1, tone-2, ...), by its place in the taxonomy."""
 
     @classmethod
-    def of(cls, stage: Stage) -> StageLabel:
+    def of(cls, stage: Stage, folder: str, index: int) -> StageLabel:
+        """The label of the `index`-th stage (from 0), its page in `folder` (the catalog's words for stages)."""
         slug = stage.id.lower()
-        return cls(stage, slug, urls.stage_page(slug))
+        return cls(stage, slug, urls.level_page(folder, slug), index % TONES + 1)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from headcat.catalog import urls
+from headcat.model.taxonomy import Level, Words
 
 if TYPE_CHECKING:
     from headcat.catalog.catalog import Catalog
@@ -47,8 +48,11 @@ class Listing:
 @dataclass(frozen=True)
 class Facet:
     param: str
-    """The query-string name, checkbox name and card data attribute of this facet: ?stage=LR, data-stage="LR"."""
+    """The facet's name: the query-string name, checkbox name and card data attribute (?year=2024,
+    data-year="2024"), except for the taxonomy's levels, whose names in the site the catalog's words give
+    (`public_param`): ?stage=LR here, from the facet "stage"."""
     legend: str
+    """What the filter form calls it; a taxonomy level's is its name in the catalog's words."""
     is_open: bool
     """Whether the home page shows its options before the reader opens it."""
     values_of: Callable[[CatalogPaper], tuple[str, ...]]
@@ -125,6 +129,26 @@ def _author_options(catalog: Catalog) -> tuple[FacetOption, ...]:
     return tuple(sorted(options, key=lambda option: (-option.count, option.label.casefold(), option.value)))
 
 
+LEVEL_OF_FACET = {"stage": "group", "sub": "subgroup", "head": "topic"}
+"""The facets of the taxonomy's levels: their parameter and legend in the site are the catalog's words for the level
+(taxonomy.yaml's `words:`)."""
+
+
+def public_param(param: str, words: Words) -> str:
+    """The name a facet goes by in the site: in addresses, form fields, data attributes and search files."""
+    level = LEVEL_OF_FACET.get(param)
+    return param if level is None else _level(words, level).param
+
+
+def legend_of(facet: Facet, words: Words) -> str:
+    level = LEVEL_OF_FACET.get(facet.param)
+    return facet.legend if level is None else _level(words, level).one.capitalize()
+
+
+def _level(words: Words, level: str) -> Level:
+    return {"group": words.group, "subgroup": words.subgroup, "topic": words.topic}[level]
+
+
 HAS_CODE = "yes"
 AUTHORS_SHOWN = 12
 """The author facet lists the most prolific authors; any other is a few letters away (Facet.shown)."""
@@ -134,12 +158,12 @@ VENUES_SHOWN = 12
 """The venue facet lists the venues with most papers (a large catalog has hundreds: a venue a year)."""
 
 FACETS: tuple[Facet, ...] = (
-    Facet("stage", "Stage", True, lambda entry: tuple(label.stage.id for label in entry.stages), _stage_options),
-    Facet("sub", "Sub-category", False,
+    Facet("stage", "", True, lambda entry: tuple(label.stage.id for label in entry.stages), _stage_options),
+    Facet("sub", "", False,
           lambda entry: tuple(dict.fromkeys(label.subcategory_slug for label in entry.heads
                                             if label.subcategory_slug)),
           _subcategory_options),
-    Facet("head", "Head type", False, lambda entry: entry.head_slugs, _head_options,
+    Facet("head", "", False, lambda entry: entry.head_slugs, _head_options,
           narrow=True),
     Facet("year", "Year", True, lambda entry: (str(entry.paper.date.year),), _year_options,
           Listing("Papers from {label}", "years")),

@@ -1,4 +1,5 @@
-"""Every path of the site, spelled once (catalog stage): pages, feeds and exports, relative to the site's top.
+"""Every path of the site, spelled once (catalog stage): pages, feeds and exports, relative to the site's top. The
+taxonomy's levels have the folders the catalog's words give them (`level_page`).
 
 Renderers and templates take paths from here (templates get this module as `urls`, and the catalog's groups carry
 their page's path), so moving a page is one change. A page path names its file ('heads/x/index.html'), which is
@@ -8,8 +9,6 @@ what works when the site is opened from disk; `folder_of` gives the address a se
 from __future__ import annotations
 
 HOME = "index.html"
-HEADS = "heads/index.html"
-STAGES = "stages/index.html"
 YEARS = "years/index.html"
 VENUES = "venues/index.html"
 MODELS = "models/index.html"
@@ -44,25 +43,23 @@ def paper_page(paper_id: str) -> str:
     return f"papers/{paper_id}/index.html"
 
 
-def head_folder(slug: str) -> str:
-    return f"heads/{slug}/"
+def level_index(folder: str) -> str:
+    """The page of a level of the taxonomy (its words give the folder: 'heads', 'stages'): every entry of it."""
+    return f"{folder}/index.html"
 
 
-def head_page(slug: str) -> str:
-    return f"heads/{slug}/index.html"
+def level_folder(folder: str, slug: str) -> str:
+    return f"{folder}/{slug}/"
 
 
-def stage_folder(slug: str) -> str:
-    return f"stages/{slug}/"
+def level_page(folder: str, slug: str) -> str:
+    """The page of one entry of a level: a head type's, 'heads/induction-head/index.html'; a stage's."""
+    return f"{folder}/{slug}/index.html"
 
 
-def stage_page(slug: str) -> str:
-    return f"stages/{slug}/index.html"
-
-
-def subcategory_place(stage_slug: str, subcategory_slug: str) -> str:
-    """A sub-category's part of its stage's page."""
-    return f"stages/{stage_slug}/index.html#{subcategory_slug}"
+def subgroup_place(folder: str, group_slug: str, subgroup_slug: str) -> str:
+    """A sub-group's part of its group's page (a sub-category's, of its stage's)."""
+    return f"{folder}/{group_slug}/index.html#{subgroup_slug}"
 
 
 def year_page(year: int | str) -> str:
@@ -129,8 +126,8 @@ def facet_page(param: str, value: str) -> str:
 
 
 def listing_page(base: str, number: int) -> str:
-    """Page `number` of the listing whose first page is at `base`: 'heads/x/index.html' -> 'heads/x/page/2/index.html'
-    (catalog/paging.py)."""
+    """Page `number` of the listing whose first page is at `base`: 'years/2024/index.html' ->
+    'years/2024/page/2/index.html' (catalog/paging.py)."""
     if number == 1:
         return base
     return f"{folder_of(base)}page/{number}/index.html"

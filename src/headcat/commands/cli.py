@@ -354,17 +354,28 @@ def run_new(arguments: argparse.Namespace) -> int:
 
 
 def run_init(arguments: argparse.Namespace) -> int:
-    from headcat.commands.init_catalog import NewCatalog, init_catalog
+    from pydantic import ValidationError
+
+    from headcat.commands.init_catalog import NewCatalog, init_catalog, level_words
+    from headcat.model.taxonomy import Words
 
     root = Path(arguments.root)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{arguments.root}: not a directory (DIR is the folder to start the catalog in)")
     arguments.failure_tail = f"; nothing was written into {root}"
-    written = init_catalog(root, NewCatalog(arguments.title, arguments.description), date.today())
+    try:
+        words = {level: level_words(getattr(arguments, level)) for level in ("topic", "group", "subgroup")}
+        Words(topic=words["topic"], group=words["group"], subgroup=words["subgroup"])  # folders and filter names
+        # must differ from each other and from the site's own
+    except ValidationError as error:
+        raise UsageError(f"--topic, --group and --subgroup take 'one/many' words, such as 'study/studies': "
+                         f"{error.errors()[0]['msg']}") from None
+    written = init_catalog(root, NewCatalog(arguments.title, arguments.description, arguments.levels, **words),
+                           date.today())
     for path in written:
         print(path)
     for step in (f"run headcat serve {arguments.root} and open http://localhost:8000",
-                 "replace the example paper and the example topic of taxonomy.yaml with your own",
+                 "replace the example paper and the example of taxonomy.yaml with your own",
                  "push to GitHub and choose GitHub Actions as the source of GitHub Pages (Settings > Pages)"):
         print(f"next: {step}")
     return EXIT_OK
@@ -548,6 +559,15 @@ def _make_parser() -> argparse.ArgumentParser:
     init.add_argument("--title", default="Paper catalog", help="the catalog's name (default: Paper catalog)")
     init.add_argument("--description", default="A curated catalog of research papers.",
                       help="one or two sentences for the home page, the README and the feeds")
+    init.add_argument("--levels", type=int, choices=(1, 2, 3), default=3,
+                      help="the taxonomy's shape: 1, a flat list of topics; 2, groups of topics; 3, groups, their "
+                           "sub-groups and topics (default: 3)")
+    init.add_argument("--topic", default="topic/topics", metavar="ONE/MANY",
+                      help="what the catalog calls what papers are about (default: topic/topics)")
+    init.add_argument("--group", default="area/areas", metavar="ONE/MANY",
+                      help="what it calls a group of topics (default: area/areas)")
+    init.add_argument("--subgroup", default="sub-area/sub-areas", metavar="ONE/MANY",
+                      help="what it calls a part of a group (default: sub-area/sub-areas)")
 
     importing = commands.add_parser(
         "import", help="Write paper files from BibTeX, CSL-JSON or an awesome-list Markdown file.",
@@ -593,7 +613,7 @@ def _make_parser() -> argparse.ArgumentParser:
     source.add_argument("--from-issue", metavar="FILE",
                         help="the text of an issue opened with the new-paper form (its answers become the fields)")
     new.add_argument("--head", action="append", default=[], metavar="NAME",
-                     help="a head type from taxonomy.yaml (repeat for several)")
+                     help="an entry of taxonomy.yaml's heads, by name or alias (repeat for several)")
     new.add_argument("--date", metavar="YYYY-MM-DD", help="first public version (default with --arxiv: arXiv's)")
     new.add_argument("--id", metavar="PAPER-ID", help="the paper id, i.e. the file name (default: from the title)")
     return parser

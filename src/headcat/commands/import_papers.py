@@ -33,7 +33,7 @@ from headcat.load.identities import ARXIV_URL, CatalogIdentities, read_catalog_i
 from headcat.load.settings import load_taxonomy
 from headcat.model.paper import Links
 from headcat.model.problems import Problem, ProblemsFound
-from headcat.model.taxonomy import Taxonomy
+from headcat.model.taxonomy import Taxonomy, Words
 
 FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".json": "csl-json", ".md": "markdown", ".markdown": "markdown"}
 
@@ -121,7 +121,7 @@ def import_papers(root: Path, sources: Sequence[Path], today: date) -> ImportRep
         draft = _draft(entry, today)
         try:
             with path.open("x", encoding="utf-8", newline="\n") as file:
-                file.write(render_paper_file(draft))
+                file.write(render_paper_file(draft, taxonomy))
         except FileExistsError:
             skipped.append(f"{where}: {path} exists already and was left as it is; skipped")
             continue
@@ -129,7 +129,7 @@ def import_papers(root: Path, sources: Sequence[Path], today: date) -> ImportRep
         known.path_by_title[title_key(entry.title)] = path
         if entry.arxiv:
             known.path_by_arxiv[entry.arxiv] = path
-        notes += [f"{where}: {note} in {path}" for note in _to_fill(entry)]
+        notes += [f"{where}: {note} in {path}" for note in _to_fill(entry, taxonomy.words)]
     return ImportReport(tuple(written), tuple(skipped), tuple(notes))
 
 
@@ -481,14 +481,14 @@ def _draft(entry: Entry, today: date) -> PaperDraft:
     return draft
 
 
-def _to_fill(entry: Entry) -> list[str]:
+def _to_fill(entry: Entry, words: Words) -> list[str]:
     """What the contributor must still write, for the report."""
     notes = []
     if entry.day is None:
         given = f" (the source says {entry.partial_date})" if entry.partial_date else ""
         notes.append(f"no date with its day{given}: write it")
     if not entry.heads:
-        notes.append("no head type: list one from taxonomy.yaml under heads")
+        notes.append(f"no {words.topic.one}: list one from taxonomy.yaml under heads")
     if not entry.authors:
         notes.append("no authors: add them")
     if not (entry.links.get("paper") or entry.arxiv or entry.doi):

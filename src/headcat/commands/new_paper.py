@@ -28,8 +28,8 @@ from headcat.load.settings import load_taxonomy
 from headcat.load.yaml_source import parse_yaml
 from headcat.model.paper import ARXIV_ID, PAPER_ID, PLACEHOLDER_MARKER, Summary
 from headcat.model.problems import did_you_mean
-from headcat.model.taxonomy import Taxonomy
-from headcat.render.forms import LABELS
+from headcat.model.taxonomy import Taxonomy, Words
+from headcat.render.forms import form_labels
 
 Day = date
 """A calendar date (PaperDraft has a field named date, which hides the type inside the class)."""
@@ -141,14 +141,15 @@ class NewPaperFile:
 
 def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: ArxivApi) -> NewPaperFile:
     """Check the request, ask arXiv when it names an arXiv id, and write ROOT/papers/<paper-id>.yaml."""
-    heads = resolve_heads(load_taxonomy(root), request.heads)
+    taxonomy = load_taxonomy(root)
+    heads = resolve_heads(taxonomy, request.heads)
     first_date = _parse_date_option(request.date, today)
     folder = _papers_folder(root)
     catalog = read_catalog_identities(folder)
     if request.paper_id is not None:
         _refuse_existing_file(folder / f"{_check_paper_id(request.paper_id, folder)}.yaml")
     if request.issue is not None:
-        draft = draft_from_issue(request.issue, load_taxonomy(root), today)
+        draft = draft_from_issue(request.issue, taxonomy, today)
         if draft.arxiv and draft.arxiv in catalog.path_by_arxiv:
             raise NewPaperError(f"{catalog.path_by_arxiv[draft.arxiv]} already holds arXiv {draft.arxiv}; edit that "
                                 "file instead")
@@ -160,10 +161,10 @@ def create_paper_file(root: Path, request: NewPaperRequest, today: date, api: Ar
     if same_title is not None:
         raise NewPaperError(f"{same_title} already holds a paper titled '{draft.title}'; edit that file instead")
     path = folder / f"{request.paper_id or derive_paper_id(draft.title)}.yaml"
-    text = render_paper_file(draft)
+    text = render_paper_file(draft, taxonomy)
     _check_round_trip(text, draft)
     _write_new_file(path, text)
-    return NewPaperFile(path, _next_steps(draft))
+    return NewPaperFile(path, _next_steps(draft, taxonomy.words))
 
 
 def _draft_from_arxiv(written_id: str, catalog: CatalogIdentities, api: ArxivApi, heads: tuple[str, ...],
@@ -197,11 +198,12 @@ def draft_from_issue(text: str, taxonomy: Taxonomy, today: date) -> PaperDraft:
     """The paper an issue opened with the new-paper form describes (render/forms.py names its fields): what it
     says, as written; `headcat check` then judges it (an unknown head type gets its did-you-mean there)."""
     answers = issue_answers(text)
+    labels = form_labels(taxonomy.words)
     choices = {"heads": taxonomy.head_spellings, "models": taxonomy.model_spellings,
                "methods": taxonomy.method_spellings}
 
     def answer(field: str) -> str:
-        return " ".join(answers.get(LABELS[field], "").split())
+        return " ".join(answers.get(labels[field], "").split())
 
     def listed(field: str) -> tuple[str, ...]:
         if field in choices:
@@ -266,8 +268,9 @@ def resolve_heads(taxonomy: Taxonomy, names: Sequence[str]) -> tuple[str, ...]:
     for name in names:
         head = taxonomy.resolve_head_type(name)
         if head is None:
-            hint = did_you_mean(name, taxonomy.head_spellings) or " (taxonomy.yaml lists the head types)"
-            unknown.append(f"unknown head type '{name}'{hint}")
+            topic = taxonomy.words.topic
+            hint = did_you_mean(name, taxonomy.head_spellings) or f" (taxonomy.yaml lists the {topic.many})"
+            unknown.append(f"unknown {topic.one} '{name}'{hint}")
         elif head.name not in canonical:
             canonical.append(head.name)
     if unknown:
@@ -354,7 +357,7 @@ def parse_arxiv_feed(body: bytes, arxiv_id: str) -> ArxivPaper:
     return ArxivPaper(arxiv_id, title, tuple(author for author in authors if author), first_version)
 
 
-def render_paper_file(draft: PaperDraft) -> str:
+def render_paper_file(draft: PaperDraft, taxonomy: Taxonomy) -> str:
     """The text of the new file, in the catalog's layout; TODO marks every place a person must still write."""
     todo = PLACEHOLDER_MARKER
     lines = [_SCHEMA_LINE, *(f"# {comment}" for comment in draft.comments), f"title: {_yaml_value(draft.title)}"]
@@ -377,8 +380,9 @@ def render_paper_file(draft: PaperDraft) -> str:
     if draft.heads:
         lines.append(f"heads: {_yaml_value(draft.heads)}")
     else:
-        lines += [f"# {todo}: list one or more head types from taxonomy.yaml, e.g. heads: [Induction Head]",
-                  "heads: []"]
+        example = taxonomy.heads[0].name
+        lines += [f"# {todo}: list one or more {taxonomy.words.topic.many} from taxonomy.yaml, e.g. heads: "
+                  f"{_yaml_value([example])}", "heads: []"]
     if draft.models:
         lines.append(f"models: {_yaml_value(draft.models)}")
     if draft.methods:
@@ -399,14 +403,14 @@ def render_paper_file(draft: PaperDraft) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _next_steps(draft: PaperDraft) -> tuple[str, ...]:
+def _next_steps(draft: PaperDraft, words: Words) -> tuple[str, ...]:
     steps = []
     if draft.date is None:
         steps.append("write the date of the paper's first public version")
     if not draft.paper_link:
         steps.append("add the paper's address under links (and its arxiv or doi if it has one)")
     if not draft.heads:
-        steps.append("list the paper's head types under heads")
+        steps.append(f"list the paper's {words.topic.many} under heads")
     if len(draft.summary) < len(Summary.model_fields):
         steps.append("write the summary (innovation, tasks, result) where the file says TODO")
     return tuple(steps)

@@ -91,8 +91,10 @@ def _resolve_head_name(value: str, info: ValidationInfo) -> str:
     if head is None:
         from headcat.model.problems import did_you_mean
 
-        hint = did_you_mean(value, taxonomy.head_spellings) or "; add it to taxonomy.yaml if it is a new head type"
-        raise PydanticCustomError("unknown_head", "unknown head type '{value}'{hint}", {"value": value, "hint": hint})
+        topic = taxonomy.words.topic.one
+        hint = did_you_mean(value, taxonomy.head_spellings) or f"; add it to taxonomy.yaml if it is a new {topic}"
+        raise PydanticCustomError("unknown_head", "unknown {topic} '{value}'{hint}",
+                                  {"topic": topic, "value": value, "hint": hint})
     return head.name
 
 
@@ -124,9 +126,9 @@ def _resolve_stage_id(value: str, info: ValidationInfo) -> str:
     taxonomy = _context(info).taxonomy
     stage = taxonomy.resolve_stage(value)
     if stage is None:
-        known = ", ".join(f"{stage.id} ({stage.name})" for stage in taxonomy.stages)
-        raise PydanticCustomError("unknown_stage", "unknown stage '{value}'; use one of {known}",
-                                  {"value": value, "known": known})
+        known = ", ".join(f"{stage.id} ({stage.name})" for stage in taxonomy.stages) or "none: there are none"
+        raise PydanticCustomError("unknown_stage", "unknown {group} '{value}'; use one of {known}",
+                                  {"group": taxonomy.words.group.one, "value": value, "known": known})
     return stage.id
 
 
@@ -166,7 +168,7 @@ Doi = Annotated[Text, AfterValidator(_check_doi)]
 class Summary(FileModel):
     """Three short parts, each inline Markdown: what is new, what was studied, what was found."""
 
-    innovation: SummaryPart = Field(description="What is new: the head type found or the method proposed.")
+    innovation: SummaryPart = Field(description="What is new: what the paper finds or proposes.")
     tasks: SummaryPart = Field(description="What was done: models, methods, tasks and data sets.")
     result: SummaryPart = Field(description="What was found, with its figures.")
 
@@ -201,10 +203,12 @@ class Paper(FileModel):
     arxiv: ArxivId | None = Field(None, description="arXiv id as a quoted string, e.g. \"2404.15574\".")
     doi: Doi | None = Field(None, description="DOI, e.g. 10.18653/v1/P19-1580.")
     heads: tuple[HeadName, ...] = Field(
-        min_length=1, max_length=12, description="Head types from taxonomy.yaml (names or aliases), at most 12."
+        min_length=1, max_length=12, description="What the paper is about: entries of taxonomy.yaml's heads (names or "
+                                                "aliases), at most 12."
     )
     stages: tuple[StageName, ...] | None = Field(
-        None, description="Stage ids overriding the stages derived from the head types (rarely needed)."
+        None, description="Ids of taxonomy.yaml's stages, in place of those its heads are placed in "
+                          "(rarely needed)."
     )
     models: tuple[ModelName, ...] | None = Field(
         None, min_length=1,
@@ -247,10 +251,11 @@ class Paper(FileModel):
     @field_validator("heads", "models", "methods")
     @classmethod
     def _nothing_repeated(cls, names: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
-        kind = {"heads": "head type", "models": "model", "methods": "method"}[info.field_name or "heads"]
+        code = {"heads": "head", "models": "model", "methods": "method"}[info.field_name or "heads"]
+        kind = _context(info).taxonomy.words.topic.one if code == "head" else code
         for index, name in enumerate(names or ()):
             if name in (names or ())[:index]:
                 raise PydanticCustomError(
-                    "repeated_" + kind.split()[0], "'{name}' is listed twice (names and aliases count as the same "
+                    "repeated_" + code, "'{name}' is listed twice (names and aliases count as the same "
                     "{kind}); keep one", {"name": name, "kind": kind, "item_index": index})
         return names

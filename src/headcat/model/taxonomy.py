@@ -1,5 +1,8 @@
-"""The taxonomy model: the catalog's vocabularies. The survey's stages and sub-categories with the head types placed
-in them; the language models studied, by family; the methods used, by family and type.
+"""The taxonomy model: the catalog's vocabularies. Its topics (headcat's glossary calls them head types, after the
+catalog it was made for), grouped in up to two levels (stages and their sub-categories, here); the language models
+studied, by family; the methods used, by family and type; and the words the site calls each level by (`Words`).
+
+A taxonomy may be flat (topics only: no `stages:`), two-level (stages without sub-categories) or three-level.
 
 Loaded from `taxonomy.yaml` by the load stage; papers name head types, models and methods through it (an alias
 resolves to its canonical name). `find_taxonomy_conflicts` holds the rules that span several entries of the file.
@@ -9,14 +12,102 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import Literal, Protocol, TypeVar
+from typing import Annotated, Literal, Protocol, TypeVar
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from headcat.model.fields import NO_PAGE_NAME, FileModel, Text, slugify
 from headcat.model.problems import did_you_mean
 
 Placement = Literal["survey", "catalog", "unplaced"]
+
+
+Folder = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+"""A URL segment or query-string name: lower-case letters, digits and inner hyphens ('heads', 'head-types')."""
+
+
+class Level(FileModel):
+    """What the site calls one level of the taxonomy: its name for one entry and for several, and where its pages
+    and filter live (by default, made of the names: 'head type', 'head types' give head-types/ and ?head-type=)."""
+
+    one: Text = Field(description="The name of one entry, in lower case as in running text: 'head type'.")
+    many: Text = Field(description="The name of several: 'head types'.")
+    folder: Folder = Field(description="The URL segment of its pages: 'heads' gives heads/induction-head/.")
+    param: Folder = Field(description="Its filter's name in the home page's address: 'head' gives ?head=....")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_names(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("one"), str) and isinstance(data.get("many"), str):
+            return {"folder": slugify(data["many"]), "param": slugify(data["one"]), **data}
+        return data
+
+
+class MapWords(FileModel):
+    """The page that shows the whole taxonomy (its groups, their sub-groups and topics) as a map."""
+
+    title: Text = Field("Map of the topics", description="The map page's title: 'The four-stage framework'.")
+    nav: Text = Field("Map", description="Its entry in the navigation bar: 'Framework'.")
+    lead: Text | None = Field(None, description="One or two sentences on what the groups are and where they come "
+                                                "from, for the home page and the map (plain text).")
+    about: Text | None = Field(None, description="A longer explanation for the about page (inline Markdown); the "
+                                                 "lead when not given.")
+
+
+class SummaryWords(FileModel):
+    """The labels of a paper summary's three parts (the keys in a paper file stay innovation, tasks, result)."""
+
+    innovation: Text = Field("What is new", description="The label of `innovation`: 'Innovation'.")
+    tasks: Text = Field("What was studied", description="The label of `tasks`: 'Tasks'.")
+    result: Text = Field("What was found", description="The label of `result`: 'Result'.")
+
+
+class Words(FileModel):
+    """The words the site, the feeds, the README and the messages use for the taxonomy's levels (`words:` in
+    taxonomy.yaml). Every one has a neutral default, so that a catalog names only what it wants otherwise."""
+
+    topic: Level = Field(Level(one="topic", many="topics", folder="topics", param="topic"),
+                         description="What `heads:` entries are, what papers name under `heads:`.")
+    group: Level = Field(Level(one="area", many="areas", folder="areas", param="area"),
+                         description="What `stages:` entries are.")
+    subgroup: Level = Field(Level(one="sub-area", many="sub-areas", folder="sub-areas", param="sub"),
+                            description="What a stage's `subcategories:` are (each is a part of its group's page, "
+                                        "so its `folder` is not used).")
+    map: MapWords = MapWords()
+    source: Text = Field("the source", description="Who placed the topics marked `placement: survey`, as running "
+                                                   "text: 'the survey\'s taxonomy figure'.")
+    summary: SummaryWords = SummaryWords()
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> Words:
+        if self.topic.folder == self.group.folder:
+            raise PydanticCustomError("same_folder", "topic.folder and group.folder are both '{folder}'; give the "
+                                      "two levels' pages different folders", {"folder": self.topic.folder})
+        for level in ("topic", "group"):
+            folder = getattr(self, level).folder
+            if folder in RESERVED_FOLDERS:
+                raise PydanticCustomError("reserved_folder", "{level}.folder: '{folder}' is a folder of the site "
+                                          "already; choose another (taken: {taken})",
+                                          {"level": level, "folder": folder, "taken": ", ".join(RESERVED_FOLDERS)})
+        seen: dict[str, str] = {}
+        for level in ("topic", "group", "subgroup"):
+            param = getattr(self, level).param
+            if param in RESERVED_PARAMS or param in seen:
+                taken = f"{seen[param]}.param" if param in seen else "the home page's address"
+                raise PydanticCustomError("reserved_param", "{level}.param: '{param}' names another filter, of "
+                                          "{taken}; choose another (taken: {names})",
+                                          {"level": level, "param": param, "taken": taken,
+                                           "names": ", ".join((*RESERVED_PARAMS, *seen))})
+            seen[param] = level
+        return self
+
+
+RESERVED_FOLDERS = ("papers", "years", "venues", "models", "methods", "code", "authors", "stats", "about", "assets",
+                    "search", "page")
+"""The site's own folders (catalog/urls.py; a test keeps the two in step), which a level's pages cannot use."""
+RESERVED_PARAMS = ("q", "sort", "view", "year", "venue", "model", "method", "code", "author")
+"""The names the home page's address already uses: the search, its order and view, the other facets."""
 
 
 class SubCategory(FileModel):
@@ -28,7 +119,7 @@ class Stage(FileModel):
     id: str = Field(pattern=r"^[A-Z]{2,5}$")
     name: Text
     description: Text
-    subcategories: tuple[SubCategory, ...] = Field(min_length=1)
+    subcategories: tuple[SubCategory, ...] = ()
 
 
 RelationType = Literal["variant-of", "part-of-circuit-with", "backup-of", "suppresses"]
@@ -62,7 +153,8 @@ class HeadType(FileModel):
     name: Text
     stage: str | None = None
     subcategory: Text | None = None
-    placement: Placement
+    placement: Placement | None = Field(None, description="Needed when the taxonomy has stages: survey, catalog or "
+                                                          "unplaced.")
     placement_note: Text | None = None
     aliases: tuple[Text, ...] = ()
     description: Text
@@ -135,7 +227,8 @@ def by_spelling(terms: Iterable[T]) -> dict[str, T]:
 
 
 class Taxonomy(FileModel):
-    stages: tuple[Stage, ...] = Field(min_length=1)
+    words: Words = Words()
+    stages: tuple[Stage, ...] = ()
     heads: tuple[HeadType, ...] = Field(min_length=1)
     models: tuple[ModelFamily, ...] = ()
     methods: tuple[MethodFamily, ...] = ()
@@ -218,17 +311,19 @@ def find_taxonomy_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, .
                                                        "ids must be unique"))
         seen_ids.add(stage.id)
     heads = [(("heads", index), head) for index, head in enumerate(taxonomy.heads)]
-    conflicts.extend(_spelling_conflicts("head type", heads))
+    conflicts.extend(_spelling_conflicts(taxonomy.words.topic.one, heads))
     for index, head in enumerate(taxonomy.heads):
         conflicts.extend(_placement_conflicts(taxonomy, index, head))
     conflicts.extend(_relation_conflicts(taxonomy))
-    conflicts.extend(_page_name_conflicts("head type", [((*where, "name"), _field(where) + ".name", head.name)
-                                                        for where, head in heads]))
+    conflicts.extend(_page_name_conflicts(taxonomy.words.topic.one,
+                                          [((*where, "name"), _field(where) + ".name", head.name)
+                                           for where, head in heads]))
     conflicts.extend(_page_name_conflicts(
-        "sub-category", [(("stages", index, "subcategories", number, "name"),
-                          f"stages[{index}].subcategories[{number}].name", subcategory.name)
-                         for index, stage in enumerate(taxonomy.stages)
-                         for number, subcategory in enumerate(stage.subcategories)]))
+        taxonomy.words.subgroup.one, [(("stages", index, "subcategories", number, "name"),
+                                       f"stages[{index}].subcategories[{number}].name", subcategory.name)
+                                      for index, stage in enumerate(taxonomy.stages)
+                                      for number, subcategory in enumerate(stage.subcategories)],
+        names_may_repeat=False))
     models = [(("models", index, "models", number), model) for index, family in enumerate(taxonomy.models)
               for number, model in enumerate(family.models)]
     conflicts.extend(_spelling_conflicts("model", models))
@@ -271,10 +366,11 @@ def _spelling_conflicts(kind: str, terms: Sequence[tuple[tuple[str | int, ...], 
     return conflicts
 
 
-def _page_name_conflicts(kind: str, names: list[tuple[tuple[str | int, ...], str, str]]
-                         ) -> list[tuple[tuple[str | int, ...], str]]:
+def _page_name_conflicts(kind: str, names: list[tuple[tuple[str | int, ...], str, str]],
+                         names_may_repeat: bool = True) -> list[tuple[tuple[str | int, ...], str]]:
     """Names that cannot each have a page, and a filter value, of their own: one with no letter or digit, and two
-    whose slugs are the same ('Mover Head' and 'Mover-Head'; sub-categories share one filter across stages)."""
+    whose slugs are the same ('Mover Head' and 'Mover-Head'). A name written twice is left to the spelling rule,
+    unless names may not repeat (sub-categories share one filter across stages)."""
     conflicts: list[tuple[tuple[str | int, ...], str]] = []
     first_by_slug: dict[str, tuple[str, str]] = {}
     for where, field, name in names:
@@ -283,7 +379,7 @@ def _page_name_conflicts(kind: str, names: list[tuple[tuple[str | int, ...], str
             conflicts.append((where, f"{field}: {NO_PAGE_NAME.replace('{name}', name)}"))
             continue
         first_field, first_name = first_by_slug.setdefault(slug, (field, name))
-        if first_field == field or (kind != "sub-category" and spelling_key(name) == spelling_key(first_name)):
+        if first_field == field or (names_may_repeat and spelling_key(name) == spelling_key(first_name)):
             continue  # the first, or one name twice (the spelling rule says so)
         conflicts.append((where, f"{field}: '{name}' would share its page and filter value ('{slug}') with "
                                  f"{first_field} '{first_name}'; make the {kind} names differ in their letters or "
@@ -359,6 +455,16 @@ def _variant_cycles(taxonomy: Taxonomy, variant_of: dict[str, list[str]]) -> lis
 
 
 def _placement_conflicts(taxonomy: Taxonomy, index: int, head: HeadType) -> list[tuple[tuple[str | int, ...], str]]:
+    words = taxonomy.words
+    if not taxonomy.stages:
+        if head.stage or head.subcategory or head.placement not in (None, "unplaced"):
+            return [(("heads", index), f"heads[{index}]: '{head.name}' names a stage, subcategory or placement, but "
+                                       f"this taxonomy has no stages (a flat list of {words.topic.many}); remove "
+                                       "them, or add the stages under stages:")]
+        return []
+    if head.placement is None:
+        return [(("heads", index), f"heads[{index}]: '{head.name}' needs a placement: survey (placed by "
+                                   f"{words.source}), catalog (placed here, with a placement_note) or unplaced")]
     if head.placement == "catalog" and not head.placement_note:
         return [(("heads", index, "placement"), f"heads[{index}]: '{head.name}' is placed by this catalog "
                                                 "(placement: catalog), so it needs a placement_note saying why")]
@@ -370,12 +476,18 @@ def _placement_conflicts(taxonomy: Taxonomy, index: int, head: HeadType) -> list
     stage = taxonomy.stage_by_id.get(head.stage or "")
     known = ", ".join(taxonomy.stage_by_id)
     if head.stage is None:
-        return [(("heads", index), f"heads[{index}]: '{head.name}' needs a stage, one of {known} "
-                                   "(or placement: unplaced)")]
+        return [(("heads", index), f"heads[{index}]: '{head.name}' needs a stage (its {words.group.one}), one of "
+                                   f"{known} (or placement: unplaced)")]
     if stage is None:
         return [(("heads", index, "stage"), f"heads[{index}].stage: unknown stage '{head.stage}'; use one of "
                                             f"{known} (or placement: unplaced)")]
     names = [subcategory.name for subcategory in stage.subcategories]
+    if not names:
+        if head.subcategory:
+            return [(("heads", index, "subcategory"), f"heads[{index}].subcategory: {stage.id} has no "
+                                                      "subcategories; remove it, or add it under the stage's "
+                                                      "subcategories:")]
+        return []
     if head.subcategory not in names:
         choices = "; ".join(names)
         found = f"unknown subcategory '{head.subcategory}'" if head.subcategory else "a subcategory is needed"

@@ -57,8 +57,9 @@ class DataInputs:
 
 
 def facet_file_counts(catalog: Catalog) -> dict[str, int]:
-    """How many files each facet's lists are split in."""
-    return {facet.param: file_count(sum(len(ids) for ids in catalog.facet_groups(facet.param).values()))
+    """How many files each facet's lists are split in, by the facet's name in the site (facets.public_param)."""
+    return {facets.public_param(facet.param, catalog.taxonomy.words):
+            file_count(sum(len(ids) for ids in catalog.facet_groups(facet.param).values()))
             for facet in facets.FACETS}
 
 
@@ -72,10 +73,12 @@ def browse_outputs(catalog: Catalog) -> Iterator[Output]:
         yield Output(urls.summary_file(start // RECORDS_PER_FILE), render_summary_file, RecordInputs(chunk),
                      weight=len(chunk))
     number_of = catalog.number_of
-    for param, count in facet_file_counts(catalog).items():
-        files: list[dict[str, list[int]]] = [{} for _ in range(count)]
-        for value, paper_ids in catalog.facet_groups(param).items():
-            files[key_hash(value) % count][value] = _gaps(sorted(number_of[paper_id] for paper_id in paper_ids))
+    counts = facet_file_counts(catalog)
+    for facet in facets.FACETS:
+        param = facets.public_param(facet.param, catalog.taxonomy.words)
+        files: list[dict[str, list[int]]] = [{} for _ in range(counts[param])]
+        for value, paper_ids in catalog.facet_groups(facet.param).items():
+            files[key_hash(value) % counts[param]][value] = _gaps(sorted(number_of[paper_id] for paper_id in paper_ids))
         for number, lists in enumerate(files):
             yield Output(urls.facet_file(param, number), render_data_file, DataInputs(json_text(lists)))
     added = sorted(range(len(papers)), key=lambda number: (-papers[number].paper.added.toordinal(), number))
@@ -108,8 +111,8 @@ def paper_record(entry: CatalogPaper) -> dict[str, Any]:
         "added": paper.added.isoformat(),
         "path": entry.path,
         "authors": [[label.name, label.path] for label in entry.authors[:AUTHORS_SHOWN]],
-        "stages": [[label.stage.id, label.slug, label.stage.name, label.path] for label in entry.stages],
-        "heads": [[label.head_type.name, label.path] for label in entry.heads],
+        "groups": [[label.stage.name, label.path, label.tone] for label in entry.stages],
+        "topics": [[label.head_type.name, label.path] for label in entry.heads],
         "links": [[link.kind, link.label, link.url] for link in entry.typed_links]}
     if len(entry.authors) > AUTHORS_SHOWN:
         record["more_authors"] = len(entry.authors) - AUTHORS_SHOWN

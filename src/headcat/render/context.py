@@ -20,6 +20,7 @@ from jinja2 import Environment
 
 from headcat.cache.fingerprint import Fingerprints
 from headcat.cache.fragments import SLOT_SEPARATOR, Fragments, FragmentStore
+from headcat.model.taxonomy import Words
 from headcat.process.parallel import run_in_parallel
 from headcat.render.outputs import check_render_function, render_name
 
@@ -72,6 +73,13 @@ class RenderContext:
         self.memo: dict[object, Any] = {}
         """Values a build works out once and uses on many pages (a paper's card without summary, its labels):
         for this build only, by what they are made of."""
+
+    @property
+    def words(self) -> Words:
+        """The catalog's words for its taxonomy (a global of the templates, and part of `key`)."""
+        words = self.environment.globals["words"]
+        assert isinstance(words, Words)
+        return words
 
     def key_of(self, render: Callable[..., object], inputs: object) -> str:
         """The key of what `render` makes from `inputs`."""

@@ -37,9 +37,10 @@ from jinja2 import (
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from headcat.catalog import urls
+from headcat.catalog import facets, urls
 from headcat.model.problems import Problem, ProblemsFound, cannot_read, link_problem
 from headcat.model.summary_markup import render_inline
+from headcat.model.taxonomy import Taxonomy, Words
 
 
 @contextmanager
@@ -254,7 +255,7 @@ def template_folders(templates_dir: Path) -> tuple[Path, ...]:
     return (templates_dir, theme)
 
 
-def make_environment(templates_dir: Path) -> Environment:
+def make_environment(templates_dir: Path, taxonomy: Taxonomy | None = None) -> Environment:
     """The environment for the templates in `templates_dir` over the default theme's; raises ProblemsFound for a
     link in either that leads out of its folder (`_TemplateFolderLoader`). Templates are compiled by each build
     that uses them: Jinja's bytecode cache would run compiled code read back from disk, which the build cache never
@@ -277,6 +278,13 @@ def make_environment(templates_dir: Path) -> Environment:
     # import copies and compares them: without them a card renders ~15% faster.
     environment.globals.clear()
     environment.globals["urls"] = urls  # every path of the site, spelled once (catalog/urls.py)
+    # What the catalog calls its taxonomy's levels (taxonomy.yaml's words:), and whether it has stages (a flat one
+    # has none): every page may show them, so the build keys every output by them (pipeline.render_context).
+    words = taxonomy.words if taxonomy else Words()
+    environment.globals["words"] = words
+    environment.globals["has_groups"] = bool(taxonomy.stages) if taxonomy else True
+    environment.globals["param_names"] = {facet.param: facets.public_param(facet.param, words)
+                                          for facet in facets.FACETS}
     environment.template_class = _Template
     environment.filters["markdown"] = markdown_filter
     environment.filters["single_line"] = single_line_filter

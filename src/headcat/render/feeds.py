@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from headcat.catalog import urls
 from headcat.catalog.catalog import FEED_TAG_PREFIX, Catalog, CatalogPaper, Feed
 from headcat.model.config import Config
+from headcat.model.fields import slugify
+from headcat.model.taxonomy import Level, Words
 from headcat.render.context import RenderContext
 from headcat.render.outputs import Output
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
 
-HEAD_TYPE_SCHEME = FEED_TAG_PREFIX + "head-type"
-STAGE_SCHEME = FEED_TAG_PREFIX + "stage"
 FEED_ITEMS_MAX = 50
 """Each feed carries the papers most recently added; readers keep what they have seen, so older items are not needed."""
 RSS_TYPE = "application/rss+xml"
@@ -107,11 +107,16 @@ def _feed_generator(inputs: FeedInputs, context: RenderContext) -> FeedGenerator
         if html is None:
             html = context.memo[("feed item", entry.id, page_url)] = item_template.render(
                 entry=entry, stages=[label.stage for label in entry.stages], page_url=page_url)
-        _add_item(generator, entry, page_url, html)
+        _add_item(generator, entry, page_url, html, context.words)
     return generator
 
 
-def _add_item(generator: FeedGenerator, entry: CatalogPaper, page_url: str, html: str) -> None:
+def category_scheme(level: Level) -> str:
+    """The scheme of an item's categories of one level of the taxonomy: tag:...,head-type for head types."""
+    return FEED_TAG_PREFIX + slugify(level.one)
+
+
+def _add_item(generator: FeedGenerator, entry: CatalogPaper, page_url: str, html: str, words: Words) -> None:
     item = generator.add_entry(order="append")  # feedgen prepends by default, which would reverse our order
     item.id(paper_item_id(entry.id))  # also the RSS guid, marked as no permalink
     item.title(entry.paper.title)
@@ -122,8 +127,8 @@ def _add_item(generator: FeedGenerator, entry: CatalogPaper, page_url: str, html
     if entry.paper.authors:
         item.author([{"name": name} for name in entry.paper.authors])
     item.content(html, type="html")
-    categories = [{"term": label.head_type.name, "scheme": HEAD_TYPE_SCHEME} for label in entry.heads]
-    categories += [{"term": label.stage.id, "label": label.stage.name, "scheme": STAGE_SCHEME}
+    categories = [{"term": label.head_type.name, "scheme": category_scheme(words.topic)} for label in entry.heads]
+    categories += [{"term": label.stage.id, "label": label.stage.name, "scheme": category_scheme(words.group)}
                    for label in entry.stages]
     item.category(categories)
 
@@ -148,9 +153,11 @@ def render_opml(inputs: OpmlInputs, context: RenderContext) -> bytes:
     """feeds.opml at the site's top: every RSS feed, for importing them all into a reader at once."""
     rows = [(feed, _address(inputs.config, "", feed.rss_path), _address(inputs.config, "", feed.folder))
             for feed in inputs.feeds]
+    words = context.words
     groups = [(title, [row for row in rows if row[0].key.startswith(prefix)])
-              for title, prefix in (("Head types", "heads/"), ("Stages", "stages/"), ("Model families", "models/"),
-                                    ("Methods", "methods/"))]
+              for title, prefix in ((words.topic.many.capitalize(), f"{words.topic.folder}/"),
+                                    (words.group.many.capitalize(), f"{words.group.folder}/"),
+                                    ("Model families", "models/"), ("Methods", "methods/"))]
     text = context.environment.get_template("feeds/feeds.opml").render(
         config=inputs.config, catalog_feed=rows[0], groups=[(title, group) for title, group in groups if group])
     return text.encode("utf-8")

@@ -118,7 +118,8 @@ def lookup_outputs(catalog: Catalog) -> Iterator[Output]:
                      weight=max(1, len(catalog.papers)))
     for facet in facets.FACETS:
         if facet.shown is not None:
-            yield Output(urls.facet_options(facet.param), render_options_file, OptionsInputs(facet.options_of(catalog)))
+            yield Output(urls.facet_options(facets.public_param(facet.param, catalog.taxonomy.words)),
+                         render_options_file, OptionsInputs(facet.options_of(catalog)))
 
 
 def render_lookup_file(inputs: LookupInputs, context: RenderContext) -> bytes:

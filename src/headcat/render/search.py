@@ -39,14 +39,16 @@ from typing import Any
 from headcat.cache.manifest import OutputManifest
 from headcat.catalog import urls
 from headcat.catalog.catalog import Catalog, CatalogPaper
+from headcat.model.taxonomy import Words
 from headcat.process.parallel import Pending, beside
 from headcat.render.browse import file_count
 from headcat.render.environment import markdown_filter
 from headcat.render.lookup import json_text, key_hash
 from headcat.render.outputs import OutputFile
 
-SEARCH_PARTS = ("title", "authors", "identifiers", "head types", "stages, models and methods", "summary")
-"""The parts of a paper's searchable text, in order: bit i of a posting's mask is part i."""
+SEARCH_PARTS = ("title", "authors", "identifiers", "topics", "vocabulary", "summary")
+"""The parts of a paper's searchable text, in order: bit i of a posting's mask is part i. Their names for a reader
+("found in the head types") are the catalog's words (`part_labels`)."""
 TITLE = 1 << SEARCH_PARTS.index("title")
 TITLE_START = "^"
 """The first word of a pair key for the word a title begins with ("^ retriev"): a paper whose title begins with the
@@ -65,10 +67,18 @@ class SearchInputs:
 
     entries: tuple[CatalogPaper, ...]
     language: str
+    part_labels: tuple[str, ...]
+    """Each part as a result names where a word was found (SEARCH_PARTS)."""
 
 
 def search_inputs(catalog: Catalog) -> SearchInputs:
-    return SearchInputs(catalog.papers, catalog.config.language.split("-")[0].lower())
+    return SearchInputs(catalog.papers, catalog.config.language.split("-")[0].lower(),
+                        part_labels(catalog.taxonomy.words))
+
+
+def part_labels(words: Words) -> tuple[str, ...]:
+    """The parts of SEARCH_PARTS as a reader reads them: 'title', 'head types', 'stages, models and methods'."""
+    return ("title", "authors", "identifiers", words.topic.many, f"{words.group.many}, models and methods", "summary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +177,11 @@ _NOT_ASCII_LETTER_OR_DIGIT = re.compile("[^a-z0-9]")
 
 def index_files(inputs: SearchInputs) -> dict[str, bytes]:
     """The index's files, by path: words.json, and each family's files."""
-    return index_files_of(search_records(inputs), inputs.language)
+    return index_files_of(search_records(inputs), inputs.language, inputs.part_labels)
 
 
-def index_files_of(records: list[SearchRecord], language: str) -> dict[str, bytes]:
+def index_files_of(records: list[SearchRecord], language: str,
+                   labels: tuple[str, ...] = SEARCH_PARTS) -> dict[str, bytes]:
     reader = WordReader(language)
     keys_of, whole_of = reader.keys.__getitem__, reader.whole.__getitem__
     words: defaultdict[str, list[int]] = defaultdict(list)
@@ -205,7 +216,7 @@ def index_files_of(records: list[SearchRecord], language: str) -> dict[str, byte
             split[key_hash(key) % count][key] = _gaps(values)
         for number, content in enumerate(split):
             files[f"{urls.LOOKUP_FOLDER}{family}-{number}.json"] = json_text(content).encode("utf-8")
-    meta = {"files": counts, "parts": SEARCH_PARTS, "stemmer": "english" if reader.stems else None}
+    meta = {"files": counts, "parts": SEARCH_PARTS, "labels": labels, "stemmer": "english" if reader.stems else None}
     files[INDEX_META] = json_text(meta).encode("utf-8")
     return files
 
@@ -251,7 +262,7 @@ class SearchIndexing:
         # The records are made here, before the build forks helpers: their summaries' HTML (cached by
         # markdown_filter) is then already made for the pages that show it, in this process and in the helpers.
         records = search_records(inputs)
-        self._pending = beside(lambda: index_files_of(records, inputs.language))
+        self._pending = beside(lambda: index_files_of(records, inputs.language, inputs.part_labels))
 
     def files(self) -> tuple[OutputFile, ...] | tuple[str, ...]:
         """The index's files once made; or the paths of the previous build's, when made from the same inputs."""

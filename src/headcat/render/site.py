@@ -48,6 +48,7 @@ class FacetForm:
     """A facet as the home page's filter form shows it (facets.py declares it)."""
 
     param: str
+    """Its name in the site (facets.public_param)."""
     legend: str
     is_open: bool
     options: tuple[FacetOption, ...]
@@ -61,10 +62,13 @@ class FacetForm:
 
     @classmethod
     def of(cls, facet: Facet, catalog: Catalog) -> FacetForm:
+        """The form of a facet, under the name the catalog's words give it (facets.public_param)."""
         options = facet.options_of(catalog)
         shown = options[:facet.shown] if facet.shown is not None else options
-        return cls(facet.param, facet.legend, facet.is_open, shown, facet.narrow, len(options),
-                   urls.facet_options(facet.param) if facet.shown is not None else None)
+        words = catalog.taxonomy.words
+        param = facets.public_param(facet.param, words)
+        return cls(param, facets.legend_of(facet, words), facet.is_open, shown, facet.narrow, len(options),
+                   urls.facet_options(param) if facet.shown is not None else None)
 
 
 def site_outputs(catalog: Catalog) -> Iterator[Output]:
@@ -80,12 +84,16 @@ def site_outputs(catalog: Catalog) -> Iterator[Output]:
     yield from _listing_pages(plan, catalog)
     yield from _vocabulary_pages(plan, catalog)
     yield from _author_pages(plan, catalog)
+    words = catalog.taxonomy.words
+    by_group = f" by {words.group.one}" if catalog.stages else ""
     yield plan.page("site/stats.html", urls.STATS, "Statistics", "stats",
-                    "Charts of the catalog: papers per year by stage, head types by frequency, and venues.",
+                    f"Charts of the catalog: papers per year{by_group}, {words.topic.many} by frequency, and venues.",
                     _stats_values(catalog))
+    how_grouped = f", its {words.group.many}" if catalog.stages else ""
     yield plan.page("site/about.html", urls.ABOUT, "About and contributing", "about",
-                    f"What {catalog.config.title} is, the survey's four-stage framework, and how to add a paper.",
-                    {"stages": catalog.stages, "methods": catalog.taxonomy.methods})
+                    f"What {catalog.config.title} is{how_grouped}, and how to add a paper.",
+                    {"stages": catalog.stages, "methods": catalog.taxonomy.methods,
+                     "example_topic": catalog.taxonomy.heads[0].name})
     yield Output(urls.NOT_FOUND, render_page, PageInputs("site/404.html", _not_found_page(plan), {}))
     yield Output(urls.ROBOTS, render_text, TextInputs("site/robots.txt", {
         "sitemap_url": urls.absolute(catalog.config.base_url, urls.SITEMAP)}))
@@ -145,11 +153,12 @@ def _home_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     """The home page (the framework in brief, the search and filters, the newest papers) and the pages after it,
     which list the older papers by year."""
     config = catalog.config
-    first = {"facets": tuple(FacetForm.of(facet, catalog) for facet in facets.FACETS),
+    first = {"facets": tuple(FacetForm.of(facet, catalog) for facet in facets.FACETS if _offered(facet, catalog)),
              "lookup_files": lookup_file_count(len(catalog.papers)), "new_paper_url": _new_paper_url(config),
              "facet_files": facet_file_counts(catalog), "records_per_file": RECORDS_PER_FILE,
              "stages": catalog.stages, "year_count": len(catalog.years),
-             "head_count": sum(1 for group in catalog.heads if group.paper_ids)}
+             "head_count": sum(1 for group in catalog.heads if group.paper_ids),
+             "topic_example": catalog.taxonomy.heads[0].name}
     year_of = {group.year: group for group in catalog.years}
     for frame, shown in plan.listing_frames(urls.HOME, "All papers", "papers", config.description, catalog.papers):
         years = tuple((year_of[year], tuple(entries)) for year, entries in groupby(shown, key=lambda entry: entry.year))
@@ -158,11 +167,20 @@ def _home_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
         yield Output(frame.path, render_page, PageInputs("site/index.html", frame, values), weight=max(1, len(shown)))
 
 
+def _offered(facet: Facet, catalog: Catalog) -> bool:
+    """Whether the home page's form offers the facet: not the stages' and sub-categories' in a taxonomy without
+    them."""
+    return ((facet.param != "stage" or bool(catalog.stages))
+            and (facet.param != "sub" or any(group.subcategories for group in catalog.stages)))
+
+
 def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
-    """heads/: every head type by stage, then one page per head type."""
+    """The head types' index (by stage, when there are stages), then one page per head type (words.topic.folder)."""
+    words = catalog.taxonomy.words
     unplaced = tuple(group for group in catalog.heads if not group.head_type.stage)
-    yield plan.page("site/heads.html", urls.HEADS, "Head types", "heads",
-                    f"All {len(catalog.heads)} head types of the catalog, by stage of the survey's framework.",
+    by_group = f", by {words.group.one}" if catalog.stages else ""
+    yield plan.page("site/heads.html", urls.level_index(words.topic.folder), words.topic.many.capitalize(), "heads",
+                    f"All {len(catalog.heads)} {words.topic.many} of the catalog{by_group}.",
                     {"stages": catalog.stages, "unplaced": unplaced, "head_count": len(catalog.heads)})
     stage_by_id = {group.stage.id: group for group in catalog.stages}
     for group in catalog.heads:
@@ -172,7 +190,8 @@ def _head_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
         papers = catalog.papers_of(group.paper_ids)
         earliest = catalog.paper(group.earliest_id) if group.earliest_id else None
         values = {"group": group, "stage": stage, "subcategory": subcategory, "earliest": earliest,
-                  "timeline": _year_chart(Counter(entry.year for entry in papers), stage.slug if stage else "none")}
+                  "timeline": _year_chart(Counter(entry.year for entry in papers),
+                                          str(stage.label.tone) if stage else "none")}
         yield from plan.listing("site/head.html", group.path, head.name, "heads", head.description, papers, values,
                                 group.feed)
 
@@ -186,11 +205,17 @@ def _year_chart(by_year: Counter[int], series: str) -> StackedBarChart | None:
 
 
 def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
-    """stages/: the framework map, then one page per stage."""
+    """The map of the taxonomy, then one page per stage (words.group.folder); none in a flat taxonomy."""
+    if not catalog.stages:
+        return
+    words = catalog.taxonomy.words
     unplaced = tuple(group for group in catalog.heads if not group.head_type.stage)
-    yield plan.page("site/stages.html", urls.STAGES, "The four-stage framework", "stages",
-                    "The survey's framework as a map: its four stages, their sub-categories and head types, with the "
-                    "number of papers on each.", {"stages": catalog.stages, "unplaced": unplaced})
+    description = words.map.lead or (f"The {words.group.many} of the catalog and their {words.topic.many}, with the "
+                                     "number of papers on each.")
+    yield plan.page("site/stages.html", urls.level_index(words.group.folder), words.map.title, "stages", description,
+                    {"stages": catalog.stages, "unplaced": unplaced,
+                     "with_facts": any(group.head_type.model_families or group.head_type.layer_distribution
+                                       for group in catalog.heads)})
     for group in catalog.stages:
         yield from plan.listing("site/stage.html", group.path, group.stage.name, "stages", group.stage.description,
                                 catalog.papers_of(group.paper_ids), {"group": group}, group.feed)
@@ -288,12 +313,14 @@ def _stats_values(catalog: Catalog) -> dict[str, object]:
     year_columns = [(group.year, counts) for group, counts in reversed(year_rows)]
     heads = _by_frequency(catalog.heads)
     first = _first_reported(catalog)
+    tones = [str(group.label.tone) for group in catalog.stages]
     by_year = Counter((entry.year, stage.slug) for stage, rows in first for _, entry in rows)
     first_years = range(min(year for year, _ in by_year), max(year for year, _ in by_year) + 1) if by_year else ()
     return {"year_rows": year_rows, "first_reported": first,
             "first_chart": stacked_bar_chart([(year, tuple(by_year[year, stage.slug] for stage in catalog.stages))
-                                              for year in first_years], [stage.slug for stage in catalog.stages]),
-            "year_chart": stacked_bar_chart(year_columns, [group.slug for group in catalog.stages]),
+                                              for year in first_years], tones),
+            "year_chart": (stacked_bar_chart(year_columns, tones) if catalog.stages else stacked_bar_chart(
+                [(group.year, (len(group.paper_ids),)) for group in reversed(catalog.years)], ["1"])),
             "heads": heads, "head_chart": bar_chart([(group.head_type.name, len(group.paper_ids)) for group in heads]),
             "venue_chart": bar_chart([(group.venue, len(group.paper_ids)) for group in catalog.venues]),
             "stages": catalog.stages, "venues": catalog.venues, "paper_count": len(catalog.papers),
@@ -327,8 +354,7 @@ def _first_reported(catalog: Catalog) -> tuple[tuple[StageGroup, tuple[tuple[Hea
     """Each stage's head types that papers study, with the earliest paper on each, earliest first."""
     stages = []
     for stage in catalog.stages:
-        rows = [(group, catalog.paper(group.earliest_id)) for subcategory in stage.subcategories
-                for group in subcategory.heads if group.earliest_id]
+        rows = [(group, catalog.paper(group.earliest_id)) for group in stage.heads if group.earliest_id]
         rows.sort(key=lambda row: (row[1].paper.date, row[0].head_type.name.casefold()))
         stages.append((stage, tuple(rows)))
     return tuple(stages)
