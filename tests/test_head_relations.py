@@ -61,15 +61,15 @@ def test_a_relation_to_an_unknown_head_type_suggests_the_closest_name() -> None:
     taxonomy = taxonomy_with({"Backup Name Mover Head": [{"type": "backup-of", "head": "Name Mover Heads"}]})
     assert find_taxonomy_conflicts(taxonomy) == [(
         ("heads", 1, "relations", 0, "head"),
-        "heads[1].relations[0].head: 'Name Mover Heads' is not a head type of this file (did you mean 'Name Mover "
-        "Head'?); name one of the head types under heads:")]
+        "heads[1].relations[0].head: 'Name Mover Heads' is not a topic of this file (did you mean 'Name Mover "
+        "Head'?); name one of the topics under heads:")]
 
 
 def test_a_head_type_cannot_be_related_to_itself_even_through_an_alias() -> None:
     taxonomy = taxonomy_with({"Induction Head": [{"type": "variant-of", "head": "Induction"}]},
                              aliases={"Induction Head": ["Induction"]})
     assert messages(taxonomy) == ["heads[2].relations[0].head: 'Induction Head' cannot be related to itself; name "
-                                  "another head type"]
+                                  "another topic"]
 
 
 def test_a_relation_stated_twice_on_one_head_type_is_refused_at_the_second() -> None:
@@ -85,7 +85,7 @@ def test_a_symmetric_relation_stated_on_both_head_types_is_refused_at_the_second
                               "Previous Token Head": [{"type": "part-of-circuit-with", "head": "Induction Head"}]})
     assert messages(taxonomy) == [
         "heads[4].relations[0].head: heads[2].relations[0].head already states that 'Induction Head' is in a "
-        "circuit with 'Previous Token Head', and both pages show it; state it once, on either head type"]
+        "circuit with 'Previous Token Head', and both pages show it; state it once, on either of them"]
 
 
 @pytest.mark.parametrize("kind", sorted(ONE_WAY_RELATIONS))

@@ -62,7 +62,7 @@ class Config(FileModel):
     branch: Text = Field("main", description="The repository branch that 'edit this file' links point to.")
     page_size: int = Field(
         50, ge=1, le=1000,
-        description="The most papers a list page shows (the home page, a head type's, a year's...); longer lists go on "
+        description="The most papers a list page shows (the home page, a topic's, a year's...); longer lists go on "
                     "to page 2, 3... so that no page grows with the catalog.")
     language: LanguageTag = Field("en", description="The language of the site's pages (an HTML lang value).")
     citation: Citation | None = Field(None, description="The work to cite with the catalog ([tool.headcat.citation]).")

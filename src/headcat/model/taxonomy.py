@@ -144,8 +144,8 @@ SYMMETRIC_RELATIONS = frozenset({"part-of-circuit-with"})
 
 class HeadRelation(FileModel):
     type: RelationType = Field(description="variant-of, part-of-circuit-with, backup-of or suppresses.")
-    head: Text = Field(description="The other head type, by its name or an alias.")
-    note: Text | None = Field(None, description="Where the relation is reported (a paper of the catalog, the "
+    head: Text = Field(description="The other entry of heads:, by its name or an alias.")
+    note: Text | None = Field(None, description="Where the relation is reported (a paper of the catalog, a "
                                                 "survey), and anything a reader should know about it.")
 
 
@@ -158,13 +158,13 @@ class HeadType(FileModel):
     placement_note: Text | None = None
     aliases: tuple[Text, ...] = ()
     description: Text
-    relations: tuple[HeadRelation, ...] = Field((), description="Its typed links to other head types; the other "
-                                                                "head type's page shows each one too.")
-    model_families: tuple[Text, ...] = Field((), description="The model families the survey reports the head type "
-                                                             "in, as its taxonomy figure shows them.")
-    layer_distribution: Text | None = Field(None, description="Where in the depth of the network the survey finds "
-                                                              "the head type: 'Shallow', 'Middle', 'Deep' or a "
-                                                              "mix ('Shallow / Middle').")
+    relations: tuple[HeadRelation, ...] = Field((), description="Its typed links to other entries; the other "
+                                                                "entry's page shows each one too.")
+    model_families: tuple[Text, ...] = Field((), description="The model families the source (words.source) "
+                                                             "reports it in.")
+    layer_distribution: Text | None = Field(None, description="Where in the depth of the network the source finds "
+                                                              "it: 'Shallow', 'Middle', 'Deep' or a mix "
+                                                              "('Shallow / Middle').")
 
     @property
     def is_placed(self) -> bool:
@@ -190,7 +190,7 @@ class Method(FileModel):
     name: Text
     aliases: tuple[Text, ...] = ()
     description: Text
-    source: MethodSource = Field(description="survey: the survey's method taxonomy names it; catalog: added here "
+    source: MethodSource = Field(description="survey: the source's method taxonomy names it; catalog: added here "
                                              "(source_note says why).")
     source_note: Text | None = None
 
@@ -395,6 +395,7 @@ def _relation_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, ...],
     stated: dict[tuple[str, str, str], str] = {}
     """(type, head type, other head type) to where the relation is stated."""
     variant_of: dict[str, list[str]] = {}
+    topic = taxonomy.words.topic
     for index, head in enumerate(taxonomy.heads):
         for number, relation in enumerate(head.relations):
             where: tuple[str | int, ...] = ("heads", index, "relations", number, "head")
@@ -402,12 +403,12 @@ def _relation_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, ...],
             other = taxonomy.resolve_head_type(relation.head)
             if other is None:
                 hint = did_you_mean(relation.head, taxonomy.head_spellings)
-                conflicts.append((where, f"{field}: '{relation.head}' is not a head type of this file{hint}; name "
-                                         "one of the head types under heads:"))
+                conflicts.append((where, f"{field}: '{relation.head}' is not a {topic.one} of this file{hint}; "
+                                         f"name one of the {topic.many} under heads:"))
                 continue
             if other.name == head.name:
-                conflicts.append((where, f"{field}: '{head.name}' cannot be related to itself; name another head "
-                                         "type"))
+                conflicts.append((where, f"{field}: '{head.name}' cannot be related to itself; name another "
+                                         f"{topic.one}"))
                 continue
             verb = RELATION_WORDS[relation.type][0].lower()
             earlier = stated.get((relation.type, head.name, other.name))
@@ -417,8 +418,8 @@ def _relation_conflicts(taxonomy: Taxonomy) -> list[tuple[tuple[str | int, ...],
                                          f"{earlier}; state each relation once"))
             elif reverse and relation.type in SYMMETRIC_RELATIONS:
                 conflicts.append((where, f"{field}: {reverse} already states that '{other.name}' is {verb} "
-                                         f"'{head.name}', and both pages show it; state it once, on either head "
-                                         "type"))
+                                         f"'{head.name}', and both pages show it; state it once, on either "
+                                         "of them"))
             elif reverse and relation.type in ONE_WAY_RELATIONS:
                 conflicts.append((where, f"{field}: {reverse} says '{other.name}' is {verb} '{head.name}'; a "
                                          f"{relation.type} relation goes one way only, so keep the one that is "
