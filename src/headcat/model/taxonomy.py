@@ -88,7 +88,7 @@ class Words(FileModel):
             folder = getattr(self, level).folder
             if folder in RESERVED_FOLDERS:
                 raise PydanticCustomError("reserved_folder", "{level}.folder: '{folder}' is a folder of the site "
-                                          "already; choose another (taken: {taken})",
+                                          "already; give the level another folder under words: (taken: {taken})",
                                           {"level": level, "folder": folder, "taken": ", ".join(RESERVED_FOLDERS)})
         seen: dict[str, str] = {}
         for level in ("topic", "group", "subgroup"):

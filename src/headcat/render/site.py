@@ -215,7 +215,8 @@ def _stage_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
     yield plan.page("site/stages.html", urls.level_index(words.group.folder), words.map.title, "stages", description,
                     {"stages": catalog.stages, "unplaced": unplaced,
                      "with_facts": any(group.head_type.model_families or group.head_type.layer_distribution
-                                       for group in catalog.heads)})
+                                       for group in catalog.heads),
+                     "placements": tuple(sorted({group.head_type.placement or "" for group in catalog.heads}))})
     for group in catalog.stages:
         yield from plan.listing("site/stage.html", group.path, group.stage.name, "stages", group.stage.description,
                                 catalog.papers_of(group.paper_ids), {"group": group}, group.feed)
