@@ -89,6 +89,9 @@ def search(page: Page, site_url: str, query: str) -> list[str]:
     page.goto(f"{site_url}index.html?q={quote(query)}")
     page.wait_for_function("window.headcatReady === true")
     assert page.locator("#results").get_attribute("aria-busy") == "false"  # the results are complete
+    while page.locator("#more-results").is_visible():  # the results come a page at a time: show them all
+        page.locator("#more-results").click()
+        page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
     items = page.locator("#results > li")
     links_per_item = items.evaluate_all("items => items.map(item => item.querySelectorAll('a').length)")
     assert all(count == 1 for count in links_per_item), f"{query!r}: a result has other links than its paper's"
@@ -99,7 +102,7 @@ def search(page: Page, site_url: str, query: str) -> list[str]:
         assert found, f"{query!r}: a result links to {href}, not to a paper's page"
         ids.append(found.group(1))
     announced = page.locator("#result-count").inner_text()
-    if ids:  # all of them: a list is cut (with a button for more) only after 100 results, more than this catalog has
+    if ids:  # all of them, once "Show more" has shown the last
         assert announced.startswith(f"Showing {len(ids)} of "), announced
     else:
         assert announced.startswith("No paper matches"), announced
@@ -280,3 +283,21 @@ def test_a_paper_with_the_query_in_its_title_comes_first(page: Page, site_url: s
         found = search(page, site_url, query)
         in_title = [paper_id for paper_id in found if IndexedText.of([texts[paper_id][0]]).contains(query)]
         assert in_title and found[:len(in_title)] == in_title, query
+
+
+@pytest.mark.parametrize("delay_ms", [0, 40, 200])
+def test_typing_a_query_key_by_key_ends_with_the_answer_to_the_whole_query(page: Page, site_url: str,
+                                                                           delay_ms: int) -> None:
+    """The first keystroke after a pause is searched at once and the ones that follow it quickly wait for the
+    typing to pause; whatever the pace, an answer overtaken by a later keystroke is never the one left shown."""
+    expected = search(page, site_url, "retrieval heads")
+    page.goto(f"{site_url}index.html")
+    page.wait_for_function("window.headcatReady === true")
+    page.locator("#search").press_sequentially("retrieval heads", delay=delay_ms)
+    page.wait_for_function("document.location.search.includes('q=retrieval+heads')")
+    page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
+    while page.locator("#more-results").is_visible():
+        page.locator("#more-results").click()
+        page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
+    shown = page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
+    assert shown == expected and expected

@@ -40,7 +40,8 @@
 
   /* ---- Home page: search and filters ---- */
 
-  var PAGE_SIZE = 100; // results shown at first, and added by "Show more"
+  var PAGE_SIZE = 20; // results shown at first, and added by "Show more": each may need a file of its own
+  var TYPING_PAUSE = 120; // ms after a keystroke before the search runs, while more keystrokes come
   var SNIPPET_WORDS = 28;
 
   /* Text as it is compared: decomposed, without accents, in lowercase. */
@@ -294,6 +295,7 @@
     var status = document.getElementById("result-count");
     var noResults = document.getElementById("no-results");
     var resultList = document.getElementById("results");
+    var filterList = document.getElementById("filter-list") || document.createElement("div");
     var moreButton = document.getElementById("more-results");
     var lookupNote = document.getElementById("lookup-note");
     var summaryLabels = JSON.parse(form.getAttribute("data-summary-labels") || "[]"); // the catalog's words for the parts
@@ -572,27 +574,21 @@
 
     /* ---- The papers a view shows, and each option's count ---- */
 
-    /* A promise of { numbers (the papers shown, in order), counts (facet NUL value -> papers) }. */
+    /* A promise of { numbers (the papers shown, in order), counts (a function that starts working out facet NUL
+       value -> papers, and gives a promise of it) }. The numbers need only the postings of the chosen options; the
+       counts need every listed option's, so they are read once the papers' own files have been asked for. */
     function narrow(answer, selected, sort) {
-      var shownBoxes = boxes();
-      var wanted = {};
-      shownBoxes.forEach(function (box) { wanted[box.name + "\u0000" + box.value] = [box.name, box.value]; });
+      var chosenKeys = [];
       Object.keys(selected).forEach(function (param) {
-        selected[param].forEach(function (value) { wanted[param + "\u0000" + value] = [param, value]; });
+        selected[param].forEach(function (value) { chosenKeys.push([param, value]); });
       });
-      var keys = Object.keys(wanted);
       var ordering = answer && sort === "" ? null : sort === "added" || sort === "title" ? source.order(sort) : null;
-      return Promise.all([Promise.all(keys.map(function (key) { return source.postings(wanted[key][0], wanted[key][1]); })),
+      return Promise.all([Promise.all(chosenKeys.map(function (key) { return source.postings(key[0], key[1]); })),
         ordering]).then(function (loaded) {
-        var lists = {};
-        keys.forEach(function (key, position) { lists[key] = loaded[0][position]; });
         var chosen = {}; // facet -> which papers its choices allow
-        Object.keys(selected).forEach(function (param) {
-          var allowed = new Uint8Array(total);
-          selected[param].forEach(function (value) {
-            lists[param + "\u0000" + value].forEach(function (number) { allowed[number] = 1; });
-          });
-          chosen[param] = allowed;
+        chosenKeys.forEach(function (key, position) {
+          var allowed = chosen[key[0]] || (chosen[key[0]] = new Uint8Array(total));
+          loaded[0][position].forEach(function (number) { allowed[number] = 1; });
         });
         var inQuery = null;
         if (answer) {
@@ -607,12 +603,6 @@
           }
           return true;
         };
-        var counts = {};
-        shownBoxes.forEach(function (box) {
-          var count = 0;
-          lists[box.name + "\u0000" + box.value].forEach(function (number) { if (passes(number, box.name)) count += 1; });
-          counts[box.name + "\u0000" + box.value] = count;
-        });
         var numbers = [];
         if (answer && sort === "") {
           var seen = new Set();
@@ -629,6 +619,19 @@
           var exact = answer.exact.filter(function (number) { return passes(number, null); });
           numbers = exact.concat(numbers.filter(function (number) { return exact.indexOf(number) === -1; }));
         }
+        var counts = function () {
+          var shownBoxes = boxes();
+          return Promise.all(shownBoxes.map(function (box) { return source.postings(box.name, box.value); }))
+            .then(function (lists) {
+              var counted = {};
+              shownBoxes.forEach(function (box, position) {
+                var count = 0;
+                lists[position].forEach(function (number) { if (passes(number, box.name)) count += 1; });
+                counted[box.name + "\u0000" + box.value] = count;
+              });
+              return counted;
+            });
+        };
         return { numbers: numbers, counts: counts };
       });
     }
@@ -834,9 +837,8 @@
       }
     }
 
-    /* Show the papers `found` ({ numbers, counts }) for `answer` ({ query, identifier, exact, items } or null). */
+    /* Show the papers `found` ({ numbers }) for `answer` ({ query, identifier, exact, items } or null). */
     function show(answer, found) {
-      showCounts(found.counts);
       var byNumber = {};
       if (answer) answer.items.forEach(function (item) { byNumber[item.number] = item; });
       var exact = answer ? answer.exact : [];
@@ -928,10 +930,13 @@
       if (!options || !options.keepLimit) shownLimit = PAGE_SIZE;
       var run = ++queryRun;
       resultList.setAttribute("aria-busy", "true"); // until this query's results are shown
+      filterList.setAttribute("aria-busy", "true"); // until the options' counts are this query's
       var done = function () { if (run === queryRun) resultList.setAttribute("aria-busy", "false"); };
+      var counted = function () { if (run === queryRun) filterList.setAttribute("aria-busy", "false"); };
       if (!query.trim() && !Object.keys(selected).length && sort === "") {
         showCatalog();
         done();
+        counted();
         return Promise.resolve();
       }
       var pending = lastAnswer && lastAnswer.query === query ? Promise.resolve(lastAnswer.answer) : answerQuery(query);
@@ -939,13 +944,20 @@
         if (run !== queryRun) return null;
         lastAnswer = { query: query, answer: answer };
         return narrow(answer, selected, sort).then(function (found) {
-          return run === queryRun ? show(answer, found) : null;
+          if (run !== queryRun) return null;
+          var shown = show(answer, found); // asks for the papers' files first
+          var counts = found.counts().then(function (counts) { if (run === queryRun) showCounts(counts); });
+          return shown.then(function () {
+            done(); // the papers are shown; the counts follow when their files are in
+            return counts;
+          });
         });
-      }).then(done, function () {
+      }).then(function () { done(); counted(); }, function () {
         if (run !== queryRun) return;
         showCatalog();
         announce("The search could not be done: the site's search files could not be read.");
         done();
+        counted();
       });
     }
 
@@ -1025,6 +1037,7 @@
     input.addEventListener("focus", function () { loadSearch(); });
 
     var typingTimer = 0;
+    var lastInput = -Infinity;
     input.addEventListener("input", function () {
       var terms = queryWords(input.value);
       if (searchIndex && terms.length) { // the index's file for the word being typed, while the reader types
@@ -1033,8 +1046,14 @@
           if (index) postingsOf(index, "words", index.stemmer ? stem(last) : last).catch(function () { /* read again when asked */ });
         });
       }
+      // The first input after a pause is searched at once (a pasted query, the first letter); the ones that follow
+      // it quickly wait until the typing pauses, and a search that is overtaken is dropped (queryRun).
+      var now = window.performance.now();
+      var idle = now - lastInput > TYPING_PAUSE;
+      lastInput = now;
       window.clearTimeout(typingTimer);
-      typingTimer = window.setTimeout(update, 120);
+      if (idle) update();
+      else typingTimer = window.setTimeout(update, TYPING_PAUSE);
     });
     form.addEventListener("change", function (event) {
       var target = event.target;
