@@ -544,3 +544,20 @@ def test_every_head_page_names_its_earliest_paper(site: Path) -> None:
         dates = {paper_id: catalog.paper(paper_id).paper.date for paper_id in group.paper_ids}
         assert found is not None and dates[found.group(1)] == min(dates.values()), group.slug
         assert html.count('class="earliest-mark"') == 1  # the fixture's lists fit on one page
+
+
+def test_the_statistics_page_charts_the_venues_with_most_papers_and_links_to_all(tmp_path: Path) -> None:
+    """A venue a year makes hundreds of venues in a large catalog: the statistics page stays small."""
+    root = copy_catalog(tmp_path)
+    source = (root / "papers" / "amplifying-correct-answers.yaml").read_text(encoding="utf-8")
+    for number in range(24):  # venue n has n + 1 papers among these, so the order by papers is known
+        for copy in range(number + 1):
+            text = source.replace("title: Amplifying the Correct Answer", f"title: Venue {number} Paper {copy}")
+            text = text.replace("venue: NeurIPS 2023", f"venue: Workshop {number} 2023")
+            (root / "papers" / f"venue-{number}-paper-{copy}.yaml").write_text(text, encoding="utf-8")
+    build(root, root / "site", TODAY, with_search=False)
+    stats = (root / "site" / "stats" / "index.html").read_text(encoding="utf-8")
+    venue_count = len(load_catalog(root, TODAY).venues)
+    rows = re.findall(r'<tr><th scope="row"><a href="\.\./venues/([^/]+)/', stats)
+    assert rows == [f"workshop-{number}-2023" for number in range(23, 3, -1)]
+    assert f"the 20 venues with most papers; <a href=\"../venues/index.html\">all {venue_count} venues</a>" in stats

@@ -1,9 +1,10 @@
 """The website's outputs (render stage): every page and asset of the site, each declared with what it shows.
 
 `site_outputs` lists the site: the home page with its search and filters, a page per paper, per head type and per
-stage, the framework map, a page per option of each facet that has no page elsewhere (years, venues, code),
-statistics, about, 404, robots.txt, the sitemap and the assets. Each is an `Output` (outputs.py): a render
-function from pages.py and its inputs, the values its template shows, from which its key is derived.
+stage, the map of the taxonomy (in the folders and words the catalog's taxonomy.yaml gives), a page per option of
+each facet that has no page elsewhere (years, venues, code), statistics, about, 404, robots.txt, the sitemap and the
+assets. Each is an `Output` (outputs.py): a render function from pages.py and its inputs, the values its template
+shows, from which its key is derived.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ from headcat.render.pages import (
     render_paper_page,
     render_text,
 )
+
+STATS_VENUES = 20
+"""The statistics page charts the venues with most papers (a venue a year makes hundreds in a large catalog; the
+venues page lists them all), so that it stays small."""
 
 ASSET_FILES = {"assets/style.css": urls.STYLESHEET, "assets/site.js": urls.SCRIPT, "assets/favicon.svg": urls.FAVICON}
 """Files under templates/ published as they are (template path: output path); every page links them."""
@@ -150,8 +155,8 @@ class _SitePlan:
 
 
 def _home_pages(plan: _SitePlan, catalog: Catalog) -> Iterator[Output]:
-    """The home page (the framework in brief, the search and filters, the newest papers) and the pages after it,
-    which list the older papers by year."""
+    """The home page (the stages in brief when the taxonomy has them, the search and filters, the newest papers) and
+    the pages after it, which list the older papers by year."""
     config = catalog.config
     first = {"facets": tuple(FacetForm.of(facet, catalog) for facet in facets.FACETS if _offered(facet, catalog)),
              "lookup_files": lookup_file_count(len(catalog.papers)), "new_paper_url": _new_paper_url(config),
@@ -323,7 +328,9 @@ def _stats_values(catalog: Catalog) -> dict[str, object]:
             "year_chart": (stacked_bar_chart(year_columns, tones) if catalog.stages else stacked_bar_chart(
                 [(group.year, (len(group.paper_ids),)) for group in reversed(catalog.years)], ["1"])),
             "heads": heads, "head_chart": bar_chart([(group.head_type.name, len(group.paper_ids)) for group in heads]),
-            "venue_chart": bar_chart([(group.venue, len(group.paper_ids)) for group in catalog.venues]),
+            "venue_chart": bar_chart([(group.venue, len(group.paper_ids))
+                                      for group in catalog.venues[:STATS_VENUES]]),
+            "top_venues": catalog.venues[:STATS_VENUES],
             "stages": catalog.stages, "venues": catalog.venues, "paper_count": len(catalog.papers),
             "year_count": len(catalog.years), "vocabularies": tuple(_vocabulary_chart(catalog, *each) for each in (
                 ("model", "Model families", "model family", urls.MODELS, "all models"),
