@@ -84,14 +84,19 @@ def page(site_url: str) -> Iterator[Page]:
         assert problems == []
 
 
+def show_every_result(page: Page) -> None:
+    """Press "Show more" until every result is shown (the results come a page at a time)."""
+    while page.locator("#more-results").is_visible():
+        page.locator("#more-results").click()
+        page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
+
+
 def search(page: Page, site_url: str, query: str) -> list[str]:
     """The ids of the papers `index.html?q=QUERY` shows, in order, read from the links in #results."""
     page.goto(f"{site_url}index.html?q={quote(query)}")
     page.wait_for_function("window.headcatReady === true")
     assert page.locator("#results").get_attribute("aria-busy") == "false"  # the results are complete
-    while page.locator("#more-results").is_visible():  # the results come a page at a time: show them all
-        page.locator("#more-results").click()
-        page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
+    show_every_result(page)
     items = page.locator("#results > li")
     links_per_item = items.evaluate_all("items => items.map(item => item.querySelectorAll('a').length)")
     assert all(count == 1 for count in links_per_item), f"{query!r}: a result has other links than its paper's"
@@ -167,6 +172,7 @@ def test_the_sort_order_is_kept_in_the_address(page: Page, site_url: str) -> Non
     page.locator("#sort").select_option("title")
     page.wait_for_function("document.location.search.includes('sort=title')")
     page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
+    show_every_result(page)
     shown = page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
     assert sorted(shown) == sorted(found) and shown != found
     assert page.locator("#results .paper-title").evaluate_all(
@@ -296,8 +302,6 @@ def test_typing_a_query_key_by_key_ends_with_the_answer_to_the_whole_query(page:
     page.locator("#search").press_sequentially("retrieval heads", delay=delay_ms)
     page.wait_for_function("document.location.search.includes('q=retrieval+heads')")
     page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
-    while page.locator("#more-results").is_visible():
-        page.locator("#more-results").click()
-        page.wait_for_function("document.getElementById('results').getAttribute('aria-busy') === 'false'")
+    show_every_result(page)
     shown = page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
     assert shown == expected and expected

@@ -40,7 +40,7 @@
 
   /* ---- Home page: search and filters ---- */
 
-  var PAGE_SIZE = 20; // results shown at first, and added by "Show more": each may need a file of its own
+  var PAGE_SIZE = 12; // results shown at first, and added by "Show more": each may need a file of its own
   var TYPING_PAUSE = 120; // ms after a keystroke before the search runs, while more keystrokes come
   var SNIPPET_WORDS = 28;
 
