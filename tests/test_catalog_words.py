@@ -12,10 +12,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from pydantic import ValidationError
 
+from headcat.catalog import facets, urls
 from headcat.commands.cli import main
 from headcat.commands.init_catalog import NewCatalog, init_catalog, level_words
 from headcat.model.problems import ProblemsFound
-from headcat.model.taxonomy import Taxonomy, Words, find_taxonomy_conflicts
+from headcat.model.taxonomy import RESERVED_FOLDERS, RESERVED_PARAMS, Taxonomy, Words, find_taxonomy_conflicts
 from headcat.pipeline import build, check
 from test_site import parse
 
@@ -169,3 +170,16 @@ def test_a_taxonomy_problem_in_another_catalog_is_told_in_its_words(tmp_path: Pa
         check(tmp_path, TODAY)
     message = found.value.problems[0].message
     assert "unknown technique 'Self-Atention'" in message and "head type" not in message
+
+
+def test_the_reserved_names_are_every_folder_and_filter_of_the_site() -> None:
+    """A level's folder or filter name cannot be one the site uses already: the lists in model/taxonomy.py hold
+    every top folder of catalog/urls.py and every facet's name but the levels' own."""
+    paths = [value for name, value in vars(urls).items() if name.isupper() and isinstance(value, str)]
+    paths += [urls.paper_page("x"), urls.year_page(2024), urls.venue_page("x"), urls.model_family_page("x"),
+              urls.method_page("x"), urls.author_page("x"), urls.listing_page(urls.HOME, 2), urls.lookup_file(0)]
+    folders = {path.split("/")[0] for path in paths if "/" in path}
+    assert folders <= set(RESERVED_FOLDERS), folders - set(RESERVED_FOLDERS)
+    params = {facet.param for facet in facets.FACETS if facet.param not in facets.LEVEL_OF_FACET}
+    assert params <= set(RESERVED_PARAMS), params - set(RESERVED_PARAMS)
+    assert {"q", "sort", "view"} <= set(RESERVED_PARAMS)  # the search box, the order and the view (site.js)
