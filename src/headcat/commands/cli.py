@@ -357,21 +357,19 @@ def run_init(arguments: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from headcat.commands.init_catalog import NewCatalog, init_catalog, level_words
-    from headcat.model.taxonomy import Words
 
     root = Path(arguments.root)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{arguments.root}: not a directory (DIR is the folder to start the catalog in)")
     arguments.failure_tail = f"; nothing was written into {root}"
     try:
-        words = {level: level_words(getattr(arguments, level)) for level in ("topic", "group", "subgroup")}
-        Words(topic=words["topic"], group=words["group"], subgroup=words["subgroup"])  # folders and filter names
-        # must differ from each other and from the site's own
+        catalog = NewCatalog(arguments.title, arguments.description, arguments.levels,
+                             *(level_words(getattr(arguments, level)) for level in ("topic", "group", "subgroup")))
+        catalog.words  # noqa: B018  # refused here when the words clash, before anything is written
     except ValidationError as error:
         raise UsageError(f"--topic, --group and --subgroup take 'one/many' words, such as 'study/studies': "
                          f"{error.errors()[0]['msg']}") from None
-    written = init_catalog(root, NewCatalog(arguments.title, arguments.description, arguments.levels, **words),
-                           date.today())
+    written = init_catalog(root, catalog, date.today())
     for path in written:
         print(path)
     for step in (f"run headcat serve {arguments.root} and open http://localhost:8000",

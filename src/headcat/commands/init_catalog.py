@@ -5,8 +5,8 @@ sub-groups and topics), in the words asked for, and the files of headcat/starter
 README.md with the table's markers, CONTRIBUTING.md, the GitHub workflows, Dependabot, the issue forms, .gitignore
 and a pinned requirements.txt), with the catalog's title, description and words put in; then every generated file
 among them (README.md's table, CONTRIBUTING.md's field reference, the editor schema, the issue forms), as
-`headcat readme` writes them. It asks
-nothing and never overwrites a file: a folder that already holds one of them is refused before anything is written.
+`headcat readme` writes them. It asks nothing and never overwrites a file: a folder that already holds one of them
+is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ class NewCatalog:
     group: Level = Words().group
     subgroup: Level = Words().subgroup
 
+    @property
+    def words(self) -> Words:
+        """The three levels' words together; refused (a ValidationError) when their folders or filter names clash
+        with each other's or the site's own."""
+        return Words(topic=self.topic, group=self.group, subgroup=self.subgroup)
+
 
 def level_words(written: str) -> Level:
     """A level's words from the command line: 'one/many' ('study/studies'), or 'one' and an s for many."""
@@ -63,7 +69,7 @@ def starter_files(catalog: NewCatalog, today: date) -> dict[str, str]:
         parts = path.relative_to(STARTER).parts
         target = "/".join((HIDDEN_NAMES.get(parts[0], parts[0]), *parts[1:]))
         if target == TOPIC_FORM:
-            target = f"{FORMS_FOLDER}/{topic_form_name(Words(topic=catalog.topic))}"
+            target = f"{FORMS_FOLDER}/{topic_form_name(catalog.words)}"
         text = path.read_text(encoding="utf-8")
         for marker, value in values.items():
             written = _toml_string(value)[1:-1] if target == "pyproject.toml" else value
