@@ -55,8 +55,10 @@ def shown_count(page: Page, query: str) -> tuple[int, int]:
     page.goto(f"index.html?{query}")
     page.wait_for_function("window.headcatReady === true && "
                            "document.getElementById('results').getAttribute('aria-busy') === 'false'")
-    match = re.fullmatch(r"Showing (\d+) of (\d+) papers", page.locator("#result-count").inner_text())
-    assert match, page.locator("#result-count").inner_text()
+    announced = page.locator("#result-count").inner_text()
+    match = (re.fullmatch(r"Showing (\d+) of (\d+) papers", announced)  # every paper that matches is shown
+             or re.fullmatch(r"(\d+) of (\d+) papers match; showing the first \d+", announced))  # a page of them
+    assert match, announced
     return int(match[1]), int(match[2])
 
 

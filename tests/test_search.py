@@ -305,3 +305,16 @@ def test_typing_a_query_key_by_key_ends_with_the_answer_to_the_whole_query(page:
     show_every_result(page)
     shown = page.locator("#results > li").evaluate_all("items => items.map(item => item.dataset.paper)")
     assert shown == expected and expected
+
+
+def test_a_long_answer_comes_a_page_at_a_time_and_says_how_many_match(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}index.html?q=head")
+    page.wait_for_function("window.headcatReady === true")
+    first = page.locator("#results > li").count()
+    match = re.fullmatch(r"(\d+) of (\d+) papers match; showing the first (\d+)", page.locator("#result-count")
+                         .inner_text())
+    assert match, page.locator("#result-count").inner_text()
+    assert int(match[3]) == first < int(match[1])  # the first page of the results, then "Show more"
+    show_every_result(page)
+    assert page.locator("#results > li").count() == int(match[1])
+    assert page.locator("#result-count").inner_text() == f"Showing {match[1]} of {match[2]} papers"

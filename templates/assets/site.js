@@ -863,7 +863,9 @@
         var scope = allOnPage ? "" : !canFetch ? " on this page (opened from disk: serve the site to search all of it)"
           : answer && answer.items.pageOnly ? " on this page (the search index could not be read)" : "";
         announce(query && found.numbers.length === 0 ? "No paper matches “" + query + "”" + scope
-          : "Showing " + found.numbers.length + " of " + plural(total, "paper") + scope);
+          : found.numbers.length > shown.length // a page of them: say how many match, and how many are shown
+            ? found.numbers.length + " of " + plural(total, "paper") + " match" + scope + "; showing the first " + shown.length
+            : "Showing " + found.numbers.length + " of " + plural(total, "paper") + scope);
       });
     }
 
