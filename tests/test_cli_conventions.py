@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,11 @@ import pytest
 from headcat.commands.cli import bash_completion, main
 from headcat.process import parallel
 
-FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
-
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Path:
-    root = tmp_path / "catalog"
-    shutil.copytree(FIXTURE, root)
-    return root
+def catalog(catalog_root: Path) -> Path:
+    """The fixture catalog, writable (conftest.py)."""
+    return catalog_root
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -18,17 +18,15 @@ from headcat.load.settings import load_taxonomy
 from headcat.pipeline import check
 
 REPOSITORY = Path(__file__).parent.parent
-FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
 SOURCES = Path(__file__).parent / "fixtures" / "imports"
 TODAY = date(2026, 1, 15)
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """The test catalog, whose taxonomy names Induction, Retrieval, Syntactic and Previous Token Heads."""
-    catalog = tmp_path / "catalog"
-    shutil.copytree(FIXTURE, catalog)
-    return catalog
+def root(catalog_root: Path) -> Path:
+    """The test catalog, writable (conftest.py), whose taxonomy names Induction, Retrieval, Syntactic and Previous
+    Token Heads."""
+    return catalog_root
 
 
 def read(path: Path) -> dict[str, object]:

@@ -4,7 +4,6 @@ changed when offline."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
@@ -20,7 +19,6 @@ import yaml
 from headcat.commands.refresh import Offline, propose, updated_text
 from headcat.pipeline import check
 
-FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
 RECORDED = Path(__file__).parent / "fixtures" / "refresh"
 RETRIEVAL = "papers/retrieval-heads-long-context.yaml"
 MEMORY = "papers/memory-heads-conflicts.yaml"
@@ -43,10 +41,9 @@ URLS = {"arxiv": "http://recorded/arxiv", "crossref": "http://recorded/crossref"
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Path:
-    root = tmp_path / "catalog"
-    shutil.copytree(FIXTURE, root)
-    return root
+def catalog(catalog_root: Path) -> Path:
+    """The fixture catalog, writable (conftest.py)."""
+    return catalog_root
 
 
 def test_records_propose_authors_a_published_venue_and_nothing_the_paper_has(catalog: Path) -> None:
