@@ -559,7 +559,7 @@
             var all = masks.concat(pairMasks).reduce(function (a, b) { return a | b; }, 0);
             found.push({
               number: number, keys: keys, stemmed: Boolean(index.stemmer),
-              parts: (index.labels || index.parts).filter(function (name, bit) { return all & (1 << bit); }),
+              parts: index.labels.filter(function (name, bit) { return all & (1 << bit); }), // in the catalog's words
               rank: [count(masks, inTitle), count(pairMasks, inTitle), startsTitle.has(number) ? 1 : 0,
                 count(masks, partBits(index, ["title", "authors", "topics"])), count(pairMasks, -1)]
             });
