@@ -6,6 +6,7 @@ YAML reader returns (dates as text), with the fixture catalog's taxonomy and a f
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -619,3 +620,24 @@ def test_an_author_list_marked_incomplete_needs_its_reason(context: PaperContext
     assert validate(context, authors=["Ada Lovelace"], authors_incomplete="The paper lists 40 authors.") \
         .authors_incomplete == "The paper lists 40 authors."
     assert only_error(context, authors=["Ada Lovelace"], authors_incomplete="")[1] == "string_too_short"
+
+
+def test_papers_given_the_same_fields_share_one_record_of_them(context: PaperContext) -> None:
+    first, second = validate(context), validate(context, title="Another Title", date="2023-05-02")
+    unpickled = pickle.loads(pickle.dumps(second))  # as a helper that parsed it sends it
+    assert first.model_fields_set is second.model_fields_set is unpickled.model_fields_set
+    assert first.summary.model_fields_set is second.summary.model_fields_set
+    # As the paper store loads them: from JSON with every field written, so every field given.
+    stored = [Paper.model_validate_json(paper.model_dump_json(), context=context) for paper in (first, second)]
+    assert stored[0].model_fields_set is stored[1].model_fields_set == set(Paper.model_fields)
+    assert unpickled == second and stored == [first, second]
+
+    more = validate(context, venue="ICLR")  # another set of fields given: a record of its own
+    assert "venue" in more.model_fields_set and "venue" not in first.model_fields_set
+
+
+def test_a_copy_with_changes_has_its_own_record_of_fields(context: PaperContext) -> None:
+    first, second = validate(context), validate(context)
+    copied = first.model_copy(update={"venue": "ICLR"})
+    assert copied.venue == "ICLR" and "venue" in copied.model_fields_set
+    assert "venue" not in first.model_fields_set and "venue" not in second.model_fields_set

@@ -12,7 +12,7 @@ import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 RELATED_PAPERS_MAX = 6
 
@@ -48,12 +48,17 @@ class CatalogLayout:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> CatalogLayout:
-        """The layout `to_data` gave; raises KeyError, TypeError or ValueError on anything else."""
-        return cls(paper_ids=_texts(data["paper_ids"]),
-                   groups={_text(param): {_text(value): _texts(ids) for value, ids in group.items()}
+        """The layout `to_data` gave; raises KeyError, TypeError or ValueError on anything else. Each paper id is
+        kept once: JSON gives a new text for every time an id is written (each paper is in about ten groups and
+        six lists of related papers), a few MB for every thousand papers."""
+        paper_ids = _texts(data["paper_ids"], {})
+        known = {paper_id: paper_id for paper_id in paper_ids}
+        return cls(paper_ids=paper_ids,
+                   groups={_text(param): {_text(value): _texts(ids, known) for value, ids in group.items()}
                            for param, group in data["groups"].items()},
-                   related_ids={_text(paper_id): _texts(ids) for paper_id, ids in data["related_ids"].items()},
-                   related_heads={_text(name): _texts(names) for name, names in data["related_heads"].items()})
+                   related_ids={known.get(paper_id, _text(paper_id)): _texts(ids, known)
+                                for paper_id, ids in data["related_ids"].items()},
+                   related_heads={_text(name): _texts(names, {}) for name, names in data["related_heads"].items()})
 
 
 def plan_layout(inputs: Sequence[LayoutInput]) -> CatalogLayout:
@@ -132,7 +137,8 @@ def _text(value: object) -> str:
     return value
 
 
-def _texts(values: object) -> tuple[str, ...]:
+def _texts(values: object, known: dict[str, str]) -> tuple[str, ...]:
+    """A list of texts as a tuple, each text that is in `known` replaced by the one kept there."""
     if type(values) is not list or not all(type(value) is str for value in values):
         raise TypeError("expected a list of texts")
-    return tuple(values)
+    return tuple([known.get(text, text) for text in cast(list[str], values)])

@@ -7,8 +7,9 @@ nothing here reads files.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
 from anyascii import anyascii
@@ -17,9 +18,37 @@ from pydantic_core import PydanticCustomError
 
 
 class FileModel(BaseModel):
-    """A model of what a person wrote in a file: unknown keys are errors, values never change after loading."""
+    """A model of what a person wrote in a file: unknown keys are errors, values never change after loading.
+
+    Models that were given the same fields share one record of which fields were given (pydantic's
+    `model_fields_set`, a set per model otherwise): a paper is three models, and their three sets were a third of
+    its memory, which a forked helper then copies (process/parallel.py)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        _share_fields_set(self)
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:  # a model unpickled (papers parsed by a helper)
+        super().__setstate__(state)
+        _share_fields_set(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """pydantic's copy; a copy with `update` gets a record of its fields of its own, which it then changes."""
+        if not update:
+            return super().model_copy(deep=deep)
+        copied = super().model_copy(deep=deep)
+        object.__setattr__(copied, "__pydantic_fields_set__", set(copied.__pydantic_fields_set__))
+        return BaseModel.model_copy(copied, update=update)
+
+
+_shared_fields_sets: dict[frozenset[str], frozenset[str]] = {}
+"""Each set of field names met, once (a model has a few dozen fields at most, and few sets of them are met)."""
+
+
+def _share_fields_set(model: BaseModel) -> None:
+    fields = frozenset(model.__pydantic_fields_set__)
+    object.__setattr__(model, "__pydantic_fields_set__", _shared_fields_sets.setdefault(fields, fields))
 
 
 XML_INCOMPATIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
