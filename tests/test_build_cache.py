@@ -356,12 +356,15 @@ def test_a_template_mistake_is_a_located_problem_and_the_site_stays_as_it_was(
     assert len(fragment_files) == 3  # the index, its text file and the recent store
 
 
-@pytest.fixture
-def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Render in forked worker processes even for the small fixture catalog (as a large catalog does)."""
+@pytest.fixture(params=["one helper", "a new helper after each batch"])
+def in_workers(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Render in forked worker processes even for the small fixture catalog (as a large catalog does); and with
+    helpers that retire after each batch, as a helper does once it has copied its share of memory."""
     monkeypatch.setattr(parallel, "MIN_WEIGHT_PER_WORKER", 1)
     monkeypatch.setattr(parallel, "BATCH_WEIGHT", 3)
     monkeypatch.setattr(parallel, "_core_count", lambda: 2)
+    if request.param == "a new helper after each batch":
+        monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)
 
 
 def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:

@@ -137,3 +137,50 @@ def test_an_error_in_collecting_a_helpers_result_is_raised_in_this_process(in_wo
 
     with pytest.raises(OSError, match="no space left"):
         parallel.run_in_parallel(slow, list(range(60)), collect=collect)
+
+
+def test_a_helper_that_made_its_share_of_memory_its_own_hands_its_place_to_a_new_one(
+        in_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)  # every helper retires after its first batch
+
+    def square(job: int) -> tuple[int, int]:
+        time.sleep(0.005)
+        return job * job, os.getpid()
+
+    jobs = list(range(60))
+    results = parallel.run_in_parallel(square, jobs)
+    assert [result for result, _ in results] == [job * job for job in jobs]
+    helpers = [pid for _, pid in results if pid != os.getpid()]
+    assert len(set(helpers)) >= 2  # forked again after the first retired
+    assert max(helpers.count(pid) for pid in helpers) <= parallel.BATCH_WEIGHT  # one batch each
+
+
+def test_an_error_in_a_helper_forked_again_is_raised_in_this_process(
+        in_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)
+    parent = os.getpid()
+
+    def fail_in_a_later_helper(job: int) -> int:
+        time.sleep(0.005)
+        if os.getpid() != parent and job < 57:  # the first helper takes the last batch (57 to 59), and retires
+            raise ValueError(f"job {job} failed in a later helper")
+        return job
+
+    with pytest.raises(ValueError, match="failed in a later helper"):
+        parallel.run_in_parallel(fail_in_a_later_helper, list(range(60)))
+
+
+def test_a_forked_child_counts_the_pages_it_makes_its_own_from_zero(in_workers: None) -> None:
+    shared = bytearray(16 << 20)  # 16 MiB of this process's memory, written once here
+    for offset in range(0, len(shared), 4096):
+        shared[offset] = 1
+
+    def write_half() -> tuple[int, int]:
+        before = parallel._pages_made_own()
+        for offset in range(0, len(shared) // 2, 4096):  # a write to each page copies it for this child
+            shared[offset] = 2
+        return before, parallel._pages_made_own()
+
+    before, after = parallel.beside(write_half).result()
+    assert before < parallel._pages_made_own()  # the child's count started at zero, not at this process's
+    assert after - before >= (8 << 20) // 4096  # 8 MiB written: at least that many pages copied
