@@ -35,9 +35,9 @@ class FileModel(BaseModel):
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """pydantic's copy; a copy with `update` gets a record of its fields of its own, which it then changes."""
-        if not update:
-            return super().model_copy(deep=deep)
         copied = super().model_copy(deep=deep)
+        if not update:
+            return copied
         object.__setattr__(copied, "__pydantic_fields_set__", set(copied.__pydantic_fields_set__))
         return BaseModel.model_copy(copied, update=update)
 

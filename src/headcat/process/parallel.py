@@ -50,7 +50,8 @@ HELPER_MEMORY_SHARE = 0.6
 """How much memory a forked helper may make its own, as a share of this process's resident memory when it was
 forked, before it hands its place to a new helper (`_SharedRun._help_out`). At 10,000 papers a helper makes about
 90% of it its own over a build; at 0.6 it is forked once more, which took the build's peak memory (summed PSS) from
-311-316 to about 292 MiB for some 50,000 more page faults; at 0.5, 290 MiB for 70,000 to 140,000 more."""
+311-316 to 290-295 MiB for 40,000 to 80,000 more page faults (of about 190,000); at 0.5, about the same memory
+for 70,000 to 140,000 more (benchmarks/README.md, run AK)."""
 MIN_WEIGHT_PER_WORKER = 500
 """Below this a helper process costs more (forking, sending results back) than it saves."""
 BATCH_WEIGHT = 100
