@@ -365,6 +365,7 @@ def in_workers(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) 
     monkeypatch.setattr(parallel, "_core_count", lambda: 2)
     if request.param == "a new helper after each batch":
         monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)
+        monkeypatch.setattr(parallel, "HELPER_RENEWALS", 1000)
 
 
 def test_a_build_in_worker_processes_equals_one_in_this_process(root: Path, tmp_path: Path, in_workers: None) -> None:

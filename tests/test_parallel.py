@@ -142,6 +142,7 @@ def test_an_error_in_collecting_a_helpers_result_is_raised_in_this_process(in_wo
 def test_a_helper_that_made_its_share_of_memory_its_own_hands_its_place_to_a_new_one(
         in_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)  # every helper retires after its first batch
+    monkeypatch.setattr(parallel, "HELPER_RENEWALS", 1000)
 
     def square(job: int) -> tuple[int, int]:
         time.sleep(0.005)
@@ -158,6 +159,7 @@ def test_a_helper_that_made_its_share_of_memory_its_own_hands_its_place_to_a_new
 def test_an_error_in_a_helper_forked_again_is_raised_in_this_process(
         in_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)
+    monkeypatch.setattr(parallel, "HELPER_RENEWALS", 1000)
     parent = os.getpid()
 
     def fail_in_a_later_helper(job: int) -> int:
@@ -168,6 +170,23 @@ def test_an_error_in_a_helper_forked_again_is_raised_in_this_process(
 
     with pytest.raises(ValueError, match="failed in a later helper"):
         parallel.run_in_parallel(fail_in_a_later_helper, list(range(60)))
+
+
+def test_a_helpers_place_is_taken_by_a_new_one_at_most_helper_renewals_times(
+        in_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)
+    monkeypatch.setattr(parallel, "HELPER_RENEWALS", 2)
+
+    def square(job: int) -> tuple[int, int]:
+        time.sleep(0.005)
+        return job * job, os.getpid()
+
+    jobs = list(range(90))
+    results = parallel.run_in_parallel(square, jobs)
+    assert [result for result, _ in results] == [job * job for job in jobs]
+    helpers = [pid for _, pid in results if pid != os.getpid()]
+    assert len(set(helpers)) == 3  # the first helper, and two that took its place; the last kept it
+    assert max(helpers.count(pid) for pid in helpers) > parallel.BATCH_WEIGHT
 
 
 def test_a_forked_child_counts_the_pages_it_makes_its_own_from_zero(in_workers: None) -> None:

@@ -52,6 +52,12 @@ forked, before it hands its place to a new helper (`_SharedRun._help_out`). At 1
 90% of it its own over a build; at 0.6 it is forked once more, which took the build's peak memory (summed PSS) from
 311-316 to 290-295 MiB for 40,000 to 80,000 more page faults (of about 190,000); at 0.5, about the same memory
 for 70,000 to 140,000 more (benchmarks/README.md, run AK)."""
+HELPER_RENEWALS = 2
+"""How many times a helper's place is taken by a new one in one `run_in_parallel`; the last one keeps it to the end.
+A helper's faults count the memory it allocates as well as what it copies, and at 100,000 papers it allocates
+several times HELPER_MEMORY_SHARE in a build: renewed each time, the build took 323 s instead of 274 s (3.5 million
+page faults instead of 1.7) for 1,804 instead of 2,035 MiB summed PSS. At 10,000 papers a helper is renewed about
+twice; with one renewal the cold build's peak was 289 MiB, with two or more 279 to 281 MiB."""
 MIN_WEIGHT_PER_WORKER = 500
 """Below this a helper process costs more (forking, sending results back) than it saves."""
 BATCH_WEIGHT = 100
@@ -102,13 +108,16 @@ class _SharedRun:
         if collecting_here:
             gc.freeze()  # the collector in a helper would otherwise touch, and so copy, every object this process made
         try:
+            renewals = [0] * helpers
             for place in range(helpers):
-                started.append(self._start_helper(place))
+                started.append(self._start_helper(place, _helper_pages() if HELPER_RENEWALS else sys.maxsize))
             for indices in self._take(from_front=True):
                 while self.retired:  # forked again from this process's memory as it is now: see _help_out
                     place = self.retired.pop()
                     _end(*started[place])
-                    started[place] = self._start_helper(place)
+                    renewals[place] += 1
+                    last = renewals[place] >= HELPER_RENEWALS
+                    started[place] = self._start_helper(place, sys.maxsize if last else _helper_pages())
                 for index in indices:
                     result = self.function(self.jobs[index])
                     with self.collecting:
@@ -123,11 +132,11 @@ class _SharedRun:
             raise self.failures[0]
         return self.results
 
-    def _start_helper(self, place: int) -> tuple[Any, Connection, threading.Thread]:
-        """A forked helper, and the thread of this process that receives its results."""
+    def _start_helper(self, place: int, own_pages: int) -> tuple[Any, Connection, threading.Thread]:
+        """A forked helper, which retires once it made `own_pages` pages its own, and the thread of this process
+        that receives its results."""
         receiving, sending = self.context.Pipe(duplex=False)
         _widen(sending)
-        own_pages = _helper_pages()
         helper = self.context.Process(target=self._help_out, args=(sending, own_pages), daemon=True)
         helper.start()
         sending.close()
