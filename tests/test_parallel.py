@@ -41,13 +41,15 @@ def test_a_failure_in_background_work_is_a_warning(capfd: pytest.CaptureFixture[
     assert capfd.readouterr().err == "headcat: warning: could not divide: division by zero\n"
 
 
-def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
-    def square(job: int) -> tuple[int, int]:
-        time.sleep(0.005)  # long enough for the forked helper to take batches too
-        return job * job, os.getpid()
+def square_and_pid(job: int) -> tuple[int, int]:
+    """A job that tells which process ran it."""
+    time.sleep(0.005)  # long enough for forked helpers to take batches too
+    return job * job, os.getpid()
 
+
+def test_run_in_parallel_returns_every_result_in_job_order(in_workers: None) -> None:
     jobs = list(range(60))
-    results = parallel.run_in_parallel(square, jobs, weights=[1 + job % 7 for job in jobs])
+    results = parallel.run_in_parallel(square_and_pid, jobs, weights=[1 + job % 7 for job in jobs])
     assert [result for result, _ in results] == [job * job for job in jobs]
     assert len({pid for _, pid in results}) == 2  # this process and one helper shared the work
 
@@ -144,12 +146,8 @@ def test_a_helper_that_made_its_share_of_memory_its_own_hands_its_place_to_a_new
     monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)  # every helper retires after its first batch
     monkeypatch.setattr(parallel, "HELPER_RENEWALS", 1000)
 
-    def square(job: int) -> tuple[int, int]:
-        time.sleep(0.005)
-        return job * job, os.getpid()
-
     jobs = list(range(60))
-    results = parallel.run_in_parallel(square, jobs)
+    results = parallel.run_in_parallel(square_and_pid, jobs)
     assert [result for result, _ in results] == [job * job for job in jobs]
     helpers = [pid for _, pid in results if pid != os.getpid()]
     assert len(set(helpers)) >= 2  # forked again after the first retired
@@ -177,12 +175,8 @@ def test_a_helpers_place_is_taken_by_a_new_one_at_most_helper_renewals_times(
     monkeypatch.setattr(parallel, "HELPER_MEMORY_SHARE", 0.0)
     monkeypatch.setattr(parallel, "HELPER_RENEWALS", 2)
 
-    def square(job: int) -> tuple[int, int]:
-        time.sleep(0.005)
-        return job * job, os.getpid()
-
     jobs = list(range(90))
-    results = parallel.run_in_parallel(square, jobs)
+    results = parallel.run_in_parallel(square_and_pid, jobs)
     assert [result for result, _ in results] == [job * job for job in jobs]
     helpers = [pid for _, pid in results if pid != os.getpid()]
     assert len(set(helpers)) == 3  # the first helper, and two that took its place; the last kept it

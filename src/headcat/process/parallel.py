@@ -49,9 +49,9 @@ the usual priority about nine tenths of a core they share."""
 HELPER_MEMORY_SHARE = 0.6
 """How much memory a forked helper may make its own, as a share of this process's resident memory when it was
 forked, before it hands its place to a new helper (`_SharedRun._help_out`). At 10,000 papers a helper makes about
-90% of it its own over a build; at 0.6 it is forked once more, which took the build's peak memory (summed PSS) from
-311-316 to 290-295 MiB for 40,000 to 80,000 more page faults (of about 190,000); at 0.5, about the same memory
-for 70,000 to 140,000 more (benchmarks/README.md, run AK)."""
+90% of it its own over a build; at 0.6 it is forked again (about twice), which took the build's peak memory
+(summed PSS) from 311-316 to 290-295 MiB for 40,000 to 80,000 more page faults (of about 190,000); at 0.5, about
+the same memory for 70,000 to 140,000 more (benchmarks/README.md, run AK)."""
 HELPER_RENEWALS = 2
 """How many times a helper's place is taken by a new one in one `run_in_parallel`; the last one keeps it to the end.
 A helper's faults count the memory it allocates as well as what it copies, and at 100,000 papers it allocates
@@ -110,14 +110,13 @@ class _SharedRun:
         try:
             renewals = [0] * helpers
             for place in range(helpers):
-                started.append(self._start_helper(place, _helper_pages() if HELPER_RENEWALS else sys.maxsize))
+                started.append(self._start_helper(place, renewed=0))
             for indices in self._take(from_front=True):
                 while self.retired:  # forked again from this process's memory as it is now: see _help_out
                     place = self.retired.pop()
                     _end(*started[place])
                     renewals[place] += 1
-                    last = renewals[place] >= HELPER_RENEWALS
-                    started[place] = self._start_helper(place, sys.maxsize if last else _helper_pages())
+                    started[place] = self._start_helper(place, renewals[place])
                 for index in indices:
                     result = self.function(self.jobs[index])
                     with self.collecting:
@@ -132,9 +131,10 @@ class _SharedRun:
             raise self.failures[0]
         return self.results
 
-    def _start_helper(self, place: int, own_pages: int) -> tuple[Any, Connection, threading.Thread]:
-        """A forked helper, which retires once it made `own_pages` pages its own, and the thread of this process
-        that receives its results."""
+    def _start_helper(self, place: int, renewed: int) -> tuple[Any, Connection, threading.Thread]:
+        """A forked helper (the `renewed`-th to take its place), and the thread of this process that receives its
+        results. It retires once it made its share of pages its own, unless it is the last one allowed."""
+        own_pages = _helper_pages() if renewed < HELPER_RENEWALS else sys.maxsize
         receiving, sending = self.context.Pipe(duplex=False)
         _widen(sending)
         helper = self.context.Process(target=self._help_out, args=(sending, own_pages), daemon=True)
