@@ -32,10 +32,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Page, expect, sync_playwright
+from snowballstemmer.english_stemmer import EnglishStemmer
 
 from browsing import launch_chromium, served
 from headcat.pipeline import build, load_catalog
-from headcat.render.search import WordReader, normalized, search_inputs, search_records
+from headcat.render.search import WordReader, normalized, search_inputs, search_records, stemmer_for
 from search_oracle import IndexedText, query_words
 
 REPOSITORY = Path(__file__).parent.parent
@@ -235,15 +236,32 @@ def test_an_author_beyond_the_listed_few_is_found_by_typing_and_kept_in_the_addr
     assert page.locator("#result-count").inner_text() == "Showing 1 of 86 papers"
 
 
+MADE_UP_WORDS = [prefix + ending
+                 for prefix in ("gener", "past", "dy", "ey", "cann", "succ", "sky", "bias", "univers", "y", "attent",
+                                "hop", "fizz", "agre", "lov", "crie", "news")
+                 for ending in ("", "s", "es", "ies", "ied", "ing", "ingly", "ed", "eed", "edly", "ly", "li", "ogi",
+                                "ational", "izer", "fulness", "ement", "ion", "sion", "e", "ll", "y", "ative")]
+"""Words made to reach each rule of the English stemmer (Snowball's step 1a to 5)."""
+
+
+def test_the_index_stems_with_snowballs_c_library_as_its_python_rules_do(
+        texts: dict[str, tuple[str, ...]]) -> None:
+    """PyStemmer (a dependency) is what makes stemming quick: snowballstemmer hands the work to it when it is
+    installed. It must stem every word as the pure Python rules do, which site.js copies."""
+    stem = stemmer_for("en")
+    assert stem is not None and type(stem.__self__).__module__ == "Stemmer"  # type: ignore[attr-defined]
+    words = sorted({*MADE_UP_WORDS, *(normalized(token) for parts in texts.values() for part in parts
+                                      for token in part.split())} - {""})
+    assert len(words) > 2000
+    rules = EnglishStemmer()
+    assert [stem(word) for word in words] == [rules.stemWord(word) for word in words]
+
+
 def test_the_script_stems_and_splits_every_word_as_the_index_does(page: Page, site_url: str,
                                                                   vocabulary: list[str]) -> None:
     page.goto(f"{site_url}index.html")
     page.wait_for_function("window.headcatReady === true")
-    made_up = [prefix + ending for prefix in ("gener", "past", "dy", "ey", "cann", "succ", "sky", "bias", "univers",
-                                              "y", "attent", "hop", "fizz", "agre", "lov", "crie", "news")
-               for ending in ("", "s", "es", "ies", "ied", "ing", "ingly", "ed", "eed", "edly", "ly", "li", "ogi",
-                              "ational", "izer", "fulness", "ement", "ion", "sion", "e", "ll", "y", "ative")]
-    tokens = sorted({*vocabulary, *made_up, "GPT-2", "DuoAttention", "OLMo", "Llama3.1-8B", "naïve", "Straße",
+    tokens = sorted({*vocabulary, *MADE_UP_WORDS, "GPT-2", "DuoAttention", "OLMo", "Llama3.1-8B", "naïve", "Straße",
                      "北京大学", "𝐀ttention", "x²", "ǅemal", "(in-context)", "—"})
     got = page.evaluate("tokens => tokens.map(token => window.headcatKeys.wordKeys(token, true))", tokens)
     reader = WordReader("en")

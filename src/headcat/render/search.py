@@ -33,7 +33,8 @@ import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
+from operator import and_, sub
 from typing import Any
 
 from headcat.cache.manifest import OutputManifest
@@ -224,13 +225,13 @@ def index_files_of(records: list[SearchRecord], language: str,
 def _append_each(postings: defaultdict[Any, list[int]], masks: dict[Any, int], base: int) -> None:
     """postings[key].append(base | mask) for each key and mask, without a Python loop (a tenth of a second a
     10,000 papers)."""
-    deque(map(list.append, map(postings.__getitem__, masks), [base | mask for mask in masks.values()]), 0)
+    deque(map(list.append, map(postings.__getitem__, masks), map(base.__or__, masks.values())), 0)
 
 
 def _gaps(values: list[int]) -> list[int]:
     """Postings (64 * number + mask, ascending) as the files write them: 64 * (distance from the number before) +
     mask."""
-    return [value - (before & -MASK_BITS) for value, before in zip(values, chain((0,), values), strict=False)]
+    return list(map(sub, values, map(and_, chain((0,), values), repeat(-MASK_BITS))))  # in C: no loop in Python
 
 
 def postings_of(files: dict[str, bytes], key: str, family: str = "words") -> dict[int, int]:
