@@ -153,6 +153,10 @@ class Staging:
         """The published file at `path` is the next site's too (the previous build made it from the same inputs):
         the target gets the same file, by a hard link at `publish`, unless it holds it already."""
         self.claim(path)
+        self.keep_claimed(path)
+
+    def keep_claimed(self, path: str) -> None:
+        """`keep` a file whose path was claimed before."""
         assert self.active is not None  # a file is kept only from a published folder with a manifest
         record = self.active.records[path]
         held = self.held.records.get(path)
