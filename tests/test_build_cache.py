@@ -20,6 +20,7 @@ import pytest
 from headcat import pipeline
 from headcat.cache.fragments import FragmentStore
 from headcat.cache.location import catalog_cache_folder
+from headcat.cache.store import write_json_store
 from headcat.cache.toolchain import toolchain_key
 from headcat.commands.cli import main
 from headcat.model.problems import Problem, ProblemsFound
@@ -117,29 +118,37 @@ def test_an_incremental_build_after_a_change_equals_a_clean_build(root: Path, tm
 
 
 @pytest.fixture
-def index_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """For each time a build makes the search index, the paper ids of the records it indexes."""
-    indexed: list[list[str]] = []
-    make = search.index_files_of
+def index_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """For each time a build makes the search index: 'made' from every record, or 'updated' from the previous
+    build's files and the records of the papers new or changed; with the paper ids of the records it reads."""
+    runs: list[tuple[str, list[str]]] = []
+    make, update = search.index_files_of, search.updated_index_files
 
-    def recording(records: list[search.SearchRecord], language: str, labels: tuple[str, ...]) -> dict[str, bytes]:
-        indexed.append(sorted(record.paper_id for record in records))
+    def made(records: list[search.SearchRecord], language: str, labels: tuple[str, ...]) -> dict[str, bytes]:
+        runs.append(("made", sorted(record.paper_id for record in records)))
         return make(records, language, labels)
 
-    monkeypatch.setattr(search, "index_files_of", recording)
+    def updated(previous: dict[str, bytes], renumbered: list[int | None], added: dict[int, search.SearchRecord],
+                language: str, labels: tuple[str, ...]) -> dict[str, bytes] | None:
+        runs.append(("updated", sorted(record.paper_id for record in added.values())))
+        return update(previous, renumbered, added, language, labels)
+
+    monkeypatch.setattr(search, "index_files_of", made)
+    monkeypatch.setattr(search, "updated_index_files", updated)
     monkeypatch.setattr(parallel, "_core_count", lambda: 1)  # made in this process, where the record is kept
-    return indexed
+    return runs
 
 
-SEARCH_CHANGES = {"edit a summary": True, "change a paper's head types": True, "add a paper": True,
-                  "delete a paper": True, "rename a paper": True, "change the taxonomy": True,
-                  "change a template": False, "change the config": False}
-"""Changes, and whether the search index must be made again (only what its records are made from counts)."""
+SEARCH_CHANGES = {"edit a summary": ["updated"], "change a paper's head types": ["updated"],
+                  "add a paper": ["updated"], "delete a paper": ["updated"], "rename a paper": ["updated"],
+                  "change the taxonomy": ["updated"], "change a template": [], "change the config": []}
+"""Changes, and how the rebuild makes the search index: from the previous build's files ('updated': only what its
+records are made from counts), or not at all (the previous build's is kept)."""
 
 
 @pytest.mark.parametrize("change", SEARCH_CHANGES, ids=list(SEARCH_CHANGES))
 def test_an_incremental_build_with_search_after_a_change_equals_a_clean_build(
-        root: Path, tmp_path: Path, change: str, index_runs: list[list[str]]) -> None:
+        root: Path, tmp_path: Path, change: str, index_runs: list[tuple[str, list[str]]]) -> None:
     build(root, root / "site", TODAY, with_search=True)
     CHANGES[change](root)
 
@@ -147,11 +156,19 @@ def test_an_incremental_build_with_search_after_a_change_equals_a_clean_build(
 
     expected_tree, _ = clean_build(root, tmp_path, with_search=True)
     assert tree(root / "site") == expected_tree
-    assert len(index_runs) == (2 if SEARCH_CHANGES[change] else 1) + 1  # the clean build runs it too
+    assert [kind for kind, _ in index_runs] == ["made", *SEARCH_CHANGES[change], "made"]  # the clean build's last
+
+
+def test_an_index_updated_from_the_previous_one_reads_only_the_papers_that_changed(
+        root: Path, index_runs: list[tuple[str, list[str]]]) -> None:
+    build(root, root / "site", TODAY, with_search=True)
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+    build(root, root / "site", TODAY, with_search=True)
+    assert index_runs[1] == ("updated", ["amplifying-correct-answers"])
 
 
 def test_a_rebuild_with_search_keeps_an_index_made_from_the_same_records(
-        root: Path, index_runs: list[list[str]]) -> None:
+        root: Path, index_runs: list[tuple[str, list[str]]]) -> None:
     first = build(root, root / "site", TODAY, with_search=True)
     again = build(root, root / "site", TODAY, with_search=True)
     assert any(path.startswith("search/words-") for path in tree(root / "site"))
@@ -163,6 +180,30 @@ def test_a_rebuild_with_search_keeps_an_index_made_from_the_same_records(
 
     assert len(index_runs) == 2
     assert json.loads((root / "site" / "search" / "words-0.json").read_text(encoding="utf-8")) != {}
+
+
+@pytest.mark.parametrize("damage", ["a file changed", "a file deleted", "the cache's record planted"])
+def test_an_index_is_not_updated_from_files_or_records_that_are_not_the_previous_builds(
+        root: Path, tmp_path: Path, damage: str, index_runs: list[tuple[str, list[str]]]) -> None:
+    build(root, root / "site", TODAY, with_search=True)
+    if damage == "a file changed":
+        (root / "site" / "search" / "words-0.json").write_text("{}\n", encoding="utf-8")
+    elif damage == "a file deleted":
+        (root / "site" / "search" / "pairs-0.json").unlink()
+    else:  # a record that says the papers are others than those the files were made from
+        store = next(catalog_cache_folder(root).glob(pipeline.SEARCH_INDEX_STORE))
+        header, _, payload = store.read_bytes().partition(b"\n{")
+        stored = json.loads(b"{" + payload)
+        stored["papers"] = list(reversed(stored["papers"]))
+        lines = header.split(b"\n")
+        write_json_store(store, pipeline.SEARCH_INDEX_STORE, lines[1].decode(), stored)
+    edit(root / PAPER, "Ablates heads", "Ablates *attention* heads")
+
+    build(root, root / "site", TODAY, with_search=True)
+
+    assert tree(root / "site") == clean_build(root, tmp_path, with_search=True)[0]
+    rebuilt = ["updated", "made"] if damage == "the cache's record planted" else ["made"]  # the update refuses it
+    assert [kind for kind, _ in index_runs] == ["made", *rebuilt, "made"]  # the clean build's last
 
 
 def test_files_no_longer_produced_are_removed_with_the_folders_they_leave_empty(root: Path) -> None:

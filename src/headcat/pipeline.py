@@ -45,7 +45,7 @@ from headcat.render.forms import FORMS_FOLDER, issue_forms
 from headcat.render.outputs import render_name
 from headcat.render.readme import render_readme_table
 from headcat.render.rendering import render_outputs
-from headcat.render.search import SearchIndexing, index_files, search_inputs
+from headcat.render.search import EarlierIndex, SearchIndexing, index_files, search_inputs
 from headcat.render.site import site_outputs
 from headcat.write.documents import (
     CONTRIBUTING_NAME,
@@ -110,7 +110,7 @@ def build(root: Path, out_dir: Path, today: date, with_search: bool = True, use_
                     _add_search_index(staging, search)
             result = staging.publish()
             with timed("write the build cache"):
-                _save_cache(cache, context, folder, result, catalog)
+                _save_cache(cache, context, folder, result, catalog, search)
     for update in documents:
         if update.is_stale:
             write_readme(update)
@@ -251,11 +251,24 @@ def _search_index(catalog: Catalog, cache: BuildCache, with_search: bool,
         return
     with timed("start the search index"):
         inputs = search_inputs(catalog)
-        search = SearchIndexing(inputs, cache.key(render_name(index_files), inputs), previous)
+        papers = tuple(cache.fingerprints.of(entry) for entry in inputs.entries)
+        stored = cache.recall(SEARCH_INDEX_STORE, inputs.language, inputs.part_labels)
+        earlier = EarlierIndex(stored["key"], tuple(stored["papers"])) if _is_earlier_index(stored) else None
+        search = SearchIndexing(inputs, cache.key(render_name(index_files), inputs), papers, previous, earlier)
     try:
         yield search
     finally:
         search.close()
+
+
+SEARCH_INDEX_STORE = "search-index"
+"""The build cache's record of the index a build published (render/search.py EarlierIndex), kept for the language
+and part labels it was made for."""
+
+
+def _is_earlier_index(stored: object) -> bool:
+    return (isinstance(stored, dict) and isinstance(stored.get("key"), str) and isinstance(stored.get("papers"), list)
+            and all(isinstance(paper, str) for paper in stored["papers"]))
 
 
 def _add_search_index(staging: Staging, search: SearchIndexing) -> None:
@@ -267,13 +280,17 @@ def _add_search_index(staging: Staging, search: SearchIndexing) -> None:
 
 
 def _save_cache(cache: BuildCache, context: RenderContext, folder: OutputFolder, result: WriteResult,
-                catalog: Catalog) -> None:
-    """Keep the manifests and the fragments for the next build; a cache that cannot be written costs the next build
-    time, never this one its output."""
+                catalog: Catalog, search: SearchIndexing | None) -> None:
+    """Keep the manifests, the fragments and what the search index was made from for the next build; a cache that
+    cannot be written costs the next build time, never this one its output."""
     if not cache.is_enabled:
         return
     try:
         cache.save_manifests(folder.site, [result.site] + ([result.spare] if result.spare is not None else []))
+        if search is not None:
+            inputs = search_inputs(catalog)
+            cache.keep(SEARCH_INDEX_STORE, {"key": search.key, "papers": search.papers}, inputs.language,
+                       inputs.part_labels)
         context.keep(context.take_fresh())
         if context.fragments is not None:
             context.fragments.save(entry.id for entry in catalog.papers)

@@ -91,3 +91,17 @@ class BuildCache:
         except OSError:
             pass  # kept for the next build when it can be; this one has its value
         return value
+
+    def recall(self, name: str, *parts: object) -> Any:
+        """What `keep` kept under `name` for a value made from `parts` by this toolchain; None when there is none
+        (or the cache is disabled)."""
+        return read_json_store(self.folder / name, name, self.key(name, *parts)) if self.folder is not None else None
+
+    def keep(self, name: str, value: Any, *parts: object) -> None:
+        """Keep `value` (JSON data) under `name`, for a later build that makes it from the same `parts`."""
+        if self.folder is None:
+            return
+        try:
+            write_json_store(self.folder / name, name, self.key(name, *parts), value)
+        except OSError:
+            pass  # a later build works it out again
