@@ -287,10 +287,8 @@ def _save_cache(cache: BuildCache, context: RenderContext, folder: OutputFolder,
         return
     try:
         cache.save_manifests(folder.site, [result.site] + ([result.spare] if result.spare is not None else []))
-        if search is not None:
-            inputs = search_inputs(catalog)
-            cache.keep(SEARCH_INDEX_STORE, {"key": search.key, "papers": search.papers}, inputs.language,
-                       inputs.part_labels)
+        if search is not None and (record := search.record()) is not None:
+            cache.keep(SEARCH_INDEX_STORE, record, search.inputs.language, search.inputs.part_labels)
         context.keep(context.take_fresh())
         if context.fragments is not None:
             context.fragments.save(entry.id for entry in catalog.papers)

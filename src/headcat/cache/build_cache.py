@@ -78,18 +78,14 @@ class BuildCache:
         """`compute()`, which reads `inputs` alone, or the value an earlier build computed from equal inputs."""
         if self.folder is None:
             return compute()
-        key = self.key(name, inputs)
-        stored = read_json_store(self.folder / name, name, key)
+        stored = self.recall(name, inputs)
         if stored is not None:
             try:
                 return from_data(stored)
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # not what this headcat stores: work it out again
         value = compute()
-        try:
-            write_json_store(self.folder / name, name, key, to_data(value))
-        except OSError:
-            pass  # kept for the next build when it can be; this one has its value
+        self.keep(name, to_data(value), inputs)
         return value
 
     def recall(self, name: str, *parts: object) -> Any:
@@ -104,4 +100,4 @@ class BuildCache:
         try:
             write_json_store(self.folder / name, name, self.key(name, *parts), value)
         except OSError:
-            pass  # a later build works it out again
+            pass  # kept for a later build when it can be; this one has its value

@@ -31,9 +31,6 @@ class OutputSink(Protocol):
     def claim(self, path: str) -> None:
         """Hold `path`'s place among the outputs (a path is claimed once)."""
 
-    def keep(self, path: str) -> None:
-        """Keep the previous build's file at `path` as it is."""
-
     def keep_claimed(self, path: str) -> None:
         """Keep the previous build's file at `path`, claimed before, as it is."""
 

@@ -362,8 +362,9 @@ class SearchIndexing:
 
     def __init__(self, inputs: SearchInputs, key: str, papers: tuple[str, ...],
                  previous: OutputManifest | None = None, earlier: EarlierIndex | None = None) -> None:
-        self.key = key
-        self.papers = papers
+        self.inputs = inputs
+        self._record: dict[str, object] | None = None if earlier is not None and earlier.key == key else \
+            {"key": key, "papers": list(papers)}
         self._key = "search:" + key
         kept = previous.current_files_of(self._key) if previous is not None else None
         self._kept = tuple(kept or ())
@@ -385,6 +386,11 @@ class SearchIndexing:
             return self._kept
         made = self._pending.result()
         return tuple(OutputFile(path, content, self._key) for path, content in sorted(made.items()))
+
+    def record(self) -> dict[str, object] | None:
+        """What a later build needs to make its index from this one's (EarlierIndex, as JSON data); None when the
+        build cache holds it already."""
+        return self._record
 
     def close(self) -> None:
         if self._pending is not None:
