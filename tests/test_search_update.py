@@ -71,3 +71,7 @@ def test_an_index_of_another_kind_or_numbers_not_as_said_are_refused() -> None:
     assert updated_index_files(missing, same, {}, "en") is None
     damaged = {**previous, f"{urls.LOOKUP_FOLDER}words-0.json": b'{"head": ["one"]}'}
     assert updated_index_files(damaged, same, {}, "en") is None
+    twice = {**previous, f"{urls.LOOKUP_FOLDER}words-0.json": b'{"head": [65, 1]}'}  # paper 1, then paper 1 again
+    assert updated_index_files(twice, same, {}, "en") is None
+    backwards = {**previous, f"{urls.LOOKUP_FOLDER}words-0.json": b'{"head": [129, -63]}'}  # paper 2, then 1
+    assert updated_index_files(backwards, same, {}, "en") is None

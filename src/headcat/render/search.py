@@ -37,7 +37,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, pairwise, repeat
-from operator import and_, floordiv, sub
+from operator import and_, sub
 
 from headcat.cache.manifest import OutputManifest
 from headcat.catalog import urls
@@ -263,8 +263,8 @@ def updated_index_files(previous: Mapping[str, bytes], renumbered: Sequence[int 
         families = {family: _read_family(previous, family, meta["files"][family]) for family in ("words", "pairs")}
     except (KeyError, TypeError, ValueError):
         return None
-    moved = any(new is not None and new != old for old, new in enumerate(renumbered))
     gone = [old for old, new in enumerate(renumbered) if new is None]
+    shifts = _shift_changes(renumbered)
     limit = len(renumbered) * MASK_BITS
     numbers = sorted(added)
     contributions = [_contribution(added[number], reader) for number in numbers]
@@ -276,22 +276,62 @@ def updated_index_files(previous: Mapping[str, bytes], renumbered: Sequence[int 
         try:
             for key, gaps in list(postings.items()):
                 starts = list(accumulate(map(and_, gaps, repeat(-MASK_BITS))))  # 64 * each posting's paper
-                if not starts or starts[0] < 0 or starts[-1] >= limit:
-                    return None  # not a list the index writes
-                if moved or key in new_postings or _has_any(starts, gone):
-                    values = [new * MASK_BITS + (gap & (MASK_BITS - 1))
-                              for new, gap in zip(map(renumbered.__getitem__, map(floordiv, starts, repeat(MASK_BITS))),
-                                                  gaps, strict=True) if new is not None]
-                    values += new_postings.pop(key, ())
-                    values.sort()
-                    if values:
-                        postings[key] = _gaps(values)
+                if not starts or starts[0] < 0 or starts[-1] >= limit or min(gaps[1:], default=MASK_BITS) < MASK_BITS:
+                    return None  # not a list the index writes: numbers ascending, each once, all of old papers
+                inserted = new_postings.pop(key, None)
+                if inserted or shifts or _has_any(starts, gone):
+                    gaps = _renumbered(gaps, starts, gone, shifts, inserted or [])
+                    if gaps:
+                        postings[key] = gaps
                     else:
                         del postings[key]
         except TypeError:  # a gap that is not a number
             return None
         postings.update((key, _gaps(values)) for key, values in new_postings.items())
     return _files_of(families, labels, reader.stems)
+
+
+def _shift_changes(renumbered: Sequence[int | None]) -> list[tuple[int, int]]:
+    """Where the papers kept move by another step than the kept paper before them (the first, by another than 0):
+    (64 * previous number, 64 * the change) for each such paper. A paper added or gone before a paper kept moves it
+    and every kept paper after it alike, so there are few of these."""
+    changes, step = [], 0
+    for old, new in enumerate(renumbered):
+        if new is not None and new - old != step:
+            changes.append((old * MASK_BITS, (new - old - step) * MASK_BITS))
+            step = new - old
+    return changes
+
+
+def _renumbered(gaps: list[int], starts: list[int], gone: list[int], shifts: list[tuple[int, int]],
+                inserted: list[int]) -> list[int]:
+    """A list's gaps with the postings of the papers `gone` taken out, the papers kept at their new numbers, and the
+    `inserted` postings (64 * new number + mask) put in, worked on the gaps (`starts`: 64 * each posting's previous
+    number): a gap changes only next to a posting taken out or put in, and at the first posting at or after a paper
+    that moved by another step than the paper before it, by the change of step. Python touches only those places;
+    copying the list is done in C."""
+    gaps, starts = gaps.copy(), starts.copy()
+    for number in reversed(gone):
+        place = bisect_left(starts, number * MASK_BITS)
+        if place < len(starts) and starts[place] == number * MASK_BITS:
+            if place + 1 < len(gaps):
+                gaps[place + 1] += gaps[place] & -MASK_BITS  # the next posting's distance from the one before
+            del gaps[place], starts[place]
+    for start, change in shifts:
+        place = bisect_left(starts, start)
+        if place == len(starts):
+            break
+        gaps[place] += change
+    if inserted:
+        placed = list(accumulate(map(and_, gaps, repeat(-MASK_BITS))))  # 64 * each posting's new number
+        for value in reversed(inserted):  # the highest first: the places before it stay as `placed` says
+            start = value & -MASK_BITS
+            place = bisect_left(placed, start)
+            before = placed[place - 1] if place else 0
+            if place < len(gaps):
+                gaps[place] -= start - before
+            gaps.insert(place, value - before)
+    return gaps
 
 
 def _read_family(files: Mapping[str, bytes], family: str, count: int) -> dict[str, list[int]]:
