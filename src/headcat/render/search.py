@@ -403,7 +403,7 @@ class SearchIndexing:
     def __init__(self, inputs: SearchInputs, key: str, papers: tuple[str, ...],
                  previous: OutputManifest | None = None, earlier: EarlierIndex | None = None) -> None:
         self.inputs = inputs
-        self._record: dict[str, object] | None = None if earlier is not None and earlier.key == key else \
+        self._keep_record: dict[str, object] | None = None if earlier is not None and earlier.key == key else \
             {"key": key, "papers": list(papers)}
         self._key = "search:" + key
         kept = previous.current_files_of(self._key) if previous is not None else None
@@ -430,7 +430,7 @@ class SearchIndexing:
     def record(self) -> dict[str, object] | None:
         """What a later build needs to make its index from this one's (EarlierIndex, as JSON data); None when the
         build cache holds it already."""
-        return self._record
+        return self._keep_record
 
     def close(self) -> None:
         if self._pending is not None:
