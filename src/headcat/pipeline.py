@@ -253,7 +253,7 @@ def _search_index(catalog: Catalog, cache: BuildCache, with_search: bool,
         inputs = search_inputs(catalog)
         papers = tuple(cache.fingerprints.of(entry) for entry in inputs.entries)
         stored = cache.recall(SEARCH_INDEX_STORE, inputs.language, inputs.part_labels)
-        earlier = EarlierIndex(stored["key"], tuple(stored["papers"])) if _is_earlier_index(stored) else None
+        earlier = EarlierIndex.from_data(stored)
         search = SearchIndexing(inputs, cache.key(render_name(index_files), inputs), papers, previous, earlier)
     try:
         yield search
@@ -264,11 +264,6 @@ def _search_index(catalog: Catalog, cache: BuildCache, with_search: bool,
 SEARCH_INDEX_STORE = "search-index"
 """The build cache's record of the index a build published (render/search.py EarlierIndex), kept for the language
 and part labels it was made for."""
-
-
-def _is_earlier_index(stored: object) -> bool:
-    return (isinstance(stored, dict) and isinstance(stored.get("key"), str) and isinstance(stored.get("papers"), list)
-            and all(isinstance(paper, str) for paper in stored["papers"]))
 
 
 def _add_search_index(staging: Staging, search: SearchIndexing) -> None:

@@ -235,9 +235,13 @@ def _files_of(families: dict[str, dict[str, list[int]]], labels: tuple[str, ...]
             split[key_hash(key) % count][key] = gaps
         for number, content in enumerate(split):
             files[f"{urls.LOOKUP_FOLDER}{family}-{number}.json"] = json_text(content).encode("utf-8")
-    meta = {"files": counts, "parts": SEARCH_PARTS, "labels": labels, "stemmer": "english" if stems else None}
-    files[INDEX_META] = json_text(meta).encode("utf-8")
+    files[INDEX_META] = json_text(_meta(counts, labels, stems)).encode("utf-8")
     return files
+
+
+def _meta(counts: dict[str, int], labels: tuple[str, ...], stems: bool) -> dict[str, object]:
+    """words.json: how many files each family is split in, the parts and their labels, and the stemmer."""
+    return {"files": counts, "parts": SEARCH_PARTS, "labels": labels, "stemmer": "english" if stems else None}
 
 
 def updated_index_files(previous: Mapping[str, bytes], renumbered: Sequence[int | None],
@@ -257,8 +261,7 @@ def updated_index_files(previous: Mapping[str, bytes], renumbered: Sequence[int 
         return None
     try:
         meta = json.loads(previous[INDEX_META])
-        if meta != json.loads(json_text({**meta, "parts": SEARCH_PARTS, "labels": labels,
-                                         "stemmer": "english" if reader.stems else None})):
+        if meta != json.loads(json_text(_meta(meta["files"], labels, reader.stems))):
             return None
         families = {family: _read_family(previous, family, meta["files"][family]) for family in ("words", "pairs")}
     except (KeyError, TypeError, ValueError):
@@ -312,8 +315,8 @@ def _renumbered(gaps: list[int], starts: list[int], gone: list[int], shifts: lis
     copying the list is done in C."""
     gaps, starts = gaps.copy(), starts.copy()
     for number in reversed(gone):
-        place = bisect_left(starts, number * MASK_BITS)
-        if place < len(starts) and starts[place] == number * MASK_BITS:
+        place = _place_of(starts, number)
+        if place is not None:
             if place + 1 < len(gaps):
                 gaps[place + 1] += gaps[place] & -MASK_BITS  # the next posting's distance from the one before
             del gaps[place], starts[place]
@@ -346,12 +349,14 @@ def _read_family(files: Mapping[str, bytes], family: str, count: int) -> dict[st
 
 def _has_any(starts: list[int], numbers: list[int]) -> bool:
     """Whether a list whose postings are of the papers at `starts` (64 * number, ascending) has one of `numbers`."""
-    for number in numbers:
-        start = number * MASK_BITS
-        place = bisect_left(starts, start)
-        if place < len(starts) and starts[place] == start:
-            return True
-    return False
+    return any(_place_of(starts, number) is not None for number in numbers)
+
+
+def _place_of(starts: list[int], number: int) -> int | None:
+    """Where paper `number`'s posting is in a list whose postings are of the papers at `starts` (64 * number,
+    ascending); None when the list does not have it."""
+    place = bisect_left(starts, number * MASK_BITS)
+    return place if place < len(starts) and starts[place] == number * MASK_BITS else None
 
 
 def _append_each(postings: defaultdict[str, list[int]], masks: dict[str, int], base: int) -> None:
@@ -392,6 +397,19 @@ class EarlierIndex:
     key: str
     papers: tuple[str, ...]
 
+    def to_data(self) -> dict[str, object]:
+        return {"key": self.key, "papers": list(self.papers)}
+
+    @classmethod
+    def from_data(cls, data: object) -> EarlierIndex | None:
+        """The index `to_data` gave, or None for anything else (a cache of another headcat, or damaged)."""
+        if not isinstance(data, dict):
+            return None
+        key, papers = data.get("key"), data.get("papers")
+        if not isinstance(key, str) or not isinstance(papers, list) or not all(isinstance(p, str) for p in papers):
+            return None
+        return cls(key, tuple(papers))
+
 
 class SearchIndexing:
     """The index being made in a child process while the rest of the build runs. Given the previous build's
@@ -403,8 +421,7 @@ class SearchIndexing:
     def __init__(self, inputs: SearchInputs, key: str, papers: tuple[str, ...],
                  previous: OutputManifest | None = None, earlier: EarlierIndex | None = None) -> None:
         self.inputs = inputs
-        self._keep_record: dict[str, object] | None = None if earlier is not None and earlier.key == key else \
-            {"key": key, "papers": list(papers)}
+        self._keep_record = None if earlier is not None and earlier.key == key else EarlierIndex(key, papers).to_data()
         self._key = "search:" + key
         kept = previous.current_files_of(self._key) if previous is not None else None
         self._kept = tuple(kept or ())
